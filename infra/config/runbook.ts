@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { parseWith, readJsonFile } from './load';
+
+const RDS_INSTANCE_ID = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$/;
+
+/** A bounded poll: how often to look, and how many looks before the wait is declared failed. */
+const poll = (intervalSeconds: number, maxAttempts: number) =>
+  z
+    .strictObject({
+      intervalSeconds: z.number().int().min(1).max(3600).default(intervalSeconds),
+      maxAttempts: z.number().int().min(1).max(1000).default(maxAttempts),
+    })
+    .default({ intervalSeconds, maxAttempts });
+
+const httpUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s/]+(:\d+)?(\/[^\s]*)?$/, 'expected an http:// or https:// URL')
+  .transform((u) => u.replace(/\/+$/, ''));
+
+export const runbookConfigSchema = z.strictObject({
+  /** Account and region to deploy into; leave out to use the CLI's profile. */
+  env: z
+    .strictObject({
+      account: z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id'),
+      region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a region such as eu-west-1'),
+    })
+    .optional(),
+  stackName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'expected a CloudFormation stack name')
+    .default('MetaflowMigrationRunbook'),
+  deployment: z.strictObject({
+    clusterName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'expected an ECS cluster name'),
+    serviceName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'expected an ECS service name'),
+    containerName: z.string().min(1, 'expected the metadata service container name'),
+    dbInstanceIdentifier: z
+      .string()
+      .regex(RDS_INSTANCE_ID, 'expected an RDS DB instance identifier (letter first, letters, digits, single hyphens)'),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'expected a VPC id such as vpc-0abc1234'),
+    subnetIds: z
+      .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'expected a subnet id such as subnet-0abc1234'))
+      .min(1, 'expected at least one private subnet for the handlers'),
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'expected an availability zone such as eu-west-1a'))
+      .min(1, 'expected the availability zones of the subnets, in the same order'),
+    serviceSecurityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, "expected the Fargate service's security group id"),
+    /** Set when the migration service is reached through a load balancer listener instead of the task's IP. */
+    migrationUrl: httpUrl.optional(),
+    /** Set when the metadata service is reached through a load balancer or API gateway. */
+    serviceUrl: httpUrl.optional(),
+    migrationPort: z.number().int().min(1).max(65535).default(8082),
+    servicePort: z.number().int().min(1).max(65535).default(8080),
+  }),
+  migration: z
+    .strictObject({
+      minimumServiceVersion: z
+        .string()
+        .regex(/^\d+(\.\d+){0,3}$/, 'expected a dotted version such as 2.0.2')
+        .default('2.0.2'),
+      /** PATCH /upgrade answers only when goose exits; Lambda's own ceiling is 900 s. */
+      upgradeTimeoutSeconds: z.number().int().min(10).max(880).default(840),
+      requestTimeoutSeconds: z.number().int().min(1).max(60).default(10),
+    })
+    .default({ minimumServiceVersion: '2.0.2', upgradeTimeoutSeconds: 840, requestTimeoutSeconds: 10 }),
+  waits: z
+    .strictObject({
+      snapshot: poll(30, 240),
+      service: poll(15, 80),
+      migrationService: poll(10, 30),
+      upgradeSettle: poll(30, 60),
+      instance: poll(30, 120),
+    })
+    .default({
+      snapshot: { intervalSeconds: 30, maxAttempts: 240 },
+      service: { intervalSeconds: 15, maxAttempts: 80 },
+      migrationService: { intervalSeconds: 10, maxAttempts: 30 },
+      upgradeSettle: { intervalSeconds: 30, maxAttempts: 60 },
+      instance: { intervalSeconds: 30, maxAttempts: 120 },
+    }),
+  logRetentionDays: z
+    .union([z.literal(30), z.literal(90), z.literal(180), z.literal(365), z.literal(731), z.literal(1827)])
+    .default(365),
+});
+
+export type RunbookConfig = z.output<typeof runbookConfigSchema>;
+export type PollConfig = RunbookConfig['waits']['snapshot'];
+
+export function parseRunbookConfig(raw: unknown, source = 'configuration'): RunbookConfig {
+  const config = parseWith(runbookConfigSchema, raw, source);
+  return config;
+}
+
+export function loadRunbookConfig(path: string): RunbookConfig {
+  return parseRunbookConfig(readJsonFile(path), path);
+}
