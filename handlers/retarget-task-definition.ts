@@ -1,17 +1,27 @@
+import { DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { defineHandler } from './lib/handler';
 import { asRecord, requireString } from './lib/validate';
-import { retargetTaskDefinition } from './logic/retarget-task-definition';
+import { CHANGE_ID, IMAGE_REF } from './logic/plan-change';
+import { retargetTaskDefinition, type TaskDefinitionStore } from './logic/retarget-task-definition';
 
-/** Step 4 (guide 4.2): build the new task definition revision that runs the target image. */
+// Created once per container: the SDK client reuses its connections across invocations.
+const ecs = new ECSClient({});
+const store: TaskDefinitionStore = {
+  describe: (taskDefinition) => ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] })),
+  register: async (input) => ({ taskDefinitionArn: (await ecs.send(new RegisterTaskDefinitionCommand(input))).taskDefinition?.taskDefinitionArn }),
+};
+
+/** Step 4 (guide 4.2): register a revision of the service's task definition that runs the target image. */
 export const handler = defineHandler(
   'retarget-task-definition',
   (event) => {
     const o = asRecord(event, 'event');
     return {
-      described: asRecord(o.described, 'described'),
+      taskDefinition: requireString(o, 'taskDefinition', { pattern: /^arn:aws[\w-]*:ecs:[\w-]+:\d{12}:task-definition\/[\w-]+:\d+$/, expected: 'a task definition ARN' }),
       containerName: requireString(o, 'containerName'),
-      targetImage: requireString(o, 'targetImage'),
+      targetImage: requireString(o, 'targetImage', { pattern: IMAGE_REF, expected: 'an image reference' }),
+      changeId: requireString(o, 'changeId', { pattern: CHANGE_ID, expected: 'a change id' }),
     };
   },
-  (e) => retargetTaskDefinition(e.described, e.containerName, e.targetImage),
+  (e) => retargetTaskDefinition(e, store),
 );

@@ -10,14 +10,12 @@ export interface DbInstanceDescription {
   DbInstanceClass?: string;
   Engine?: string;
   MultiAZ?: boolean;
-  AvailabilityZone?: string;
   PubliclyAccessible?: boolean;
   DeletionProtection?: boolean;
   CopyTagsToSnapshot?: boolean;
   AutoMinorVersionUpgrade?: boolean;
   StorageType?: string;
   Iops?: number;
-  StorageThroughput?: number;
   AllocatedStorage?: number;
   BackupRetentionPeriod?: number;
   PreferredBackupWindow?: string;
@@ -54,10 +52,8 @@ export interface RestoreSettings {
   StorageType: string;
   Port: number;
   Tags: { Key: string; Value: string }[];
-  /** Only for io1/io2/gp3 with provisioned figures; null otherwise so the Choice can skip them. */
+  /** Only for io1/io2/gp3 with provisioned IOPS; null otherwise, so the workflow picks the restore without it. */
   Iops: number | null;
-  StorageThroughput: number | null;
-  AvailabilityZone: string | null;
 }
 
 /** What the restore call cannot set, applied with ModifyDBInstance once the restored instance is available. */
@@ -125,14 +121,13 @@ export function assessPreflight(
 
 function restoreSettings(db: DbInstanceDescription): RestoreSettings {
   const provisioned = db.StorageType === 'io1' || db.StorageType === 'io2' || db.StorageType === 'gp3';
-  const multiAz = db.MultiAZ ?? false;
   return {
     DbInstanceClass: required(db.DbInstanceClass, 'DB DbInstanceClass'),
     DbSubnetGroupName: required(db.DbSubnetGroup?.DbSubnetGroupName, 'DB DbSubnetGroup'),
     VpcSecurityGroupIds: (db.VpcSecurityGroups ?? []).map((g) => required(g.VpcSecurityGroupId, 'DB VpcSecurityGroupId')),
     DbParameterGroupName: required(db.DbParameterGroups?.[0]?.DbParameterGroupName, 'DB DbParameterGroups'),
     OptionGroupName: required(db.OptionGroupMemberships?.[0]?.OptionGroupName, 'DB OptionGroupMemberships'),
-    MultiAZ: multiAz,
+    MultiAZ: db.MultiAZ ?? false,
     PubliclyAccessible: db.PubliclyAccessible ?? false,
     DeletionProtection: db.DeletionProtection ?? false,
     CopyTagsToSnapshot: db.CopyTagsToSnapshot ?? false,
@@ -141,8 +136,6 @@ function restoreSettings(db: DbInstanceDescription): RestoreSettings {
     Port: required(db.Endpoint?.Port, 'DB Endpoint.Port'),
     Tags: (db.TagList ?? []).map((t) => ({ Key: required(t.Key, 'DB tag Key'), Value: t.Value ?? '' })),
     Iops: provisioned && db.Iops !== undefined ? db.Iops : null,
-    StorageThroughput: db.StorageType === 'gp3' && db.StorageThroughput !== undefined ? db.StorageThroughput : null,
-    AvailabilityZone: multiAz ? null : (db.AvailabilityZone ?? null),
   };
 }
 

@@ -1,55 +1,86 @@
+import type { ContainerDefinition, RegisterTaskDefinitionCommandInput, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
 import { TaskDefinitionNotRetargetable } from '../lib/errors';
 
-/** RegisterTaskDefinition's inputs, as DescribeTaskDefinition returns them (same names, same casing). */
+/** RegisterTaskDefinition's inputs that DescribeTaskDefinition returns under the same names. */
 const REGISTERABLE = [
-  'Family',
-  'TaskRoleArn',
-  'ExecutionRoleArn',
-  'NetworkMode',
-  'ContainerDefinitions',
-  'Volumes',
-  'PlacementConstraints',
-  'RequiresCompatibilities',
-  'Cpu',
-  'Memory',
-  'PidMode',
-  'IpcMode',
-  'ProxyConfiguration',
-  'InferenceAccelerators',
-  'EphemeralStorage',
-  'RuntimePlatform',
-] as const;
+  'family',
+  'taskRoleArn',
+  'executionRoleArn',
+  'networkMode',
+  'volumes',
+  'placementConstraints',
+  'requiresCompatibilities',
+  'cpu',
+  'memory',
+  'pidMode',
+  'ipcMode',
+  'proxyConfiguration',
+  'inferenceAccelerators',
+  'ephemeralStorage',
+  'runtimePlatform',
+  'enableFaultInjection',
+] as const satisfies readonly (keyof TaskDefinition & keyof RegisterTaskDefinitionCommandInput)[];
 
-export interface RetargetedTaskDefinition {
-  /** Parameters for RegisterTaskDefinition: the original revision with one image changed. */
-  readonly registration: Record<string, unknown>;
+/** The two ECS calls this needs, so tests and the rehearsal can answer them. */
+export interface TaskDefinitionStore {
+  describe(taskDefinition: string): Promise<{ taskDefinition?: TaskDefinition; tags?: Tag[] }>;
+  register(input: RegisterTaskDefinitionCommandInput): Promise<{ taskDefinitionArn?: string }>;
+}
+
+export interface RetargetRequest {
+  readonly taskDefinition: string;
+  readonly containerName: string;
+  readonly targetImage: string;
+  readonly changeId: string;
+}
+
+export interface RetargetResult {
+  /** The revision the restart deploys: a new one, or the current one when it already runs the image. */
+  readonly taskDefinition: string;
+  readonly previousTaskDefinition: string;
   readonly previousImage: string;
   readonly targetImage: string;
+  readonly registered: boolean;
 }
 
 /**
  * The guide's step 4.2: a pinned image tag must move to the new image in a new task definition
- * revision, or the restart brings the old image back. Everything else in the revision is kept.
+ * revision, or the restart brings the old image back. Everything else in the revision is kept, and
+ * the new revision is tagged with the change.
  */
-export function retargetTaskDefinition(
-  described: { TaskDefinition?: Record<string, unknown>; Tags?: unknown[] },
-  containerName: string,
-  targetImage: string,
-): RetargetedTaskDefinition {
-  const td = described.TaskDefinition;
-  if (!td || !Array.isArray(td.ContainerDefinitions)) {
-    throw new TaskDefinitionNotRetargetable('DescribeTaskDefinition returned no ContainerDefinitions');
+export async function retargetTaskDefinition(req: RetargetRequest, store: TaskDefinitionStore): Promise<RetargetResult> {
+  const described = await store.describe(req.taskDefinition);
+  const td = described.taskDefinition;
+  if (!td) throw new TaskDefinitionNotRetargetable(`task definition ${req.taskDefinition} was not found`);
+  const { registration, previousImage } = buildRegistration(td, described.tags ?? [], req);
+  const base = { previousTaskDefinition: req.taskDefinition, previousImage, targetImage: req.targetImage };
+  if (previousImage === req.targetImage) return { ...base, taskDefinition: req.taskDefinition, registered: false };
+  const registered = await store.register(registration);
+  if (!registered.taskDefinitionArn) throw new TaskDefinitionNotRetargetable('RegisterTaskDefinition returned no ARN');
+  return { ...base, taskDefinition: registered.taskDefinitionArn, registered: true };
+}
+
+/** Pure: the RegisterTaskDefinition input for `td` with one container's image replaced. */
+export function buildRegistration(
+  td: TaskDefinition,
+  tags: readonly Tag[],
+  req: Pick<RetargetRequest, 'containerName' | 'targetImage' | 'changeId'>,
+): { registration: RegisterTaskDefinitionCommandInput; previousImage: string } {
+  const containers: ContainerDefinition[] = td.containerDefinitions ?? [];
+  const target = containers.find((c) => c.name === req.containerName);
+  if (!target) {
+    const names = containers.map((c) => c.name).join(', ') || 'none';
+    throw new TaskDefinitionNotRetargetable(`container ${req.containerName} is not in task definition ${td.family} (it has ${names})`);
   }
-  const containers = td.ContainerDefinitions as Record<string, unknown>[];
-  const index = containers.findIndex((c) => c.Name === containerName);
-  const container = containers[index];
-  if (!container) {
-    const names = containers.map((c) => String(c.Name)).join(', ');
-    throw new TaskDefinitionNotRetargetable(`container ${containerName} is not in task definition ${String(td.Family)} (it has ${names})`);
+  const registration: RegisterTaskDefinitionCommandInput = {
+    family: td.family,
+    containerDefinitions: containers.map((c) => (c === target ? { ...c, image: req.targetImage } : c)),
+  };
+  for (const key of REGISTERABLE) {
+    const value = td[key];
+    if (value !== undefined && value !== null) Object.assign(registration, { [key]: value });
   }
-  const registration: Record<string, unknown> = {};
-  for (const key of REGISTERABLE) if (td[key] !== undefined && td[key] !== null) registration[key] = td[key];
-  registration.ContainerDefinitions = containers.map((c, i) => (i === index ? { ...c, Image: targetImage } : c));
-  if (Array.isArray(described.Tags) && described.Tags.length > 0) registration.Tags = described.Tags;
-  return { registration, previousImage: String(container.Image), targetImage };
+  const changeTag = { key: 'metaflow-migration:change-id', value: req.changeId };
+  registration.tags = [...tags.filter((t) => t.key !== changeTag.key), changeTag];
+  return { registration, previousImage: target.image ?? '' };
 }

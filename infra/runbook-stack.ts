@@ -1,0 +1,140 @@
+import { Annotations, Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { runbookArns } from '../workflows/context';
+import { buildRunbook } from '../workflows/runbook';
+import type { RunbookConfig } from './config';
+import { HandlerFunctions } from './handler-functions';
+
+export interface RunbookStackProps extends StackProps {
+  readonly config: RunbookConfig;
+}
+
+/**
+ * The runbook for one existing Metaflow deployment: the state machine, its handlers, the network
+ * rules that let the handlers (and only them) reach the service's ports, logging, tracing and alarms.
+ */
+export class RunbookStack extends Stack {
+  readonly stateMachine: sfn.StateMachine;
+  readonly handlerSecurityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: RunbookStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const d = config.deployment;
+
+    // Imported by attributes, never looked up: synth must work without credentials.
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: d.vpcId, availabilityZones: d.availabilityZones });
+    const subnets = d.subnetIds.map((id, i) => {
+      const subnet = ec2.Subnet.fromSubnetAttributes(this, `Subnet${i}`, {
+        subnetId: id,
+        availabilityZone: d.availabilityZones[i % d.availabilityZones.length],
+      });
+      // Lambda only needs the subnet id; nothing here reads the route table.
+      Annotations.of(subnet).acknowledgeWarning('@aws-cdk/aws-ec2:noSubnetRouteTableId');
+      return subnet;
+    });
+    this.handlerSecurityGroup = new ec2.SecurityGroup(this, 'HandlerSecurityGroup', {
+      vpc,
+      description: 'Metaflow migration runbook handlers: may call the metadata and migration service ports',
+      allowAllOutbound: false,
+    });
+    const serviceGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'ServiceSecurityGroup', d.serviceSecurityGroupId, {
+      allowAllOutbound: false,
+      mutable: true,
+    });
+    for (const [port, what] of [
+      [d.migrationPort, 'migration service'],
+      [d.servicePort, 'metadata service'],
+    ] as const) {
+      // The manual guide opens 8082 to anywhere; only the runbook's handlers are admitted here.
+      serviceGroup.addIngressRule(this.handlerSecurityGroup, ec2.Port.tcp(port), `Metaflow ${what} from the migration runbook handlers`);
+      this.handlerSecurityGroup.addEgressRule(serviceGroup, ec2.Port.tcp(port), `To the Metaflow ${what}`);
+    }
+    if (d.migrationUrl || d.serviceUrl) {
+      // A configured load balancer URL has an address the stack cannot know: allow the ports inside the VPC only.
+      for (const port of new Set([d.migrationPort, d.servicePort, 80, 443])) {
+        this.handlerSecurityGroup.addEgressRule(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(port), 'To a load balancer in the VPC');
+      }
+    }
+
+    const handlers = new HandlerFunctions(this, 'Handlers', {
+      config,
+      network: { vpc, subnets, securityGroup: this.handlerSecurityGroup },
+    });
+    this.grantRetarget(handlers);
+
+    const logGroup = new logs.LogGroup(this, 'RunbookLogs', {
+      logGroupName: `/aws/vendedlogs/states/${config.stackName}`,
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const ctx = { config, fns: handlers.fns, arns: runbookArns(config) };
+    this.stateMachine = new sfn.StateMachine(this, 'Runbook', {
+      stateMachineName: config.stackName,
+      comment: 'Metaflow metadata service schema migration, with automatic restore on failure',
+      definitionBody: sfn.DefinitionBody.fromChainable(buildRunbook(this, ctx)),
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    this.grantRdsTagging(ctx.arns);
+
+    for (const [id, metric, what] of [
+      ['FailedAlarm', this.stateMachine.metricFailed(), 'failed'],
+      ['TimedOutAlarm', this.stateMachine.metricTimedOut(), 'timed out'],
+      ['AbortedAlarm', this.stateMachine.metricAborted(), 'was aborted'],
+    ] as const) {
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription: `A Metaflow migration runbook execution ${what}: check its history and the rollback report.`,
+        metric: metric.with({ statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: `https://${Aws.REGION}.console.aws.amazon.com/states/home?region=${Aws.REGION}#/statemachines/view/${this.stateMachine.stateMachineArn}`,
+    });
+  }
+
+  /** Creating a snapshot or restoring with Tags also needs AddTagsToResource on what is created. */
+  private grantRdsTagging(arns: ReturnType<typeof runbookArns>): void {
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['rds:AddTagsToResource'], resources: [arns.snapshots, arns.dbInstance] }),
+    );
+  }
+
+  private grantRetarget(handlers: HandlerFunctions): void {
+    const role = handlers.fns.retargetTaskDefinition.role;
+    if (!role) return;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        // DescribeTaskDefinition and RegisterTaskDefinition have no resource-level permissions.
+        actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
+        resources: ['*'],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:TagResource'],
+        resources: [`arn:${Aws.PARTITION}:ecs:${Aws.REGION}:${Aws.ACCOUNT_ID}:task-definition/*`],
+        conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        // The new revision keeps the original's task and execution roles, which the stack cannot name.
+        actions: ['iam:PassRole'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }),
+    );
+  }
+}

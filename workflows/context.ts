@@ -1,0 +1,61 @@
+import { Aws } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { RunbookConfig } from '../infra/config';
+
+/** The Lambda functions the workflow calls, one per thing Step Functions cannot do itself. */
+export interface RunbookFunctions {
+  readonly validateInput: lambda.IFunction;
+  readonly assessPreflight: lambda.IFunction;
+  readonly retargetTaskDefinition: lambda.IFunction;
+  readonly pingMigrationService: lambda.IFunction;
+  readonly getSchemaStatus: lambda.IFunction;
+  readonly upgradeSchema: lambda.IFunction;
+  readonly getServiceVersion: lambda.IFunction;
+}
+
+/** What every fragment needs: the configuration, the functions, and ARNs to scope IAM to. */
+export interface RunbookContext {
+  readonly config: RunbookConfig;
+  readonly fns: RunbookFunctions;
+  readonly arns: RunbookArns;
+}
+
+export interface RunbookArns {
+  readonly dbInstance: string;
+  /** Renamed-aside instances: the original identifier's first characters, then `-pre-<hash>`. */
+  readonly asideInstances: string;
+  readonly snapshots: string;
+  readonly cluster: string;
+  readonly service: string;
+  readonly tasks: string;
+  readonly containerInstances: string;
+  /** Describe calls with Filters (no identifier) authorize on every instance; they only read. */
+  readonly anyDbInstance: string;
+  readonly subnetGroups: string;
+  readonly parameterGroups: string;
+  readonly optionGroups: string;
+}
+
+/** Snapshot identifiers the runbook creates (see handlers/logic/plan-change.ts). */
+export const SNAPSHOT_PREFIX = 'metaflow-migration-';
+
+export function runbookArns(config: RunbookConfig): RunbookArns {
+  const { region, account } = { region: Aws.REGION, account: Aws.ACCOUNT_ID };
+  const d = config.deployment;
+  const rds = `arn:${Aws.PARTITION}:rds:${region}:${account}`;
+  const ecs = `arn:${Aws.PARTITION}:ecs:${region}:${account}`;
+  const asidePrefix = d.dbInstanceIdentifier.toLowerCase().slice(0, 63 - '-pre-12345678'.length);
+  return {
+    dbInstance: `${rds}:db:${d.dbInstanceIdentifier}`,
+    asideInstances: `${rds}:db:${asidePrefix}*-pre-*`,
+    snapshots: `${rds}:snapshot:${SNAPSHOT_PREFIX}*`,
+    subnetGroups: `${rds}:subgrp:*`,
+    parameterGroups: `${rds}:pg:*`,
+    optionGroups: `${rds}:og:*`,
+    cluster: `${ecs}:cluster/${d.clusterName}`,
+    service: `${ecs}:service/${d.clusterName}/${d.serviceName}`,
+    tasks: `${ecs}:task/${d.clusterName}/*`,
+    containerInstances: `${ecs}:container-instance/${d.clusterName}/*`,
+    anyDbInstance: `${rds}:db:*`,
+  };
+}

@@ -1,0 +1,63 @@
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type { RunbookContext } from '../context';
+import { invoke, sdkCall } from '../tasks';
+
+/**
+ * Guide step 0: know what you start from. Validates the operator's input, then describes the
+ * database and the service and refuses to start unless both are quiet. Nothing is changed here,
+ * so a failure ends the execution at once, with no rollback to do.
+ */
+export class Preflight extends sfn.StateMachineFragment {
+  readonly startState: sfn.State;
+  readonly endStates: sfn.INextable[];
+
+  constructor(scope: Construct, ctx: RunbookContext) {
+    super(scope, 'fragment: Preflight');
+    const d = ctx.config.deployment;
+    const validate = invoke(scope, 'Validate the execution input', ctx.fns.validateInput, {
+      comment: 'Rejects unknown or malformed input by field name before any AWS call, and derives the snapshot and rename identifiers.',
+      payload: {
+        'input.$': '$',
+        'executionName.$': '$$.Execution.Name',
+        dbInstanceIdentifier: d.dbInstanceIdentifier,
+      },
+      // Empty records every later step writes into, so reports never meet a missing path.
+      resultSelector: { 'plan.$': '$', 'StartedAt.$': '$$.Execution.StartTime', steps: {}, polls: {} },
+      resultPath: '$',
+    });
+    const describeDb = sdkCall(scope, 'Describe the DB instance', {
+      comment: 'A snapshot needs the instance available; its settings are what a restore must put back.',
+      service: 'rds',
+      action: 'describeDBInstances',
+      parameters: { DbInstanceIdentifier: d.dbInstanceIdentifier },
+      iamResources: [ctx.arns.dbInstance],
+      resultSelector: { 'DbInstances.$': '$.DbInstances' },
+      resultPath: '$.described.db',
+      retry: { errors: ['Rds.RdsException'] },
+    });
+    const describeService = sdkCall(scope, 'Describe the ECS service', {
+      comment: 'The service must be steady (one deployment, all tasks running); its count and task definition are what a rollback restores.',
+      service: 'ecs',
+      action: 'describeServices',
+      parameters: { Cluster: d.clusterName, Services: [d.serviceName] },
+      iamResources: [ctx.arns.service],
+      resultSelector: { 'Services.$': '$.Services' },
+      resultPath: '$.described.ecs',
+      retry: { errors: ['Ecs.ServerException'] },
+    });
+    const assess = invoke(scope, 'Check the deployment is quiet', ctx.fns.assessPreflight, {
+      comment: 'Refuses to start from a busy deployment and records the original count, task definition and instance settings.',
+      payload: {
+        'dbInstances.$': '$.described.db.DbInstances',
+        'services.$': '$.described.ecs.Services',
+        dbInstanceIdentifier: d.dbInstanceIdentifier,
+        serviceName: d.serviceName,
+      },
+      resultPath: '$.original',
+    });
+    validate.next(describeDb).next(describeService).next(assess);
+    this.startState = validate;
+    this.endStates = assess.endStates;
+  }
+}

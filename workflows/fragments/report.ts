@@ -1,0 +1,63 @@
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+
+/** The fields every audit record carries, success or failure. */
+function commonRecord(): Record<string, string> {
+  return {
+    'changeId.$': '$.plan.changeId',
+    'execution.$': '$$.Execution.Id',
+    'startedAt.$': '$.StartedAt',
+    'snapshotId.$': '$.plan.snapshotId',
+    'original.$': '$.original',
+    'steps.$': '$.steps',
+    'waits.$': '$.polls',
+  };
+}
+
+/** The success output: versions before and after, migrations applied, snapshot, per-step times. */
+export function summarizeSuccess(scope: Construct): sfn.Pass {
+  return new sfn.Pass(scope, 'Summarize the change', {
+    comment: 'The execution output is the audit record of the change.',
+    parameters: {
+      outcome: 'SUCCEEDED',
+      ...commonRecord(),
+      'finishedAt.$': '$$.State.EnteredTime',
+      'schemaVersionBefore.$': '$.schema.before.currentVersion',
+      'schemaVersionAfter.$': '$.schema.after.currentVersion',
+      'migrationsApplied.$': '$.schema.before.unappliedMigrations',
+      'serviceVersionBefore.$': '$.versionBefore.version',
+      'serviceVersionAfter.$': '$.versionAfter.version',
+      'taskDefinition.$': '$.service.TaskDefinition',
+      'desiredCount.$': '$.service.DesiredCount',
+    },
+    resultPath: '$',
+  });
+}
+
+/**
+ * A failure ends the execution FAILED with the original error's name, and a cause that holds the
+ * original cause and what the rollback did: the console shows red and the history explains it.
+ */
+export function failWithReport(
+  scope: Construct,
+  names: { compose: string; encode: string; fail: string },
+  fields: Record<string, unknown>,
+  error: { errorPath: string } | { error: string },
+): sfn.Chain {
+  const compose = new sfn.Pass(scope, names.compose, {
+    comment: 'Collects the error, the decision about the database and what the rollback did.',
+    parameters: { ...commonRecord(), 'finishedAt.$': '$$.State.EnteredTime', ...fields },
+    resultPath: '$.report',
+  });
+  const encode = new sfn.Pass(scope, names.encode, {
+    comment: 'A Fail state takes its cause as text.',
+    parameters: { 'text.$': 'States.JsonToString($.report)' },
+    resultPath: '$.reportText',
+  });
+  const fail = new sfn.Fail(scope, names.fail, {
+    comment: 'Ends the execution FAILED so the console shows red; the cause is the report.',
+    ...('errorPath' in error ? { errorPath: error.errorPath } : { error: error.error }),
+    causePath: '$.reportText.text',
+  });
+  return sfn.Chain.start(compose).next(encode).next(fail);
+}

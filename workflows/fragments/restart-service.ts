@@ -1,0 +1,143 @@
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type { RunbookContext } from '../context';
+import { ENTERED_TIME, invoke, retryUntilReady, sdkCall } from '../tasks';
+import { BoundedPoll } from './bounded-poll';
+import { describeService, serviceGone, steady } from './service';
+
+export interface RestartServiceProps {
+  /** Distinguishes the restarts in the console: "for the migration", "on the new schema", "on the original release". */
+  readonly label: string;
+  readonly key: string;
+  readonly why: string;
+  /** JSONPath of the task definition the new deployment runs. */
+  readonly taskDefinitionPath: string;
+  /** When set, the same call also sets the desired count (the rollback puts both back at once). */
+  readonly desiredCountPath?: string;
+  /** Upgrading must talk to exactly one task: refuse to go on when more than one runs. */
+  readonly requireSingleTask: boolean;
+  /** Wait for the migration service on 8082 to answer before going on. */
+  readonly waitForMigrationService: boolean;
+}
+
+/**
+ * The guide's "Stop All" no longer pulls a newer image: ECS pins a deployment's tasks to the image
+ * digest it resolved. A new deployment (forceNewDeployment) resolves the tag again, respects the
+ * service's minimum healthy percent, and is what "restart" means here. Done when the new deployment
+ * is the only one and all its tasks run; then the task's address is recorded in `$.endpoint`.
+ */
+export class RestartService extends sfn.StateMachineFragment {
+  readonly startState: sfn.State;
+  readonly endStates: sfn.INextable[];
+
+  constructor(scope: Construct, ctx: RunbookContext, props: RestartServiceProps) {
+    super(scope, `fragment: Restart ${props.label}`);
+    const d = ctx.config.deployment;
+    const count = props.desiredCountPath ? { 'DesiredCount.$': props.desiredCountPath } : {};
+    const restart = sdkCall(scope, `Restart the service ${props.label}`, {
+      comment: props.why,
+      service: 'ecs',
+      action: 'updateService',
+      parameters: {
+        Cluster: d.clusterName,
+        Service: d.serviceName,
+        'TaskDefinition.$': props.taskDefinitionPath,
+        ForceNewDeployment: true,
+        ...count,
+      },
+      iamResources: [ctx.arns.service],
+      resultSelector: { 'StartedAt.$': ENTERED_TIME },
+      resultPath: `$.steps.${props.key}`,
+      retry: { errors: ['Ecs.ServerException'] },
+    });
+    const wait = new BoundedPoll(scope, {
+      title: `Wait for the restart ${props.label}`,
+      why: 'The restart is done when the new deployment is the only one and all its tasks run.',
+      counter: props.key,
+      check: describeService(scope, `Describe the service (restart ${props.label})`, ctx),
+      question: `Has the restart ${props.label} rolled out?`,
+      done: sfn.Condition.and(
+        steady(props.desiredCountPath),
+        sfn.Condition.not(sfn.Condition.stringEqualsJsonPath('$.service.DeploymentId', `$.polls.${props.key}.PreviousDeploymentId`)),
+      ),
+      failed: { ...serviceGone, name: `Service is not active (${props.key})` },
+      poll: ctx.config.waits.service,
+      timeoutError: 'NewTaskNotHealthyInTime',
+      remember: { PreviousDeploymentId: '$.service.DeploymentId' },
+    });
+    const list = sdkCall(scope, `List the running tasks (${props.label})`, {
+      comment: 'Finds the task of the new deployment, to call it on its private IP from inside the VPC.',
+      service: 'ecs',
+      action: 'listTasks',
+      parameters: { Cluster: d.clusterName, ServiceName: d.serviceName, DesiredStatus: 'RUNNING' },
+      // ListTasks authorizes on the cluster's container instances.
+      iamResources: [ctx.arns.containerInstances],
+      resultSelector: { 'TaskArns.$': '$.TaskArns' },
+      resultPath: '$.tasks',
+      retry: { errors: ['Ecs.ServerException'] },
+    });
+    const describe = sdkCall(scope, `Describe the running task (${props.label})`, {
+      comment: 'In awsvpc mode every container of the task shares one network interface: its private IP is the task address.',
+      service: 'ecs',
+      action: 'describeTasks',
+      parameters: { Cluster: d.clusterName, 'Tasks.$': '$.tasks.TaskArns' },
+      iamResources: [ctx.arns.tasks],
+      resultSelector: {
+        'TaskArn.$': '$.Tasks[0].TaskArn',
+        'PrivateIp.$': '$.Tasks[0].Containers[0].NetworkInterfaces[0].PrivateIpv4Address',
+        'TaskDefinition.$': '$.Tasks[0].TaskDefinitionArn',
+      },
+      resultPath: '$.task',
+      retry: { errors: ['Ecs.ServerException'] },
+    });
+    const address = new sfn.Pass(scope, `Address the task (${props.label})`, {
+      comment: 'The migration and metadata service URLs: the configured ones, or the task IP with the configured ports.',
+      parameters: {
+        ...url('migrationUrl', d.migrationUrl, d.migrationPort),
+        ...url('serviceUrl', d.serviceUrl, d.servicePort),
+        'TaskArn.$': '$.task.TaskArn',
+      },
+      resultPath: '$.endpoint',
+    });
+    restart.next(wait);
+    if (props.requireSingleTask) {
+      const single = new sfn.Choice(scope, `Is exactly one task running (${props.label})?`)
+        .when(
+          sfn.Condition.isPresent('$.tasks.TaskArns[1]'),
+          new sfn.Fail(scope, `More than one task is running (${props.label})`, {
+            error: 'MoreThanOneTask',
+            cause: 'The upgrade must reach exactly one task: goose has no lock, two tasks could migrate at once.',
+          }),
+        )
+        .when(
+          sfn.Condition.isNotPresent('$.tasks.TaskArns[0]'),
+          new sfn.Fail(scope, `No task is running (${props.label})`, { error: 'NoRunningTask', cause: 'The service reports no running task.' }),
+        )
+        .otherwise(describe);
+      list.next(single);
+    } else {
+      list.next(describe);
+    }
+    wait.next(list);
+    describe.next(address);
+    if (props.waitForMigrationService) {
+      const ping = invoke(scope, `Wait for the migration service to answer (${props.label})`, ctx.fns.pingMigrationService, {
+        comment: 'The container starts the migration service on 8082 first; retried while it is not up yet, a bounded number of times.',
+        payload: { 'baseUrl.$': '$.endpoint.migrationUrl', timeoutMs: ctx.config.migration.requestTimeoutSeconds * 1000 },
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+      retryUntilReady(ping, ['MigrationServiceUnavailable', 'MigrationServiceBusy'], ctx.config.waits.migrationService);
+      address.next(ping);
+      this.endStates = ping.endStates;
+    } else {
+      this.endStates = address.endStates;
+    }
+    this.startState = restart;
+  }
+}
+
+function url(key: string, configured: string | undefined, port: number): Record<string, string> {
+  return configured
+    ? { [key]: configured }
+    : { [`${key}.$`]: `States.Format('http://{}:${port}', $.task.PrivateIp)` };
+}

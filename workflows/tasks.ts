@@ -1,0 +1,82 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+
+/** `$$.State.EnteredTime`: when the state started, recorded for the per-step times of the summary. */
+export const ENTERED_TIME = '$$.State.EnteredTime';
+
+export interface SdkCallProps {
+  readonly comment: string;
+  readonly service: 'rds' | 'ecs';
+  /** The API action in the SDK integration's camelCase, e.g. `createDBSnapshot`. */
+  readonly action: string;
+  /** Parameters in Java SDK v2 casing, e.g. `DbInstanceIdentifier`. */
+  readonly parameters: Record<string, unknown>;
+  readonly iamResources: string[];
+  readonly iamAction?: string;
+  readonly resultSelector?: Record<string, unknown>;
+  readonly resultPath: string;
+  /** Errors worth retrying: transient ones only (throttling, a conflicting update in flight). */
+  readonly retry?: { errors: string[]; maxAttempts?: number };
+}
+
+/** A direct AWS SDK call from Step Functions (`arn:aws:states:::aws-sdk:<service>:<action>`). */
+export function sdkCall(scope: Construct, name: string, props: SdkCallProps): tasks.CallAwsService {
+  const task = new tasks.CallAwsService(scope, name, {
+    comment: props.comment,
+    service: props.service,
+    action: props.action,
+    parameters: props.parameters,
+    iamResources: props.iamResources,
+    iamAction: props.iamAction,
+    resultSelector: props.resultSelector,
+    resultPath: props.resultPath,
+  });
+  if (props.retry) {
+    task.addRetry({
+      errors: props.retry.errors,
+      interval: Duration.seconds(5),
+      backoffRate: 2,
+      maxAttempts: props.retry.maxAttempts ?? 4,
+    });
+  }
+  return task;
+}
+
+export interface InvokeProps {
+  readonly comment: string;
+  readonly payload: Record<string, unknown>;
+  readonly resultPath: string;
+  readonly resultSelector?: Record<string, unknown>;
+  /**
+   * Off for calls that must happen at most once (PATCH /upgrade): a retried Lambda invocation could
+   * send the request a second time.
+   */
+  readonly retryLambdaServiceErrors?: boolean;
+  readonly timeout?: Duration;
+}
+
+/** A call to one of the runbook's own handlers; its result is the function's return value. */
+export function invoke(scope: Construct, name: string, fn: lambda.IFunction, props: InvokeProps): tasks.LambdaInvoke {
+  return new tasks.LambdaInvoke(scope, name, {
+    comment: props.comment,
+    lambdaFunction: fn,
+    payload: sfn.TaskInput.fromObject(props.payload),
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: props.retryLambdaServiceErrors ?? true,
+    resultSelector: props.resultSelector,
+    resultPath: props.resultPath,
+    taskTimeout: props.timeout ? sfn.Timeout.duration(props.timeout) : undefined,
+  });
+}
+
+/** Retries a readiness check on the named "not yet" errors, bounded like every wait. */
+export function retryUntilReady(
+  task: sfn.TaskStateBase,
+  errors: string[],
+  poll: { intervalSeconds: number; maxAttempts: number },
+): void {
+  task.addRetry({ errors, interval: Duration.seconds(poll.intervalSeconds), backoffRate: 1, maxAttempts: poll.maxAttempts });
+}
