@@ -2,10 +2,13 @@
 import { App } from 'aws-cdk-lib';
 import { ConfigError, loadRunbookConfig } from './config';
 import { RunbookStack } from './runbook-stack';
+import { addSchedulingStackFromContext } from './scheduling/scheduling-stack';
 
 /**
  * The CDK app. Configuration comes from the JSON file named by the `config` context key
  * (`cdk synth -c config=path/to/deployment.json`); a bad file stops synth with one message per key.
+ * `-c schedulingConfig=path/to/scheduling.json` adds the optional Metaflow-on-Step-Functions
+ * prerequisites stack (docs/scheduling.md), deployable on its own by its stack name.
  */
 function main(): void {
   const app = new App();
@@ -13,6 +16,7 @@ function main(): void {
   try {
     const config = loadRunbookConfig(configPath);
     new RunbookStack(app, config.stackName, { config, env: config.env });
+    addSchedulingStackFromContext(app);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
