@@ -1,0 +1,80 @@
+import { handler } from '../../handlers/validate-input';
+import { expectNamedError, rejectionOf } from '../support/http-stub';
+
+process.env.RUNBOOK_QUIET = '1';
+
+const plan = (input: unknown, executionName = 'migrate-2024-07-15', dbInstanceIdentifier = 'metaflow-db') =>
+  handler({ input, executionName, dbInstanceIdentifier });
+
+/** RDS rules: a letter first, lowercase letters, digits and hyphens, no `--`, no trailing `-`. */
+function expectRdsIdentifier(id: string, maxLength: number): void {
+  expect(id).toMatch(/^[a-z][a-z0-9-]*$/);
+  expect(id).not.toContain('--');
+  expect(id).not.toMatch(/-$/);
+  expect(id.length).toBeLessThanOrEqual(maxLength);
+}
+
+const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+
+describe('validate-input handler (the operator execution input)', () => {
+  it.each([
+    { case: 'no targetImage', input: { changeId: 'CHG-1234' }, targetImage: null },
+    { case: 'targetImage null', input: { changeId: 'CHG-1234', targetImage: null }, targetImage: null },
+    ...[
+      'netflixoss/metaflow_metadata_service:v2.5.1',
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com/metaflow/metadata-service:2.5.1',
+      `registry.local:5000/metaflow@${DIGEST}`,
+    ].map((image) => ({ case: `targetImage ${image}`, input: { changeId: 'CHG-1234', targetImage: image }, targetImage: image })),
+  ])('plans the change with $case', async ({ input, targetImage }) => {
+    const result = await plan(input);
+    expect(result).toEqual({
+      changeId: 'CHG-1234',
+      targetImage,
+      snapshotId: expect.stringMatching(/^metaflow-migration-chg-1234-[0-9a-f]{8}$/),
+      asideInstanceId: expect.stringMatching(/^metaflow-db-pre-[0-9a-f]{8}$/),
+    });
+    // One execution, one suffix: the snapshot and the set-aside instance are findable together.
+    expect(result.snapshotId.slice(-8)).toBe(result.asideInstanceId.slice(-8));
+  });
+
+  it.each([
+    { case: 'a plain ticket', changeId: 'CHG-1234', db: 'metaflow-db' },
+    { case: 'dots and underscores', changeId: 'Ops_2024.07.15-Migrate', db: 'metaflow-db' },
+    { case: 'a 64-character changeId', changeId: `C${'-x1'.repeat(21)}`, db: 'metaflow-db' },
+    { case: 'an instance name whose cut ends on a hyphen', changeId: 'CHG-1', db: `metaflow-${'a'.repeat(40)}-${'b'.repeat(12)}` },
+    { case: 'a 63-character instance', changeId: 'CHG-1', db: `m${'x'.repeat(62)}` },
+  ])('derives valid RDS identifiers from $case', async ({ changeId, db }) => {
+    const result = await plan({ changeId }, 'run-1', db);
+    expectRdsIdentifier(result.snapshotId, 255);
+    expectRdsIdentifier(result.asideInstanceId, 63);
+    expect(result.asideInstanceId.startsWith(db.slice(0, 20))).toBe(true);
+  });
+
+  it('derives the same names for the same execution and different ones for another', async () => {
+    const first = await plan({ changeId: 'CHG-1234' }, 'run-1');
+    expect(await plan({ changeId: 'CHG-1234' }, 'run-1')).toEqual(first);
+    const other = await plan({ changeId: 'CHG-1234' }, 'run-2');
+    expect(other.snapshotId).not.toBe(first.snapshotId);
+    expect(other.asideInstanceId).not.toBe(first.asideInstanceId);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['the input is not an object', 'CHG-1234', 'execution input: expected an object, got "CHG-1234"'],
+    ['the input is null', null, 'execution input: expected an object, got null'],
+    ['the input is a list', ['CHG-1234'], 'execution input: expected an object, got an array'],
+    ['changeId is missing', { targetImage: 'metaflow:2.5.1' }, 'changeId: expected a ticket reference such as CHG-1234'],
+    ['changeId contains spaces', { changeId: 'CHG 1234' }, 'changeId: expected a ticket reference such as CHG-1234 (letters, digits, single - _ . separators, starting with a letter), got "CHG 1234"'],
+    ['changeId starts with a digit', { changeId: '1234' }, 'changeId: expected a ticket reference'],
+    ['changeId doubles a separator', { changeId: 'CHG--1234' }, 'changeId: expected a ticket reference'],
+    ['changeId is a number', { changeId: 1234 }, 'changeId: expected a ticket reference such as CHG-1234 (letters, digits, single - _ . separators, starting with a letter), got number 1234'],
+    ['changeId is longer than 64 characters', { changeId: `C${'x'.repeat(64)}` }, 'changeId: expected at most 64 characters, got 65'],
+    ['an unknown field is given', { changeId: 'CHG-1234', foo: 1 }, 'foo: unknown field; expected only changeId, targetImage'],
+    ['targetImage has upper case', { changeId: 'CHG-1234', targetImage: 'Netflixoss/Metaflow:2.5.1' }, 'targetImage: expected an image reference such as netflixoss/metaflow_metadata_service:v2.5.1, got "Netflixoss/Metaflow:2.5.1"'],
+    ['targetImage has an empty tag', { changeId: 'CHG-1234', targetImage: 'metaflow:' }, 'targetImage: expected an image reference'],
+    ['targetImage has a space', { changeId: 'CHG-1234', targetImage: 'metaflow service' }, 'targetImage: expected an image reference'],
+    ['targetImage has a short digest', { changeId: 'CHG-1234', targetImage: 'metaflow@sha256:abc' }, 'targetImage: expected an image reference'],
+    ['targetImage is empty', { changeId: 'CHG-1234', targetImage: '' }, 'targetImage: expected an image reference'],
+  ])('throws InvalidExecutionInput when %s', async (_case, input, part) => {
+    expectNamedError(await rejectionOf(plan(input)), 'InvalidExecutionInput', [part]);
+  });
+});
