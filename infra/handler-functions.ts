@@ -44,6 +44,7 @@ export class HandlerFunctions extends Construct {
         bundling: {
           minify: true,
           sourceMap: false,
+          logLevel: nodejs.LogLevel.WARNING,
           target: 'node22',
           // The AWS SDK v3 is part of the Lambda Node.js runtime.
           externalModules: ['@aws-sdk/*'],

@@ -67,7 +67,9 @@ export function invoke(scope: Construct, name: string, fn: lambda.IFunction, pro
     payloadResponseOnly: true,
     retryOnServiceExceptions: props.retryLambdaServiceErrors ?? true,
     resultSelector: props.resultSelector,
-    resultPath: props.resultPath,
+    // '$' is ASL's default: leaving it out replaces the state the same way in AWS, and the local
+    // interpreter (aws-local-stepfunctions 3.0.0) mishandles an explicit "ResultPath": "$".
+    resultPath: props.resultPath === '$' ? undefined : props.resultPath,
     taskTimeout: props.timeout ? sfn.Timeout.duration(props.timeout) : undefined,
   });
 }

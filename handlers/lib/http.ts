@@ -40,7 +40,9 @@ export function send(method: 'GET' | 'PATCH', url: string, timeoutMs: number): P
       clearTimeout(timer);
       fn();
     };
-    const req = doRequest(target, { method, headers: { accept: 'application/json, text/plain' } }, (res) => {
+    // agent: false opens a fresh connection: a reused idle one the service already closed would make
+    // an undelivered PATCH look like a lost answer.
+    const req = doRequest(target, { method, agent: false, headers: { accept: 'application/json, text/plain' } }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {

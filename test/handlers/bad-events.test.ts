@@ -36,6 +36,7 @@ const BAD_HTTP_EVENTS: [string, (baseUrl: string) => unknown, string][] = [
   ['baseUrl is a number', () => ({ baseUrl: 8082, timeoutMs: 1000 }), 'baseUrl: expected an http:// or https:// base URL, got number 8082'],
   ['baseUrl has no scheme', (url) => ({ baseUrl: url.replace('http://', ''), timeoutMs: 1000 }), 'baseUrl: expected an http:// or https:// base URL, got "127.0.0.1:'],
   ['baseUrl is not http(s)', (url) => ({ baseUrl: url.replace('http', 'ftp'), timeoutMs: 1000 }), 'baseUrl: expected an http:// or https:// base URL, got "ftp://'],
+  ['baseUrl has an invalid port', () => ({ baseUrl: 'http://127.0.0.1:99999', timeoutMs: 1000 }), 'baseUrl: expected an http:// or https:// base URL, got "http://127.0.0.1:99999"'],
   ['baseUrl contains a space', (url) => ({ baseUrl: `${url}/a b`, timeoutMs: 1000 }), 'baseUrl: expected an http:// or https:// base URL'],
   ['timeoutMs is missing', (baseUrl) => ({ baseUrl }), 'timeoutMs: expected an integer from 100 to 900000, got nothing'],
   ['timeoutMs is below 100', (baseUrl) => ({ baseUrl, timeoutMs: 99 }), 'timeoutMs: expected an integer from 100 to 900000, got number 99'],

@@ -23,7 +23,7 @@ export class Preflight extends sfn.StateMachineFragment {
         dbInstanceIdentifier: d.dbInstanceIdentifier,
       },
       // Empty records every later step writes into, so reports never meet a missing path.
-      resultSelector: { 'plan.$': '$', 'StartedAt.$': '$$.Execution.StartTime', steps: {}, polls: {} },
+      resultSelector: { 'plan.$': '$', 'StartedAt.$': '$$.State.EnteredTime', steps: {}, polls: {} },
       resultPath: '$',
     });
     const describeDb = sdkCall(scope, 'Describe the DB instance', {

@@ -30,7 +30,7 @@ export function summarizeSuccess(scope: Construct): sfn.Pass {
       'taskDefinition.$': '$.service.TaskDefinition',
       'desiredCount.$': '$.service.DesiredCount',
     },
-    resultPath: '$',
+    // No ResultPath: the record replaces the state (ASL's default "$").
   });
 }
 

@@ -1,0 +1,151 @@
+import { createRequire } from 'node:module';
+import type { Json, RunbookAssembly } from './assembly';
+import { allStates } from './assembly';
+import type { VirtualClock } from './clock';
+import { AwsError, DURATIONS } from './sim/aws-error';
+import type { SimulatedDeployment } from './sim/deployment';
+
+// The bundles CDK produced are loaded with Node's own require, outside any test sandbox, exactly as
+// the Lambda runtime would load them; their AWS SDK client reads this process's real environment.
+const nativeRequire = createRequire(__filename);
+const realProcess = nativeRequire('node:process') as NodeJS.Process;
+
+type Handler = (event: unknown) => Promise<unknown>;
+export type TaskHandler = (input: Json) => Promise<Json>;
+
+export interface InjectedFault {
+  /** The Task state that fails the first time it runs. */
+  readonly state: string;
+  readonly error: string;
+}
+
+export interface CallRecord {
+  readonly state: string;
+  readonly resource: string;
+  readonly at: number;
+  readonly error?: string;
+}
+
+export interface DispatchOptions {
+  readonly assembly: RunbookAssembly;
+  readonly deployment: SimulatedDeployment;
+  readonly clock: VirtualClock;
+  readonly ecsEndpoint: string;
+  readonly fault?: InjectedFault;
+  readonly calls: CallRecord[];
+}
+
+const SDK_RESOURCE = /^arn:aws:states:::aws-sdk:(rds|ecs):(\w+)$/;
+
+/**
+ * A handler for every Task state of the definition, chosen by the Task's Resource (never by its
+ * name): AWS SDK integrations go to the simulated deployment, Lambda ARNs to the bundled handler.
+ */
+export function taskHandlers(opts: DispatchOptions): Record<string, TaskHandler> {
+  const { clock, deployment } = opts;
+  realProcess.env.AWS_ENDPOINT_URL_ECS = opts.ecsEndpoint;
+  realProcess.env.AWS_REGION = deployment.rds.region;
+  realProcess.env.AWS_ACCESS_KEY_ID = 'AKIASIMULATED000000';
+  realProcess.env.AWS_SECRET_ACCESS_KEY = 'simulated';
+  realProcess.env.RUNBOOK_QUIET = '1';
+  const states = allStates(opts.assembly.definition);
+  const handlers: Record<string, TaskHandler> = {};
+  const failures = new Map<string, { error: string; attempts: number }>();
+  let faultUsed = false;
+
+  for (const [name, state] of states) {
+    if (state.Type !== 'Task') continue;
+    const resource = String(state.Resource);
+    const call = resourceCall(resource, opts);
+    handlers[name] = async (input) => {
+      // Let the execution's own bookkeeping settle before the simulated world moves on.
+      await new Promise((resolve) => setImmediate(resolve));
+      chargeRetryPause(name, state, failures, clock);
+      await deployment.advance();
+      try {
+        if (opts.fault && !faultUsed && opts.fault.state === name) {
+          faultUsed = true;
+          throw new AwsError(opts.fault.error, `fault injected into "${name}" by the rehearsal`);
+        }
+        const result = await call(input);
+        failures.delete(name);
+        opts.calls.push({ state: name, resource, at: clock.now });
+        await deployment.advance();
+        return result;
+      } catch (err) {
+        const error = err instanceof Error ? err.name : 'Error';
+        const previous = failures.get(name);
+        failures.set(name, { error, attempts: (previous?.error === error ? previous.attempts : 0) + 1 });
+        opts.calls.push({ state: name, resource, at: clock.now, error });
+        throw err;
+      }
+    };
+  }
+  return handlers;
+}
+
+function resourceCall(resource: string, opts: DispatchOptions): TaskHandler {
+  const sdk = SDK_RESOURCE.exec(resource);
+  if (sdk) {
+    const [, service, action] = sdk as unknown as [string, 'rds' | 'ecs', string];
+    const api = opts.deployment[service] as unknown as Record<string, (p: unknown) => unknown>;
+    return async (input) => {
+      opts.clock.advance(DURATIONS.apiCall);
+      const fn = api[action];
+      if (typeof fn !== 'function') {
+        const svc = service === 'rds' ? 'Rds' : 'Ecs';
+        throw new AwsError(`${svc}.${svc}Exception`, `${action} is not simulated (the runbook must not need it)`);
+      }
+      // Results are copied, as a real response would be: the state machine must not hold live objects.
+      return JSON.parse(JSON.stringify(fn.call(api, input))) as Json;
+    };
+  }
+  const bundle = opts.assembly.lambdaBundles.get(resource);
+  if (!bundle) throw new Error(`no simulated target for Task resource ${resource}`);
+  const handler = (nativeRequire(bundle.bundle) as { handler: Handler }).handler;
+  return async (input) => {
+    const event = compressTimeout(input);
+    // Real time: Date.now runs on the virtual clock during a rehearsal.
+    const started = performance.now();
+    try {
+      return (await handler(event.payload)) as Json;
+    } catch (err) {
+      // Step Functions sees a Lambda error as errorType / a JSON cause, as the Lambda service reports it.
+      const e = err instanceof Error ? err : new Error(String(err));
+      const lambdaError = new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message }));
+      lambdaError.name = e.name;
+      throw lambdaError;
+    } finally {
+      opts.clock.advance(Math.max(DURATIONS.lambdaCall, ((performance.now() - started) / 1000) * event.factor));
+    }
+  };
+}
+
+/**
+ * Request timeouts in the definition are real-world (10 s, 840 s). The rehearsal runs them
+ * compressed on the wire and charges the virtual clock the uncompressed time.
+ */
+function compressTimeout(input: Json): { payload: Json; factor: number } {
+  if (input && typeof input === 'object' && !Array.isArray(input) && typeof input.timeoutMs === 'number') {
+    const real = Math.min(1500, Math.max(250, Math.round(input.timeoutMs / 1000)));
+    return { payload: { ...input, timeoutMs: real }, factor: input.timeoutMs / real };
+  }
+  return { payload: input, factor: 1 };
+}
+
+/** A retried Task waited IntervalSeconds × BackoffRate^(n-1) in AWS: the clock is charged the same. */
+function chargeRetryPause(
+  name: string,
+  state: Record<string, Json>,
+  failures: Map<string, { error: string; attempts: number }>,
+  clock: VirtualClock,
+): void {
+  const failed = failures.get(name);
+  if (!failed) return;
+  const retrier = ((state.Retry ?? []) as Record<string, Json>[]).find((r) =>
+    (r.ErrorEquals as string[]).some((e) => e === failed.error || e === 'States.ALL'),
+  );
+  if (!retrier) return;
+  const interval = Number(retrier.IntervalSeconds ?? 1) * Number(retrier.BackoffRate ?? 2) ** (failed.attempts - 1);
+  clock.advance(Math.min(interval, Number(retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY)));
+}

@@ -1,0 +1,32 @@
+import type { RehearsalResult } from './run';
+
+/** What the world looks like after a rehearsal, in the terms of a scenario's expectation. */
+export interface Outcome {
+  readonly status: RehearsalResult['status'];
+  readonly error: string | null;
+  readonly databaseRestored: boolean;
+  readonly finalSchema: string | null;
+  readonly finalServiceVersions: string[];
+  readonly desiredCount: number;
+  readonly taskDefinition: string;
+  readonly snapshotsKept: string[];
+  readonly instances: { id: string; status: string }[];
+}
+
+export function outcomeOf(result: RehearsalResult): Outcome {
+  const { deployment } = result;
+  const dbId = deployment.config.deployment.dbInstanceIdentifier;
+  const db = deployment.rds.find(dbId);
+  const service = deployment.ecs.describeService();
+  return {
+    status: result.status,
+    error: result.error,
+    databaseRestored: db?.createdFrom !== undefined && db.status === 'available',
+    finalSchema: db?.db.schemaVersion ?? null,
+    finalServiceVersions: deployment.serviceVersions(),
+    desiredCount: service.DesiredCount as number,
+    taskDefinition: service.TaskDefinition as string,
+    snapshotsKept: deployment.rds.snapshots.map((s) => s.id),
+    instances: deployment.rds.instances.map((i) => ({ id: i.id, status: i.status })),
+  };
+}

@@ -1,0 +1,253 @@
+import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import type { Json, RunbookAssembly } from './assembly';
+import { allStates } from './assembly';
+import { VirtualClock } from './clock';
+import { type CallRecord, type InjectedFault, taskHandlers } from './dispatch';
+import type { Scenario } from './scenarios';
+import { ACCOUNT, REGION, SimulatedDeployment } from './sim/deployment';
+import { EcsEndpoint } from './sim/ecs-endpoint';
+
+export interface StateRecord {
+  readonly name: string;
+  readonly type: string;
+  readonly enteredAt: number;
+  exitedAt?: number;
+  outcome: 'running' | 'succeeded' | 'failed' | 'caught' | 'retried';
+  error?: string;
+}
+
+export interface StateEvent {
+  readonly kind: 'entered' | 'exited' | 'failed' | 'retried' | 'caught';
+  readonly record: StateRecord;
+  readonly elapsedSeconds: number;
+}
+
+export interface RehearsalResult {
+  readonly scenario: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output: Json | null;
+  readonly error: string | null;
+  readonly cause: string | null;
+  readonly states: StateRecord[];
+  readonly calls: CallRecord[];
+  readonly deployment: SimulatedDeployment;
+  readonly metrics: RehearsalMetrics;
+}
+
+export interface RehearsalMetrics {
+  /** Virtual seconds from start to end of the execution. */
+  readonly totalSeconds: number;
+  /** Virtual seconds during which at least one AWS operation (or goose) was in progress. */
+  readonly awsOperationSeconds: number;
+  /** Seconds in which no task of the service was running: the metadata service was down. */
+  readonly downtimeSeconds: number;
+  readonly longestOutageSeconds: number;
+  /** Billed state transitions: every state entered, plus every retry. */
+  readonly stateTransitions: number;
+  readonly steps: { step: string; startSeconds: number; durationSeconds: number }[];
+  readonly realMilliseconds: number;
+}
+
+export interface RehearsalOptions {
+  readonly assembly: RunbookAssembly;
+  readonly scenario: Scenario;
+  readonly fault?: InjectedFault;
+  readonly onEvent?: (event: StateEvent) => void;
+}
+
+/**
+ * Runs the synthesized state machine with a real ASL interpreter against a simulated deployment.
+ * Wait states pass instantly in real time and charge the virtual clock their full duration.
+ */
+export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult> {
+  const realStart = Date.now();
+  const clock = new VirtualClock();
+  const { scenario, assembly } = opts;
+  const compressedUpgradeMs = Math.min(1500, Math.max(250, assembly.config.migration.upgradeTimeoutSeconds));
+  const deployment = new SimulatedDeployment(clock, assembly.config, scenario.world, compressedUpgradeMs + 700);
+  const endpoint = await EcsEndpoint.get();
+  endpoint.target = deployment.ecs;
+  const calls: CallRecord[] = [];
+  const states = allStates(assembly.definition);
+  const realNow = Date.now;
+  try {
+    await deployment.boot();
+    const startedAt = clock.now;
+    const machine = new StateMachine(assembly.definition as never, { validationOptions: { checkArn: false } });
+    const waitTimeOverrides = new Proxy({} as Record<string, number>, {
+      get: (_target, name) => {
+        const state = typeof name === 'string' ? states.get(name) : undefined;
+        if (state?.Type !== 'Wait') return undefined;
+        clock.advance(Number(state.Seconds ?? 0));
+        return 0;
+      },
+    });
+    const retryIntervalOverrides = Object.fromEntries([...states].filter(([, s]) => s.Retry).map(([n]) => [n, 0]));
+    const executionName = `${scenario.name}-${realStart.toString(36)}`;
+    // Event timestamps are taken from Date.now at the moment each event happens: on the virtual clock.
+    Date.now = () => clock.now;
+    const execution = machine.run(scenario.input as Json as never, {
+      overrides: {
+        taskResourceLocalHandlers: taskHandlers({ assembly, deployment, clock, ecsEndpoint: endpoint.url, fault: opts.fault, calls }) as never,
+        waitTimeOverrides,
+        retryIntervalOverrides,
+      },
+      context: {
+        Execution: { Id: `arn:aws:states:${REGION}:${ACCOUNT}:execution:${assembly.config.stackName}:${executionName}`, Name: executionName },
+        State: {
+          get EnteredTime() {
+            return clock.iso();
+          },
+        },
+      },
+    });
+    const records: StateRecord[] = [];
+    const open = new Map<string, StateRecord>();
+    let transitions = 0;
+    let error: string | null = null;
+    let cause: string | null = null;
+    const consume = (async () => {
+      for await (const event of execution.eventLogs) {
+        const at = event.timestamp;
+        const elapsedSeconds = (at - startedAt) / 1000;
+        if (event.type === 'StateEntered') {
+          transitions++;
+          const record: StateRecord = { name: event.state.name, type: event.state.type, enteredAt: at, outcome: 'running' };
+          records.push(record);
+          open.set(record.name, record);
+          opts.onEvent?.({ kind: 'entered', record, elapsedSeconds });
+        } else if (event.type === 'StateExited' || event.type === 'StateFailed' || event.type === 'StateCaught' || event.type === 'StateRetried') {
+          const record = open.get(event.state.name);
+          if (!record) continue;
+          if (event.type === 'StateRetried') {
+            transitions++;
+            record.outcome = 'retried';
+            opts.onEvent?.({ kind: 'retried', record, elapsedSeconds });
+            continue;
+          }
+          if (event.type === 'StateFailed') {
+            record.error = event.Error;
+            record.outcome = 'failed';
+            continue;
+          }
+          record.exitedAt = at;
+          record.outcome = event.type === 'StateCaught' ? 'caught' : 'succeeded';
+          open.delete(record.name);
+          opts.onEvent?.({ kind: event.type === 'StateCaught' ? 'caught' : 'exited', record, elapsedSeconds });
+        } else if (event.type === 'ExecutionFailed') {
+          error = event.Error;
+          cause = typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause);
+        }
+      }
+    })();
+    let output: Json | null = null;
+    let status: RehearsalResult['status'] = 'SUCCEEDED';
+    try {
+      output = (await execution.result) as Json;
+    } catch (err) {
+      if (!(err instanceof ExecutionError)) throw err;
+      status = 'FAILED';
+    }
+    await consume;
+    for (const record of open.values()) {
+      record.exitedAt = clock.now;
+      if (record.outcome === 'running') record.outcome = 'failed';
+      opts.onEvent?.({ kind: 'failed', record, elapsedSeconds: (clock.now - startedAt) / 1000 });
+    }
+    Date.now = realNow;
+    return {
+      scenario: scenario.name,
+      status,
+      output,
+      error,
+      cause,
+      states: records,
+      calls,
+      deployment,
+      metrics: measure(records, deployment, startedAt, clock.now, transitions, Date.now() - realStart),
+    };
+  } finally {
+    Date.now = realNow;
+    endpoint.target = undefined;
+    await deployment.shutdown();
+  }
+}
+
+function measure(
+  records: StateRecord[],
+  deployment: SimulatedDeployment,
+  start: number,
+  end: number,
+  transitions: number,
+  realMilliseconds: number,
+): RehearsalMetrics {
+  const clip = (a: number, b: number) => [Math.max(a, start), Math.min(b, end)] as const;
+  // Union of the AWS operations' intervals.
+  const intervals = deployment.operations.map((o) => clip(o.start, o.end)).filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
+  let busy = 0;
+  let cursor = start;
+  for (const [a, b] of intervals) {
+    if (b <= cursor) continue;
+    busy += b - Math.max(a, cursor);
+    cursor = b;
+  }
+  // Downtime: where the running-task timeline is at 0.
+  let downtime = 0;
+  let longest = 0;
+  const timeline = deployment.ecs.runningTimeline;
+  timeline.forEach((point, i) => {
+    if (point.running !== 0) return;
+    const [a, b] = clip(point.at, timeline[i + 1]?.at ?? end);
+    if (b > a) {
+      downtime += b - a;
+      longest = Math.max(longest, b - a);
+    }
+  });
+  return {
+    totalSeconds: (end - start) / 1000,
+    awsOperationSeconds: busy / 1000,
+    downtimeSeconds: downtime / 1000,
+    longestOutageSeconds: longest / 1000,
+    stateTransitions: transitions,
+    steps: groupSteps(records, start, end),
+    realMilliseconds,
+  };
+}
+
+/** The guide step each state belongs to, named by the state that starts it. */
+const STEP_STARTS: Record<string, string> = {
+  'Validate the execution input': '1. Preflight',
+  'Take RDS snapshot': '2. Snapshot',
+  'Scale to one task': '3. Scale to one task',
+  'Was a target image given?': '4. Restart onto the migration image',
+  'Check the schema status': '5. Check schema status',
+  'Is the schema already up to date?': '6. Upgrade',
+  'Verify the schema is up to date': '7. Verify',
+  'Restart the service on the new schema': '8. Restart on the new schema',
+  'Check the metadata service version': '9. Check version',
+  'Scale back to the original count': '10. Scale back',
+  'Summarize the change': 'Summary',
+  'Schema untouched: keep the database': 'Rollback',
+  'Schema may have changed: restore the database': 'Rollback',
+  'Rename the current instance aside': 'Rollback: restore the database',
+  'Describe the service before the rollback': 'Rollback: the service',
+  'Report the rolled-back change': 'Report',
+  'Describe the DB instances after the failed rollback': 'Report',
+};
+
+function groupSteps(records: StateRecord[], start: number, end: number): RehearsalMetrics['steps'] {
+  const steps: { step: string; startSeconds: number; durationSeconds: number }[] = [];
+  let current: { step: string; at: number } | undefined;
+  const close = (at: number) => {
+    if (current) steps.push({ step: current.step, startSeconds: (current.at - start) / 1000, durationSeconds: (at - current.at) / 1000 });
+  };
+  for (const r of records) {
+    const step = STEP_STARTS[r.name];
+    if (step && step !== current?.step) {
+      close(r.enteredAt);
+      current = { step, at: r.enteredAt };
+    }
+  }
+  close(end);
+  return steps;
+}

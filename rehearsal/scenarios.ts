@@ -1,0 +1,151 @@
+import type { World } from './sim/deployment';
+
+const IMAGE = 'netflixoss/metaflow_metadata_service';
+
+/** What a scenario must end with; the tests check every field, the CLI prints them. */
+export interface Expectation {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** The error the execution ends with (the original error, not the rollback's). */
+  readonly error?: string;
+  /** Whether an instance restored from the snapshot is available under the original identifier. */
+  readonly databaseRestored: boolean;
+  /** The schema version of the database under the original identifier at the end. */
+  readonly finalSchema: string;
+  /** The metadata service version the service ends up answering with. */
+  readonly finalServiceVersion?: string;
+  /** No AWS call at all (bad input). */
+  readonly noAwsCall?: boolean;
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  readonly input: Record<string, unknown>;
+  readonly world: World;
+  readonly expect: Expectation;
+}
+
+const OLD_SCHEMA = '20211202100726';
+const NEW_SCHEMA = '20230118020300';
+
+/** The usual deployment: two tasks on a `latest` tag that now resolves to a newer image. */
+const usual: World = {
+  schemaVersion: OLD_SCHEMA,
+  taskDefinitionImage: `${IMAGE}:latest`,
+  runningImage: `${IMAGE}:v2.2.4`,
+  desiredCount: 2,
+};
+
+const input = { changeId: 'CHG-1234' };
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'happy-path',
+    description: 'Two tasks on the latest tag: snapshot, one task, restart, upgrade two migrations, restart, 2.5.1, back to two.',
+    input,
+    world: usual,
+    expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
+  },
+  {
+    name: 'already-up-to-date',
+    description: 'The schema is current: steps 6-8 are skipped, the version is checked and the count restored.',
+    input,
+    world: { ...usual, schemaVersion: NEW_SCHEMA, runningImage: `${IMAGE}:v2.5.1` },
+    expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
+  },
+  {
+    name: 'pinned-image-moved',
+    description: 'The task definition pins v2.2.4; the input names v2.5.1, so a new revision is registered before the restart.',
+    input: { ...input, targetImage: `${IMAGE}:v2.5.1` },
+    world: { ...usual, taskDefinitionImage: `${IMAGE}:v2.2.4` },
+    expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
+  },
+  {
+    name: 'upgrade-returns-500',
+    description: 'PATCH /upgrade answers 500 after applying one migration: the database is restored from the snapshot.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' } },
+    expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
+    name: 'upgrade-times-out-but-succeeded',
+    description: 'The upgrade answer is lost; goose finishes; polling the status settles it as done.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'hang-succeed' } },
+    expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
+  },
+  {
+    name: 'upgrade-times-out-and-failed',
+    description: 'The upgrade answer is lost; goose stops half-way; the status settles it as failed and the database is restored.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'hang-fail' } },
+    expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
+    name: 'verify-not-up-to-date',
+    description: 'The upgrade claims success but a migration is left: verification fails and the database is restored.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'claim-success' } },
+    expect: { status: 'FAILED', error: 'SchemaNotUpToDate', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
+    name: 'version-too-old',
+    description: 'A pinned 2.0.1 image on the oldest schema: nothing to upgrade, but /version is below 2.0.2; the service is rolled back, the database kept.',
+    input,
+    world: { ...usual, schemaVersion: '1', taskDefinitionImage: `${IMAGE}:v2.0.1`, runningImage: `${IMAGE}:v2.0.1` },
+    expect: { status: 'FAILED', error: 'VersionTooOld', databaseRestored: false, finalSchema: '1', finalServiceVersion: '2.0.1' },
+  },
+  {
+    name: 'new-task-never-healthy',
+    description: 'The target image crashes at start: the restart never rolls out, the wait gives up, the service goes back to its original release.',
+    input: { ...input, targetImage: `${IMAGE}:v2.5.1-crashloop` },
+    world: { ...usual, crashingImages: [`${IMAGE}:v2.5.1-crashloop`] },
+    expect: { status: 'FAILED', error: 'NewTaskNotHealthyInTime', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
+    name: 'snapshot-fails',
+    description: 'The snapshot ends failed: nothing else has changed; the service is put back as it was.',
+    input,
+    world: { ...usual, rds: { snapshotFails: true } },
+    expect: { status: 'FAILED', error: 'SnapshotFailed', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
+    name: 'restore-fails',
+    description: 'The upgrade fails and the restored instance ends incompatible-restore: the rollback stops and reports every resource.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, rds: { restoreFails: true } },
+    expect: { status: 'FAILED', error: 'RollbackFailed', databaseRestored: false, finalSchema: OLD_SCHEMA },
+  },
+  {
+    name: 'schema-unknown-to-image',
+    description: 'The database is newer than the pinned image knows: the runbook refuses to upgrade and puts the service back.',
+    input,
+    world: { ...usual, schemaVersion: NEW_SCHEMA, taskDefinitionImage: `${IMAGE}:v2.2.4`, runningImage: `${IMAGE}:v2.5.1` },
+    expect: { status: 'FAILED', error: 'SchemaVersionUnknown', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
+    name: 'database-ssl-misconfigured',
+    description: 'The migration service cannot reach the database (SSL): a configuration problem, stopped before anything is upgraded.',
+    input,
+    world: { ...usual, behaviour: { sslMisconfigured: true } },
+    expect: { status: 'FAILED', error: 'DatabaseConnectionMisconfigured', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
+    name: 'database-not-available',
+    description: 'The instance is being modified: preflight refuses to start and nothing is changed.',
+    input,
+    world: { ...usual, dbStatus: 'modifying' },
+    expect: { status: 'FAILED', error: 'PreflightFailed', databaseRestored: false, finalSchema: OLD_SCHEMA },
+  },
+  {
+    name: 'invalid-input',
+    description: 'A change id with a space and an unknown field: rejected by field name before any AWS call.',
+    input: { changeId: 'CHG 12', dryrun: true },
+    world: usual,
+    expect: { status: 'FAILED', error: 'InvalidExecutionInput', databaseRestored: false, finalSchema: OLD_SCHEMA, noAwsCall: true },
+  },
+];
+
+export function findScenario(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}

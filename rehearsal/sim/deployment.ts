@@ -1,0 +1,165 @@
+import type { RunbookConfig } from '../../infra/config';
+import type { VirtualClock } from '../clock';
+import { SimulatedEcs, type SimTask } from './ecs';
+import { type ContainerBehaviour, type ContainerLedger, MetaflowContainer } from './metaflow-container';
+import { type RdsFaults, SimulatedRds } from './rds';
+
+/** The deployment a scenario starts from and the faults it carries. */
+export interface World {
+  /** Goose version of the database before the change. */
+  readonly schemaVersion: string;
+  /** The image the service's task definition names (a tag, possibly pinned). */
+  readonly taskDefinitionImage: string;
+  /** The image digest the running tasks were started with (ECS pins it per deployment). */
+  readonly runningImage: string;
+  readonly desiredCount: number;
+  readonly behaviour?: ContainerBehaviour;
+  readonly rds?: RdsFaults;
+  readonly dbStatus?: string;
+  /** Images whose container exits at start, so their tasks never become healthy. */
+  readonly crashingImages?: readonly string[];
+}
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'eu-west-1';
+
+/** Each process rehearses on its own 127.x.y.z range so parallel test workers never share an address. */
+const workerOctet = 100 + (Number(process.env.JEST_WORKER_ID ?? '0') % 100);
+let addressSeq = 0;
+
+/**
+ * A Metaflow deployment in a box: the RDS instance with its database, the ECS service, and a real
+ * Metaflow container (HTTP on loopback) for each running task. Durations follow the virtual clock.
+ */
+export class SimulatedDeployment {
+  readonly rds: SimulatedRds;
+  readonly ecs: SimulatedEcs;
+  readonly ledger: ContainerLedger = { patchRequests: 0, concurrentUpgrades: 0, maxConcurrentUpgrades: 0, killedDuringUpgrade: 0 };
+  readonly originalTaskDefinition: string;
+  /** AWS operations in progress over virtual time, to tell the runbook's own overhead from AWS's. */
+  readonly operations: { kind: string; start: number; end: number }[] = [];
+  private readonly containers = new Map<string, MetaflowContainer>();
+  /** The metadata service version each task's container chose at start (kept after shutdown). */
+  private readonly versions = new Map<string, string | null>();
+  private readonly pinned = new Map<string, string>();
+
+  constructor(
+    readonly clock: VirtualClock,
+    readonly config: RunbookConfig,
+    readonly world: World,
+    /** Real milliseconds goose runs in the hang scenarios (longer than the compressed upgrade timeout). */
+    gooseRealMs: number,
+  ) {
+    const d = config.deployment;
+    const record = (kind: string, start: number, end: number) => this.operations.push({ kind, start, end });
+    this.rds = new SimulatedRds(clock, world.rds ?? {}, record, REGION, ACCOUNT);
+    this.rds.addInstance(d.dbInstanceIdentifier, originalDbSettings(d.dbInstanceIdentifier), { schemaVersion: world.schemaVersion, rows: 1000 }, [
+      { Key: 'team', Value: 'ml-platform' },
+    ]);
+    const db = this.rds.find(d.dbInstanceIdentifier);
+    if (db && world.dbStatus) db.status = world.dbStatus;
+    const runtime = {
+      start: async (task: SimTask) => {
+        const container = await MetaflowContainer.start({
+          host: task.ip,
+          migrationPort: d.migrationPort,
+          servicePort: d.servicePort,
+          image: this.pinned.get(task.arn) ?? task.image,
+          connect: () => this.rds.connect(d.dbInstanceIdentifier),
+          clock,
+          behaviour: world.behaviour ?? {},
+          ledger: this.ledger,
+          gooseRealMs,
+          record,
+        });
+        this.containers.set(task.arn, container);
+        this.versions.set(task.arn, container.serviceVersion);
+      },
+      stop: async (task: SimTask) => {
+        await this.containers.get(task.arn)?.stop();
+        this.containers.delete(task.arn);
+      },
+      crashes: (task: SimTask) => (world.crashingImages ?? []).includes(task.image),
+    };
+    const ipFor = () => {
+      addressSeq++;
+      return `127.${workerOctet}.${(addressSeq >> 8) & 255}.${(addressSeq & 255) || 1}`;
+    };
+    this.ecs = new SimulatedEcs(clock, runtime, ipFor, record, {
+      cluster: d.clusterName,
+      service: d.serviceName,
+      container: d.containerName,
+      desiredCount: world.desiredCount,
+    }, REGION, ACCOUNT);
+    this.originalTaskDefinition = this.ecs.registerTaskDefinition({
+      family: 'metaflow-metadata-service',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '512',
+      memory: '1024',
+      executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/metaflow-ecs-execution`,
+      taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/metaflow-metadata-service`,
+      runtimePlatform: { cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX' },
+      containerDefinitions: [
+        {
+          name: d.containerName,
+          image: world.taskDefinitionImage,
+          essential: true,
+          portMappings: [{ containerPort: d.servicePort }, { containerPort: d.migrationPort }],
+          environment: [{ name: 'MF_METADATA_DB_HOST', value: `${d.dbInstanceIdentifier}.simulated.${REGION}.rds.amazonaws.com` }],
+        },
+      ],
+      tags: [{ key: 'team', value: 'ml-platform' }],
+    }).taskDefinitionArn as string;
+  }
+
+  /** Boots the service's tasks on the image digest they were started with before the change. */
+  async boot(): Promise<void> {
+    const before = this.ecs.tasks.length;
+    await this.ecs.boot(this.originalTaskDefinition, (task) => this.pinned.set(task.arn, this.world.runningImage));
+    if (this.ecs.tasks.length - before !== this.world.desiredCount) throw new Error('the simulated service did not boot');
+  }
+
+  async advance(): Promise<void> {
+    this.rds.advanceTo(this.clock.now);
+    await this.ecs.advanceTo(this.clock.now);
+  }
+
+  /** Stops every container: no server outlives the rehearsal. */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.containers.values()].map((c) => c.stop()));
+    this.containers.clear();
+  }
+
+  /** The metadata service version each running task answers with. */
+  serviceVersions(): string[] {
+    return this.ecs.tasks
+      .filter((t) => t.lastStatus === 'RUNNING')
+      .map((t) => this.versions.get(t.arn) ?? 'none');
+  }
+}
+
+/** A production-like instance: Multi-AZ, its own groups, provisioned gp3, protected, tagged. */
+export function originalDbSettings(id: string): Record<string, unknown> {
+  return {
+    Engine: 'postgres',
+    EngineVersion: '15.8',
+    DbInstanceClass: 'db.r6g.large',
+    MultiAZ: true,
+    PubliclyAccessible: false,
+    DeletionProtection: true,
+    CopyTagsToSnapshot: true,
+    AutoMinorVersionUpgrade: false,
+    StorageType: 'gp3',
+    Iops: 12000,
+    AllocatedStorage: 400,
+    BackupRetentionPeriod: 14,
+    PreferredBackupWindow: '03:00-03:30',
+    PreferredMaintenanceWindow: 'sun:05:00-sun:05:30',
+    DbSubnetGroup: { DbSubnetGroupName: 'metaflow-db-subnets' },
+    VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0db0db0db0db0db01', Status: 'active' }],
+    DbParameterGroups: [{ DbParameterGroupName: 'metaflow-postgres15' }],
+    OptionGroupMemberships: [{ OptionGroupName: 'default:postgres-15' }],
+    Endpoint: { Port: 5432, Address: `${id}.simulated.${REGION}.rds.amazonaws.com` },
+  };
+}

@@ -1,0 +1,54 @@
+import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AwsError } from './aws-error';
+import type { SimulatedEcs } from './ecs';
+
+/**
+ * The ECS JSON API on 127.0.0.1, for the one handler that calls ECS with the AWS SDK itself
+ * (registering a task definition revision). Its SDK client is pointed here with AWS_ENDPOINT_URL_ECS.
+ * One endpoint per process, serving whichever simulated deployment is rehearsing now.
+ */
+export class EcsEndpoint {
+  private static instance: Promise<EcsEndpoint> | undefined;
+  target: SimulatedEcs | undefined;
+
+  private constructor(readonly url: string) {}
+
+  static get(): Promise<EcsEndpoint> {
+    EcsEndpoint.instance ??= EcsEndpoint.start();
+    return EcsEndpoint.instance;
+  }
+
+  private static async start(): Promise<EcsEndpoint> {
+    const holder: { endpoint?: EcsEndpoint } = {};
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const action = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+        const reply = (status: number, body: unknown) =>
+          res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(body));
+        const ecs = holder.endpoint?.target;
+        try {
+          if (!ecs) throw new AwsError('Ecs.ServerException', 'no simulated deployment is rehearsing');
+          const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+          if (action === 'DescribeTaskDefinition') return reply(200, ecs.describeTaskDefinition(String(input.taskDefinition)));
+          if (action === 'RegisterTaskDefinition') {
+            const taskDefinition = ecs.registerTaskDefinition(input as unknown as RegisterTaskDefinitionCommandInput);
+            return reply(200, { taskDefinition, tags: input.tags ?? [] });
+          }
+          throw new AwsError('Ecs.ClientException', `${action} is not simulated`);
+        } catch (err) {
+          const name = err instanceof Error ? err.name.replace(/^Ecs\./, '') : 'ServerException';
+          return reply(400, { __type: name, message: err instanceof Error ? err.message : String(err) });
+        }
+      });
+    });
+    server.unref();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const endpoint = new EcsEndpoint(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    holder.endpoint = endpoint;
+    return endpoint;
+  }
+}

@@ -1,0 +1,266 @@
+import type { RegisterTaskDefinitionCommandInput, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { VirtualClock } from '../clock';
+import { AwsError, DURATIONS } from './aws-error';
+
+export interface SimTask {
+  readonly arn: string;
+  readonly deploymentId: string;
+  readonly taskDefinitionArn: string;
+  readonly image: string;
+  readonly ip: string;
+  lastStatus: 'PROVISIONING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  readonly createdAt: number;
+}
+
+interface Deployment {
+  readonly id: string;
+  readonly taskDefinition: string;
+  readonly createdAt: number;
+}
+
+/** Starts and stops what runs inside a task; the deployment wires the Metaflow containers in. */
+export interface TaskRuntime {
+  start(task: SimTask): Promise<void>;
+  stop(task: SimTask): Promise<void>;
+  /** A task whose essential container exits at start (a crash-looping image). */
+  crashes(task: SimTask): boolean;
+}
+
+interface Timed {
+  at: number;
+  run: () => Promise<void> | void;
+}
+
+/**
+ * One ECS service on Fargate, reconciled like ECS does it: a new deployment starts tasks up to the
+ * desired count (within maximumPercent), old tasks stop only while minimumHealthyPercent still holds,
+ * and a deployment disappears once its last task stopped. Task starts and stops take virtual time.
+ */
+export class SimulatedEcs {
+  readonly tasks: SimTask[] = [];
+  readonly taskDefinitions = new Map<string, { definition: TaskDefinition; tags: { key?: string; value?: string }[] }>();
+  readonly cluster: string;
+  readonly serviceName: string;
+  desiredCount: number;
+  deployments: Deployment[] = [];
+  status: 'ACTIVE' | 'DRAINING' = 'ACTIVE';
+  /** (time, number of RUNNING tasks) each time it changes: downtime is where it is 0. */
+  readonly runningTimeline: { at: number; running: number }[] = [];
+  private timed: Timed[] = [];
+  private seq = 0;
+  private readonly minimumHealthyPercent = 100;
+  private readonly maximumPercent = 200;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly runtime: TaskRuntime,
+    private readonly ipFor: (n: number) => string,
+    private readonly record: (kind: string, start: number, end: number) => void,
+    opts: { cluster: string; service: string; container: string; desiredCount: number },
+    readonly region = 'eu-west-1',
+    readonly account = '123456789012',
+  ) {
+    this.cluster = opts.cluster;
+    this.serviceName = opts.service;
+    this.desiredCount = opts.desiredCount;
+    this.containerName = opts.container;
+  }
+
+  private readonly containerName: string;
+
+  registerTaskDefinition(input: RegisterTaskDefinitionCommandInput): TaskDefinition {
+    const family = input.family ?? 'unnamed';
+    const revision = [...this.taskDefinitions.values()].filter((t) => t.definition.family === family).length + 1;
+    const arn = `arn:aws:ecs:${this.region}:${this.account}:task-definition/${family}:${revision}`;
+    const { tags, ...rest } = input;
+    const definition: TaskDefinition = { ...rest, taskDefinitionArn: arn, revision, status: 'ACTIVE' };
+    this.taskDefinitions.set(arn, { definition, tags: tags ?? [] });
+    return definition;
+  }
+
+  describeTaskDefinition(ref: string): { taskDefinition: TaskDefinition; tags: { key?: string; value?: string }[] } {
+    const found = this.taskDefinitions.get(ref) ?? [...this.taskDefinitions.values()].find((t) => `${t.definition.family}:${t.definition.revision}` === ref);
+    if (!found) throw new AwsError('Ecs.ClientException', `Unable to describe task definition ${ref}.`);
+    return { taskDefinition: found.definition, tags: found.tags };
+  }
+
+  /** Starts the service as it runs before the change: one steady deployment. */
+  async boot(taskDefinition: string, beforeStart: (task: SimTask) => void = () => {}): Promise<void> {
+    this.deployments = [{ id: this.nextId('ecs-svc'), taskDefinition, createdAt: this.clock.now }];
+    for (let i = 0; i < this.desiredCount; i++) {
+      const task = this.newTask(this.deployments[0] as Deployment);
+      beforeStart(task);
+      task.lastStatus = 'RUNNING';
+      await this.runtime.start(task);
+    }
+    this.recordRunning();
+  }
+
+  /** Applies everything due by `now`, in time order, reconciling after each change. */
+  async advanceTo(now: number): Promise<void> {
+    for (;;) {
+      this.timed.sort((a, b) => a.at - b.at);
+      const next = this.timed[0];
+      if (!next || next.at > now) break;
+      this.timed.shift();
+      await next.run();
+      await this.reconcile(next.at);
+    }
+    await this.reconcile(now);
+  }
+
+  updateService(p: Record<string, unknown>): unknown {
+    this.checkNames(p.Cluster, p.Service);
+    if (typeof p.DesiredCount === 'number') this.desiredCount = p.DesiredCount;
+    const primary = this.deployments[0] as Deployment;
+    let taskDefinition = primary.taskDefinition;
+    if (typeof p.TaskDefinition === 'string') {
+      taskDefinition = this.describeTaskDefinition(p.TaskDefinition).taskDefinition.taskDefinitionArn as string;
+    }
+    if (p.ForceNewDeployment === true || taskDefinition !== primary.taskDefinition) {
+      this.deployments.unshift({ id: this.nextId('ecs-svc'), taskDefinition, createdAt: this.clock.now });
+    }
+    return { Service: this.describeService() };
+  }
+
+  describeServices(p: Record<string, unknown>): unknown {
+    if (p.Cluster !== this.cluster) throw new AwsError('Ecs.ClusterNotFoundException', 'Cluster not found.');
+    const names = (p.Services ?? []) as string[];
+    const found = names.includes(this.serviceName);
+    return {
+      Services: found ? [this.describeService()] : [],
+      Failures: names.filter((n) => n !== this.serviceName).map((n) => ({ Arn: n, Reason: 'MISSING' })),
+    };
+  }
+
+  listTasks(p: Record<string, unknown>): unknown {
+    this.checkNames(p.Cluster, p.ServiceName);
+    const desired = (p.DesiredStatus as string | undefined) ?? 'RUNNING';
+    return { TaskArns: this.tasks.filter((t) => t.desiredStatus === desired).map((t) => t.arn) };
+  }
+
+  describeTasks(p: Record<string, unknown>): unknown {
+    if (p.Cluster !== this.cluster) throw new AwsError('Ecs.ClusterNotFoundException', 'Cluster not found.');
+    const arns = (p.Tasks ?? []) as string[];
+    if (arns.length === 0) throw new AwsError('Ecs.InvalidParameterException', 'Tasks cannot be empty.');
+    const found = this.tasks.filter((t) => arns.includes(t.arn));
+    return {
+      Tasks: found.map((t) => ({
+        TaskArn: t.arn,
+        LastStatus: t.lastStatus,
+        DesiredStatus: t.desiredStatus,
+        TaskDefinitionArn: t.taskDefinitionArn,
+        StartedBy: t.deploymentId,
+        Containers: [{ Name: this.containerName, Image: t.image, LastStatus: t.lastStatus, NetworkInterfaces: [{ PrivateIpv4Address: t.ip }] }],
+        Attachments: [{ Type: 'ElasticNetworkInterface', Status: 'ATTACHED', Details: [{ Name: 'privateIPv4Address', Value: t.ip }] }],
+      })),
+      Failures: arns.filter((a) => !found.some((t) => t.arn === a)).map((a) => ({ Arn: a, Reason: 'MISSING' })),
+    };
+  }
+
+  describeService(): Record<string, unknown> {
+    const live = (d: Deployment) => this.tasks.filter((t) => t.deploymentId === d.id && t.desiredStatus === 'RUNNING');
+    return {
+      ServiceName: this.serviceName,
+      ServiceArn: `arn:aws:ecs:${this.region}:${this.account}:service/${this.cluster}/${this.serviceName}`,
+      Status: this.status,
+      DesiredCount: this.desiredCount,
+      RunningCount: this.tasks.filter((t) => t.lastStatus === 'RUNNING').length,
+      PendingCount: this.tasks.filter((t) => t.lastStatus === 'PROVISIONING').length,
+      TaskDefinition: (this.deployments[0] as Deployment).taskDefinition,
+      DeploymentConfiguration: { MinimumHealthyPercent: this.minimumHealthyPercent, MaximumPercent: this.maximumPercent },
+      Deployments: this.deployments.map((d, i) => ({
+        Id: d.id,
+        Status: i === 0 ? 'PRIMARY' : 'ACTIVE',
+        TaskDefinition: d.taskDefinition,
+        DesiredCount: i === 0 ? this.desiredCount : 0,
+        RunningCount: live(d).filter((t) => t.lastStatus === 'RUNNING').length,
+        RolloutState: i === 0 && this.deployments.length === 1 ? 'COMPLETED' : 'IN_PROGRESS',
+      })),
+    };
+  }
+
+  private async reconcile(at: number): Promise<void> {
+    const primary = this.deployments[0] as Deployment;
+    const live = () => this.tasks.filter((t) => t.desiredStatus === 'RUNNING');
+    const primaryLive = live().filter((t) => t.deploymentId === primary.id);
+    if (primaryLive.length < this.desiredCount) {
+      const room = Math.floor((this.desiredCount * this.maximumPercent) / 100) - live().length;
+      for (let i = 0; i < Math.min(this.desiredCount - primaryLive.length, room); i++) this.launch(primary, at);
+    } else if (primaryLive.length > this.desiredCount) {
+      const extra = primaryLive.sort((a, b) => b.createdAt - a.createdAt).slice(0, primaryLive.length - this.desiredCount);
+      for (const t of extra) this.stopTask(t, at);
+    }
+    const minimumHealthy = Math.ceil((this.desiredCount * this.minimumHealthyPercent) / 100);
+    for (const old of live().filter((t) => t.deploymentId !== primary.id)) {
+      const running = live().filter((t) => t.lastStatus === 'RUNNING').length;
+      if (old.lastStatus !== 'RUNNING' || running - 1 >= minimumHealthy) this.stopTask(old, at);
+    }
+    this.deployments = this.deployments.filter(
+      (d, i) => i === 0 || this.tasks.some((t) => t.deploymentId === d.id && t.lastStatus !== 'STOPPED'),
+    );
+    this.recordRunning(at);
+  }
+
+  private launch(deployment: Deployment, at: number): void {
+    const task = this.newTask(deployment);
+    this.record('task start', at, at + DURATIONS.taskStart * 1000);
+    this.timed.push({
+      at: at + DURATIONS.taskStart * 1000,
+      run: async () => {
+        if (task.desiredStatus !== 'RUNNING') return;
+        if (this.runtime.crashes(task)) {
+          task.desiredStatus = 'STOPPED';
+          task.lastStatus = 'STOPPED';
+          return;
+        }
+        task.lastStatus = 'RUNNING';
+        await this.runtime.start(task);
+      },
+    });
+  }
+
+  private stopTask(task: SimTask, at: number): void {
+    task.desiredStatus = 'STOPPED';
+    const wasRunning = task.lastStatus === 'RUNNING';
+    task.lastStatus = wasRunning ? 'STOPPING' : 'STOPPED';
+    if (!wasRunning) return;
+    this.record('task stop', at, at + DURATIONS.taskStop * 1000);
+    this.timed.push({ at, run: () => this.runtime.stop(task) });
+    this.timed.push({ at: at + DURATIONS.taskStop * 1000, run: () => void (task.lastStatus = 'STOPPED') });
+  }
+
+  private newTask(deployment: Deployment): SimTask {
+    const n = ++this.seq;
+    const td = this.describeTaskDefinition(deployment.taskDefinition).taskDefinition;
+    const image = td.containerDefinitions?.find((c) => c.name === this.containerName)?.image ?? 'unknown';
+    const task: SimTask = {
+      arn: `arn:aws:ecs:${this.region}:${this.account}:task/${this.cluster}/${n.toString(16).padStart(32, '0')}`,
+      deploymentId: deployment.id,
+      taskDefinitionArn: deployment.taskDefinition,
+      image,
+      ip: this.ipFor(n),
+      lastStatus: 'PROVISIONING',
+      desiredStatus: 'RUNNING',
+      createdAt: this.clock.now,
+    };
+    this.tasks.push(task);
+    return task;
+  }
+
+  private recordRunning(at = this.clock.now): void {
+    const running = this.tasks.filter((t) => t.lastStatus === 'RUNNING').length;
+    const last = this.runningTimeline.at(-1);
+    if (!last || last.running !== running) this.runningTimeline.push({ at, running });
+  }
+
+  private checkNames(cluster: unknown, service: unknown): void {
+    if (cluster !== this.cluster) throw new AwsError('Ecs.ClusterNotFoundException', `Cluster ${String(cluster)} not found.`);
+    if (service !== this.serviceName) throw new AwsError('Ecs.ServiceNotFoundException', `Service ${String(service)} not found.`);
+  }
+
+  private nextId(prefix: string): string {
+    return `${prefix}/${(++this.seq * 7919).toString(36).padStart(12, '0')}`;
+  }
+}
