@@ -45,6 +45,8 @@ export class HandlerFunctions extends Construct {
           minify: true,
           sourceMap: false,
           logLevel: nodejs.LogLevel.WARNING,
+          // Error class names are what Retry/Catch match: minification must not rename them.
+          keepNames: true,
           target: 'node22',
           // The AWS SDK v3 is part of the Lambda Node.js runtime.
           externalModules: ['@aws-sdk/*'],
@@ -73,6 +75,7 @@ export class HandlerFunctions extends Construct {
         timeout: Duration.seconds(Math.min(900, props.config.migration.upgradeTimeoutSeconds + 20)),
       }),
       getServiceVersion: make('get-service-version', 'GET /version on the metadata service', http),
+      composeReport: make('compose-report', 'Writes the cause of a failed execution', local),
     };
   }
 }

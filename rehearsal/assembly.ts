@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { loadRunbookConfig, type RunbookConfig } from '../infra/config';
@@ -12,6 +12,7 @@ type Template = { Resources: Record<string, { Type: string; Properties?: Record<
 export interface RunbookAssembly {
   readonly config: RunbookConfig;
   readonly template: Template;
+  readonly outdir: string;
   /** The state machine definition exactly as synthesized, with CloudFormation tokens resolved. */
   readonly definition: Record<string, Json>;
   /** Lambda ARN (as it appears in the definition) → the bundled `index.js` CDK produced for it. */
@@ -20,7 +21,7 @@ export interface RunbookAssembly {
 
 export const DEFAULT_CONFIG = path.join(__dirname, '..', 'config', 'example.json');
 
-/** `cdk synth`, in process, into a temporary cloud assembly. */
+/** `cdk synth`, in process, into a fresh cloud assembly under `.cdk.out.rehearsal/`. */
 export function synthesizeRunbook(configPath = DEFAULT_CONFIG): RunbookAssembly {
   const config = loadRunbookConfig(configPath);
   // Inside the project, so the bundles resolve the AWS SDK from its node_modules as the runtime would.
@@ -32,14 +33,21 @@ export function synthesizeRunbook(configPath = DEFAULT_CONFIG): RunbookAssembly 
   new RunbookStack(app, config.stackName, { config, env: { account: ACCOUNT, region: REGION } });
   const assembly = app.synth();
   const template = assembly.getStackByName(config.stackName).template as Template;
-  return { config, template, ...resolveRunbook(template, outdir) };
+  return { config, template, outdir, ...resolveRunbook(template, outdir) };
+}
+
+/** An assembly synthesized earlier (the test suite synthesizes once for all its workers). */
+export function readRunbookAssembly(outdir: string, configPath = DEFAULT_CONFIG): RunbookAssembly {
+  const config = loadRunbookConfig(configPath);
+  const template = JSON.parse(readFileSync(path.join(outdir, `${config.stackName}.template.json`), 'utf8')) as Template;
+  return { config, template, outdir, ...resolveRunbook(template, outdir) };
 }
 
 /**
  * Resolves the `Fn::Join` CloudFormation builds the definition with: function ARNs, region,
  * account and partition become the values they would have in the simulated account.
  */
-export function resolveRunbook(template: Template, outdir: string): Omit<RunbookAssembly, 'config' | 'template'> {
+export function resolveRunbook(template: Template, outdir: string): Pick<RunbookAssembly, 'definition' | 'lambdaBundles'> {
   const machine = Object.values(template.Resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine');
   if (!machine?.Properties) throw new Error('the template has no state machine');
   const lambdaBundles = new Map<string, { logicalId: string; bundle: string }>();

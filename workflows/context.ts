@@ -11,6 +11,7 @@ export interface RunbookFunctions {
   readonly getSchemaStatus: lambda.IFunction;
   readonly upgradeSchema: lambda.IFunction;
   readonly getServiceVersion: lambda.IFunction;
+  readonly composeReport: lambda.IFunction;
 }
 
 /** What every fragment needs: the configuration, the functions, and ARNs to scope IAM to. */

@@ -148,7 +148,13 @@ export function buildRunbook(scope: Construct, ctx: RunbookContext): sfn.IChaina
 
   const rolledBack = failWithReport(
     scope,
-    { compose: 'Report the rolled-back change', encode: 'Encode the rollback report', fail: 'Migration failed and was rolled back' },
+    ctx.fns.composeReport,
+    {
+      compose: 'Report the rolled-back change',
+      encode: 'Write the rollback report',
+      fail: 'Migration failed and was rolled back',
+      fallback: 'Migration failed and was rolled back (no report)',
+    },
     {
       outcome: 'ROLLED_BACK',
       'error.$': '$.error',
@@ -156,12 +162,18 @@ export function buildRunbook(scope: Construct, ctx: RunbookContext): sfn.IChaina
       'decision.$': '$.rollback.reason',
       'serviceVersionAfterRollback.$': '$.versionAfterRollback.version',
     },
-    { errorPath: '$.error.Error' },
+    { errorPath: '$.error.Error', causePath: '$.error.Cause' },
   );
   rollback.next(rolledBack);
   const rollbackFailed = failWithReport(
     scope,
-    { compose: 'Report the failed rollback', encode: 'Encode the failed-rollback report', fail: 'Rollback failed: manual action needed' },
+    ctx.fns.composeReport,
+    {
+      compose: 'Report the failed rollback',
+      encode: 'Write the failed-rollback report',
+      fail: 'Rollback failed: manual action needed',
+      fallback: 'Rollback failed: manual action needed (no report)',
+    },
     {
       outcome: 'ROLLBACK_FAILED',
       'error.$': '$.error',
@@ -169,7 +181,7 @@ export function buildRunbook(scope: Construct, ctx: RunbookContext): sfn.IChaina
       'databaseRestoreAttempted.$': '$.rollback.restoreDatabase',
       resources: { 'dbInstances.$': '$.inspect.db', 'service.$': '$.inspect.service' },
     },
-    { error: 'RollbackFailed' },
+    { error: 'RollbackFailed', causePath: '$.rollbackError.Cause' },
   );
   rollback.parallel.addCatch(inspectAfterFailedRollback(scope, ctx, rollbackFailed), { resultPath: '$.rollbackError' });
 

@@ -172,7 +172,7 @@ export class MetaflowContainer {
       done();
       res.destroy();
       this.release();
-    }, this.opts.gooseRealMs);
+    }, this.opts.gooseRealMs).unref();
   }
 
   private release(): void {

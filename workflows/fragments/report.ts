@@ -1,5 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { invoke } from '../tasks';
 
 /** The fields every audit record carries, success or failure. */
 function commonRecord(): Record<string, string> {
@@ -37,27 +39,36 @@ export function summarizeSuccess(scope: Construct): sfn.Pass {
 /**
  * A failure ends the execution FAILED with the original error's name, and a cause that holds the
  * original cause and what the rollback did: the console shows red and the history explains it.
+ * Should writing the report fail, the execution still fails, with the error it had.
  */
 export function failWithReport(
   scope: Construct,
-  names: { compose: string; encode: string; fail: string },
+  composeReport: lambda.IFunction,
+  names: { compose: string; encode: string; fail: string; fallback: string },
   fields: Record<string, unknown>,
-  error: { errorPath: string } | { error: string },
+  error: { errorPath: string; causePath: string } | { error: string; causePath: string },
 ): sfn.Chain {
   const compose = new sfn.Pass(scope, names.compose, {
     comment: 'Collects the error, the decision about the database and what the rollback did.',
     parameters: { ...commonRecord(), 'finishedAt.$': '$$.State.EnteredTime', ...fields },
     resultPath: '$.report',
   });
-  const encode = new sfn.Pass(scope, names.encode, {
-    comment: 'A Fail state takes its cause as text.',
-    parameters: { 'text.$': 'States.JsonToString($.report)' },
+  const encode = invoke(scope, names.encode, composeReport, {
+    comment: 'A Fail state takes its cause as text: one summary line, then the record as JSON.',
+    payload: { 'report.$': '$.report' },
     resultPath: '$.reportText',
   });
+  const failFields = 'errorPath' in error ? { errorPath: error.errorPath } : { error: error.error };
   const fail = new sfn.Fail(scope, names.fail, {
     comment: 'Ends the execution FAILED so the console shows red; the cause is the report.',
-    ...('errorPath' in error ? { errorPath: error.errorPath } : { error: error.error }),
+    ...failFields,
     causePath: '$.reportText.text',
   });
+  const fallback = new sfn.Fail(scope, names.fallback, {
+    comment: 'The report could not be written; the execution still fails with the error it had. The history holds the record.',
+    ...failFields,
+    causePath: error.causePath,
+  });
+  encode.addCatch(fallback, { resultPath: '$.reportError' });
   return sfn.Chain.start(compose).next(encode).next(fail);
 }

@@ -1,0 +1,49 @@
+/** Step Functions keeps at most 32,768 characters of a Fail state's cause. */
+export const MAX_CAUSE_CHARS = 32_768;
+
+interface ErrorRecord {
+  Error?: string;
+  Cause?: string;
+}
+
+/**
+ * The cause an operator reads when the execution ends FAILED: one line saying what failed and what
+ * the rollback did, then the whole record as JSON for tools. Bulky parts are dropped first if the
+ * record would not fit.
+ */
+export function composeFailureReport(report: Record<string, unknown>): { text: string; summary: string } {
+  const summary = summarize(report);
+  const full = { summary, ...report };
+  let text = JSON.stringify(full);
+  for (const bulky of ['original', 'waits', 'steps', 'resources']) {
+    if (text.length <= MAX_CAUSE_CHARS) break;
+    delete (full as Record<string, unknown>)[bulky];
+    text = JSON.stringify({ ...full, truncated: true });
+  }
+  if (text.length > MAX_CAUSE_CHARS) text = JSON.stringify({ summary, truncated: true });
+  return { text, summary };
+}
+
+function summarize(report: Record<string, unknown>): string {
+  const error = (report.error ?? {}) as ErrorRecord;
+  const what = `${error.Error ?? 'Error'}: ${causeMessage(error.Cause)}`;
+  if (report.outcome === 'ROLLBACK_FAILED') {
+    const rollbackError = (report.rollbackError ?? {}) as ErrorRecord;
+    return `${what}. The rollback then failed (${rollbackError.Error ?? 'Error'}: ${causeMessage(rollbackError.Cause)}); nothing more was changed. See resources for the state of each one.`;
+  }
+  const db = report.databaseRestored === true ? `the database was restored from snapshot ${String(report.snapshotId)}` : `the database was kept (snapshot ${String(report.snapshotId)} left unused)`;
+  const version = typeof report.serviceVersionAfterRollback === 'string' ? `, answering /version ${report.serviceVersionAfterRollback}` : '';
+  return `${what}. Rolled back: ${db}; the service is back on its original task definition and count${version}.`;
+}
+
+/** A Lambda error's cause is JSON with errorMessage; an SDK error's cause is plain text. */
+function causeMessage(cause: string | undefined): string {
+  if (!cause) return 'no cause given';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // Plain text.
+  }
+  return cause;
+}

@@ -1,0 +1,65 @@
+import { allStates } from './assembly';
+import type { RehearsalResult } from './run';
+
+export const UPGRADE_STATE = 'Upgrade the database schema';
+export const ROLLBACK_PARALLEL = 'Roll back';
+
+/** Names of the states that belong to the failure branch (inside "Roll back", and the reports after it). */
+export function rollbackStates(definition: Record<string, unknown>): Set<string> {
+  const states = allStates(definition as never);
+  const rollback = states.get(ROLLBACK_PARALLEL) as { Branches?: { States: Record<string, unknown> }[] } | undefined;
+  const inside = new Set<string>();
+  const walk = (s: Record<string, unknown>) => {
+    for (const [name, state] of Object.entries(s)) {
+      inside.add(name);
+      for (const b of ((state as { Branches?: { States: Record<string, unknown> }[] }).Branches ?? [])) walk(b.States);
+    }
+  };
+  for (const branch of rollback?.Branches ?? []) walk(branch.States);
+  for (const name of states.keys()) if (/after the failed rollback/.test(name)) inside.add(name);
+  return inside;
+}
+
+/**
+ * The promises the runbook makes whatever goes wrong. Returns the broken ones, in words: an empty
+ * list means every invariant held.
+ */
+export function invariantViolations(result: RehearsalResult, opts: { rollbackMayFail: boolean }): string[] {
+  const v: string[] = [];
+  const { deployment } = result;
+  const entered = new Set(result.states.map((s) => s.name));
+  const upgradeSent = entered.has(UPGRADE_STATE);
+  const dbId = deployment.config.deployment.dbInstanceIdentifier;
+  const db = deployment.rds.find(dbId);
+  const service = deployment.ecs.describeService();
+  const failed = result.status === 'FAILED';
+
+  if (!failed) v.push('the execution did not end FAILED');
+  if (failed && !result.cause) v.push('the execution failed without a cause');
+  if (deployment.ledger.patchRequests > 1) v.push(`PATCH /upgrade was sent ${deployment.ledger.patchRequests} times`);
+  if (deployment.ledger.maxConcurrentUpgrades > 1) v.push('two upgrades ran at once');
+  if (deployment.ledger.killedDuringUpgrade > 0) v.push('a task was stopped while goose was running');
+  const snapshotTaken = result.calls.some((c) => c.state === 'Take RDS snapshot' && !c.error);
+  if (snapshotTaken && deployment.rds.snapshots.length === 0) v.push('the snapshot is gone');
+  if (result.calls.some((c) => /delete/i.test(c.resource))) v.push('a delete call was made');
+  const rollbackFailed = result.error === 'RollbackFailed';
+  if (rollbackFailed && !opts.rollbackMayFail) v.push(`the rollback failed: ${result.cause}`);
+  if (!rollbackFailed) {
+    if (service.DesiredCount !== countBefore(result)) v.push(`the service runs ${service.DesiredCount} tasks, not the original ${countBefore(result)}`);
+    if (service.TaskDefinition !== deployment.originalTaskDefinition) v.push(`the service runs ${String(service.TaskDefinition)}, not the original task definition`);
+    if ((service.Deployments as unknown[]).length !== 1 || service.RunningCount !== service.DesiredCount) v.push('the service is not steady');
+    const restored = db?.createdFrom !== undefined && db.status === 'available';
+    if (upgradeSent && !restored) v.push('the upgrade request was sent but the database was not restored');
+    if (!upgradeSent && db?.createdFrom !== undefined) v.push('the database was restored although no upgrade request was sent');
+    if (!db || db.status !== 'available') v.push('no available database under the original identifier');
+  } else {
+    if (!/"dbInstances"/.test(result.cause ?? '') || !/"service"/.test(result.cause ?? '')) {
+      v.push('the failed rollback does not report the state of the database and the service');
+    }
+  }
+  return v;
+}
+
+function countBefore(result: RehearsalResult): number {
+  return result.deployment.world.desiredCount;
+}

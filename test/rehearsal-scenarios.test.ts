@@ -1,0 +1,153 @@
+import { outcomeOf } from '../rehearsal/outcome';
+import { invariantViolations } from '../rehearsal/invariants';
+import { type RehearsalResult, rehearse } from '../rehearsal/run';
+import { findScenario, SCENARIOS } from '../rehearsal/scenarios';
+import { originalDbSettings } from '../rehearsal/sim/deployment';
+import { runbookAssembly } from './support/assembly';
+
+const results = new Map<string, RehearsalResult>();
+
+async function run(name: string): Promise<RehearsalResult> {
+  const cached = results.get(name);
+  if (cached) return cached;
+  const scenario = findScenario(name);
+  if (!scenario) throw new Error(`no scenario ${name}`);
+  const result = await rehearse({ assembly: runbookAssembly(), scenario });
+  results.set(name, result);
+  return result;
+}
+
+describe('the runbook executed end to end against the simulated deployment', () => {
+  it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s ends as the scenario expects', async (name, scenario) => {
+    const result = await run(name);
+    const outcome = outcomeOf(result);
+
+    expect({ status: result.status, error: result.error }).toEqual({ status: scenario.expect.status, error: scenario.expect.error ?? null });
+    expect(outcome.databaseRestored).toBe(scenario.expect.databaseRestored);
+    expect(outcome.finalSchema).toBe(scenario.expect.finalSchema);
+    if (scenario.expect.finalServiceVersion) {
+      expect(new Set(outcome.finalServiceVersions)).toEqual(new Set([scenario.expect.finalServiceVersion]));
+    }
+    expect(result.deployment.ledger.patchRequests).toBeLessThanOrEqual(1);
+    if (scenario.expect.noAwsCall) {
+      expect(result.calls.filter((c) => c.resource.includes(':aws-sdk:'))).toEqual([]);
+    }
+  });
+
+  it.each(SCENARIOS.filter((s) => s.expect.status === 'FAILED' && s.expect.error !== 'RollbackFailed' && !s.expect.noAwsCall && s.expect.error !== 'PreflightFailed').map((s) => [s.name] as const))(
+    '%s keeps every failure invariant: original count and release, restore exactly when the upgrade was sent, snapshot kept',
+    async (name) => {
+      const result = await run(name);
+
+      expect(invariantViolations(result, { rollbackMayFail: false })).toEqual([]);
+      expect(result.cause).toContain(result.error as string);
+    },
+  );
+
+  it('records versions before and after, the migrations applied and the snapshot in the success output', async () => {
+    const result = await run('happy-path');
+
+    expect(result.output).toMatchObject({
+      outcome: 'SUCCEEDED',
+      changeId: 'CHG-1234',
+      schemaVersionBefore: '20211202100726',
+      schemaVersionAfter: '20230118020300',
+      migrationsApplied: ['20220503175500', '20230118020300'],
+      serviceVersionBefore: '2.2.4',
+      serviceVersionAfter: '2.5.1',
+      desiredCount: 2,
+      snapshotId: expect.stringMatching(/^metaflow-migration-chg-1234-[0-9a-f]{8}$/),
+    });
+    const steps = (result.output as { steps: Record<string, { StartedAt: string }> }).steps;
+    expect(Object.keys(steps)).toEqual(expect.arrayContaining(['scaleToOne', 'restartForMigration', 'restartOnNewSchema', 'scaleBack']));
+  });
+
+  it('talks to exactly one task for the upgrade and restarts twice, as the guide does', async () => {
+    const result = await run('happy-path');
+    const entered = result.states.map((s) => s.name);
+
+    expect(entered.filter((n) => n === 'Upgrade the database schema')).toHaveLength(1);
+    expect(entered).toEqual(
+      expect.arrayContaining(['Restart the service for the migration', 'Restart the service on the new schema', 'Scale back to the original count']),
+    );
+    expect(entered.indexOf('Take RDS snapshot')).toBeLessThan(entered.indexOf('Scale to one task'));
+    expect(entered.indexOf('Check the metadata service version')).toBeGreaterThan(entered.indexOf('Restart the service on the new schema'));
+  });
+
+  it('skips upgrade, verify and the second restart when the schema is already up to date', async () => {
+    const result = await run('already-up-to-date');
+    const entered = new Set(result.states.map((s) => s.name));
+
+    expect(entered.has('Nothing to upgrade')).toBe(true);
+    expect(entered.has('Upgrade the database schema')).toBe(false);
+    expect(entered.has('Restart the service on the new schema')).toBe(false);
+    expect(result.deployment.ledger.patchRequests).toBe(0);
+  });
+
+  it('registers a new task definition revision with the target image and deploys it', async () => {
+    const result = await run('pinned-image-moved');
+    const service = result.deployment.ecs.describeService();
+    const { taskDefinition, tags } = result.deployment.ecs.describeTaskDefinition(service.TaskDefinition as string);
+
+    expect(taskDefinition.revision).toBe(2);
+    expect(taskDefinition.containerDefinitions?.[0]?.image).toBe('netflixoss/metaflow_metadata_service:v2.5.1');
+    expect(taskDefinition.taskRoleArn).toMatch(/metaflow-metadata-service$/);
+    expect(tags).toEqual(expect.arrayContaining([{ key: 'metaflow-migration:change-id', value: 'CHG-1234' }]));
+  });
+
+  it('settles a lost upgrade answer by polling, never sending PATCH /upgrade twice', async () => {
+    const result = await run('upgrade-times-out-but-succeeded');
+    const entered = result.states.map((s) => s.name);
+
+    expect(entered).toContain('Wait for the upgrade outcome');
+    expect(result.deployment.ledger.patchRequests).toBe(1);
+    expect(result.deployment.ledger.killedDuringUpgrade).toBe(0);
+  });
+
+  it('restores in place with every setting of the original instance and keeps the upgraded one aside', async () => {
+    const result = await run('upgrade-returns-500');
+    const restored = result.deployment.rds.describe(result.deployment.rds.find('metaflow-db') as never);
+    const aside = result.deployment.rds.instances.find((i) => i.id.startsWith('metaflow-db-pre-'));
+    const original = originalDbSettings('metaflow-db');
+
+    for (const key of ['DbInstanceClass', 'MultiAZ', 'PubliclyAccessible', 'DeletionProtection', 'CopyTagsToSnapshot', 'StorageType', 'Iops', 'VpcSecurityGroups', 'DbParameterGroups', 'OptionGroupMemberships', 'DbSubnetGroup', 'BackupRetentionPeriod', 'PreferredBackupWindow', 'PreferredMaintenanceWindow'] as const) {
+      expect([key, restored[key]]).toEqual([key, original[key]]);
+    }
+    expect(restored.TagList).toEqual([{ Key: 'team', Value: 'ml-platform' }]);
+    expect(aside).toMatchObject({ status: 'available', db: { schemaVersion: '20220503175500' } });
+  });
+
+  it('reports the original error and what the rollback did in the failure cause', async () => {
+    const result = await run('upgrade-returns-500');
+    const report = JSON.parse(result.cause as string) as Record<string, unknown>;
+
+    expect(report).toMatchObject({
+      outcome: 'ROLLED_BACK',
+      changeId: 'CHG-1234',
+      databaseRestored: true,
+      error: { Error: 'UpgradeFailed' },
+      serviceVersionAfterRollback: '2.2.4',
+    });
+    expect(JSON.stringify(report.error)).toContain('upgrade failed');
+  });
+
+  it('stops a failed rollback where it is and names every resource and its state', async () => {
+    const result = await run('restore-fails');
+    const report = JSON.parse(result.cause as string) as { outcome: string; resources: { dbInstances: { Instances: { DbInstanceIdentifier: string; DbInstanceStatus: string }[] } } };
+
+    expect(report.outcome).toBe('ROLLBACK_FAILED');
+    expect(report.resources.dbInstances.Instances.map((i) => [i.DbInstanceIdentifier.replace(/-pre-.*/, '-pre-*'), i.DbInstanceStatus])).toEqual(
+      expect.arrayContaining([
+        ['metaflow-db', 'incompatible-restore'],
+        ['metaflow-db-pre-*', 'available'],
+      ]),
+    );
+    expect(result.states.map((s) => s.name)).not.toContain('Describe the service before the rollback');
+  });
+
+  it('keeps the metadata service answering through every restart (rolling deployments)', async () => {
+    const result = await run('happy-path');
+
+    expect(result.metrics.downtimeSeconds).toBe(0);
+  });
+});
