@@ -53,6 +53,8 @@ export interface RehearsalOptions {
   readonly scenario: Scenario;
   readonly fault?: InjectedFault;
   readonly onEvent?: (event: StateEvent) => void;
+  /** Off only to run a deliberately broken definition (a mutation test). */
+  readonly validateDefinition?: boolean;
 }
 
 /**
@@ -73,7 +75,8 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
   try {
     await deployment.boot();
     const startedAt = clock.now;
-    const machine = new StateMachine(assembly.definition as never, { validationOptions: { checkArn: false } });
+    const validationOptions = opts.validateDefinition === false ? { noValidate: true } : { checkArn: false };
+    const machine = new StateMachine(assembly.definition as never, { validationOptions });
     const waitTimeOverrides = new Proxy({} as Record<string, number>, {
       get: (_target, name) => {
         const state = typeof name === 'string' ? states.get(name) : undefined;

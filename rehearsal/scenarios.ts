@@ -85,7 +85,8 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'verify-not-up-to-date',
     description: 'The upgrade claims success but a migration is left: verification fails and the database is restored.',
     input,
-    world: { ...usual, behaviour: { upgrade: 'claim-success' } },
+    // On gp2 storage: the restore goes without provisioned IOPS.
+    world: { ...usual, behaviour: { upgrade: 'claim-success' }, dbSettings: { StorageType: 'gp2', Iops: undefined } },
     expect: { status: 'FAILED', error: 'SchemaNotUpToDate', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
   },
   {

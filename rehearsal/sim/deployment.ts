@@ -16,6 +16,8 @@ export interface World {
   readonly behaviour?: ContainerBehaviour;
   readonly rds?: RdsFaults;
   readonly dbStatus?: string;
+  /** Overrides of the instance's settings (storage type, IOPS). */
+  readonly dbSettings?: Record<string, unknown>;
   /** Images whose container exits at start, so their tasks never become healthy. */
   readonly crashingImages?: readonly string[];
 }
@@ -52,8 +54,11 @@ export class SimulatedDeployment {
   ) {
     const d = config.deployment;
     const record = (kind: string, start: number, end: number) => this.operations.push({ kind, start, end });
-    this.rds = new SimulatedRds(clock, world.rds ?? {}, record, REGION, ACCOUNT);
-    this.rds.addInstance(d.dbInstanceIdentifier, originalDbSettings(d.dbInstanceIdentifier), { schemaVersion: world.schemaVersion, rows: 1000 }, [
+    const endpointLost = (id: string) => {
+      if (id === d.dbInstanceIdentifier) for (const c of this.containers.values()) c.databaseLost();
+    };
+    this.rds = new SimulatedRds(clock, world.rds ?? {}, record, endpointLost, REGION, ACCOUNT);
+    this.rds.addInstance(d.dbInstanceIdentifier, { ...originalDbSettings(d.dbInstanceIdentifier), ...world.dbSettings }, { schemaVersion: world.schemaVersion, rows: 1000 }, [
       { Key: 'team', Value: 'ml-platform' },
     ]);
     const db = this.rds.find(d.dbInstanceIdentifier);

@@ -28,7 +28,7 @@ export class EcsEndpoint {
       req.on('end', () => {
         const action = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
         const reply = (status: number, body: unknown) =>
-          res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(body));
+          res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', connection: 'close' }).end(JSON.stringify(body));
         const ecs = holder.endpoint?.target;
         try {
           if (!ecs) throw new AwsError('Ecs.ServerException', 'no simulated deployment is rehearsing');

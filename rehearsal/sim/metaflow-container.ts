@@ -165,8 +165,8 @@ export class MetaflowContainer {
     // The caller gives up before goose finishes; goose goes on regardless.
     this.gooseRunning = true;
     this.held.push(res);
-    setTimeout(() => {
-      if (this.stopped) return;
+    this.gooseTimer = setTimeout(() => {
+      if (this.stopped || !this.gooseRunning) return;
       apply(mode === 'hang-succeed' ? pending.length : Math.floor(pending.length / 2));
       this.gooseRunning = false;
       done();
@@ -174,6 +174,20 @@ export class MetaflowContainer {
       this.release();
     }, this.opts.gooseRealMs).unref();
   }
+
+  /**
+   * The database went away under goose (the instance is being renamed for a restore): goose dies
+   * with its connection, which is harmless since the database is about to be replaced.
+   */
+  databaseLost(): void {
+    if (!this.gooseRunning) return;
+    this.gooseRunning = false;
+    this.opts.ledger.concurrentUpgrades -= 1;
+    clearTimeout(this.gooseTimer);
+    this.release();
+  }
+
+  private gooseTimer: NodeJS.Timeout | undefined;
 
   private release(): void {
     const waiters = this.waiters;

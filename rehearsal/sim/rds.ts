@@ -61,6 +61,8 @@ export class SimulatedRds {
     private readonly clock: VirtualClock,
     private readonly faults: RdsFaults,
     private readonly record: (kind: string, start: number, end: number) => void,
+    /** Called when an endpoint stops resolving (a rename starts): open connections to it break. */
+    private readonly endpointLost: (id: string) => void,
     readonly region = 'eu-west-1',
     readonly account = '123456789012',
   ) {}
@@ -140,6 +142,7 @@ export class SimulatedRds {
       if (this.find(newId)) throw new AwsError('Rds.DbInstanceAlreadyExistsException', `DB instance ${newId} already exists.`);
       // The old DNS name goes at once; the new identifier takes effect about ten minutes later.
       inst.status = 'renaming';
+      this.endpointLost(inst.id);
       this.record('rename', this.clock.now, this.clock.now + DURATIONS.rename * 1000);
       inst.pending = {
         at: this.clock.now + DURATIONS.rename * 1000,

@@ -1,0 +1,90 @@
+import { allStates, type Json } from '../rehearsal/assembly';
+import { invariantViolations, rollbackStates } from '../rehearsal/invariants';
+import { type RehearsalResult, rehearse } from '../rehearsal/run';
+import { findScenario, type Scenario } from '../rehearsal/scenarios';
+import { runbookAssembly } from './support/assembly';
+
+/**
+ * Every Task state of the synthesized definition is made to fail once, in a scenario that reaches
+ * it. The list comes from the definition itself, so a new state is covered without editing this file.
+ */
+const INJECTED = 'Injected.Fault';
+/**
+ * Scenarios that together reach every Task: the happy path, a pinned image, a lost upgrade answer,
+ * a restore with provisioned IOPS, one without, a failed restore.
+ */
+const BASES = ['happy-path', 'pinned-image-moved', 'upgrade-times-out-but-succeeded', 'upgrade-returns-500', 'verify-not-up-to-date', 'restore-fails'];
+/** Failing before anything changed ends the execution at once: there is nothing to roll back. */
+const PREFLIGHT = ['Validate the execution input', 'Describe the DB instance', 'Describe the ECS service', 'Check the deployment is quiet'];
+
+const assembly = runbookAssembly();
+const taskStates = [...allStates(assembly.definition)].filter(([, s]) => s.Type === 'Task').map(([name]) => name);
+const rollback = rollbackStates(assembly.definition as Record<string, unknown>);
+/** Tasks whose Catch goes straight to a Fail: the report writers, whose failure keeps the original error. */
+const states = allStates(assembly.definition);
+const reportWriters = new Set(
+  taskStates.filter((name) =>
+    ((states.get(name)?.Catch ?? []) as { Next: string }[]).some((c) => states.get(c.Next)?.Type === 'Fail'),
+  ),
+);
+const baselines = new Map<string, RehearsalResult>();
+
+beforeAll(async () => {
+  for (const name of BASES) baselines.set(name, await rehearse({ assembly, scenario: findScenario(name) as Scenario }));
+}, 60_000);
+
+/** The first base scenario whose undisturbed run enters the state. */
+function baseFor(state: string): Scenario | undefined {
+  const name = BASES.find((b) => baselines.get(b)?.states.some((s) => s.name === state));
+  return name ? findScenario(name) : undefined;
+}
+
+describe('fault matrix: every Task state of the definition fails once', () => {
+  it('finds at least the Task states the guide needs', () => {
+    expect(taskStates.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(taskStates.map((s) => [s]))('"%s" failing leaves the deployment safe and the execution FAILED with the cause', async (state) => {
+    const scenario = baseFor(state);
+    expect([state, scenario?.name ?? 'reached by no base scenario']).not.toEqual([state, 'reached by no base scenario']);
+
+    const result = await rehearse({ assembly, scenario: scenario as Scenario, fault: { state, error: INJECTED } });
+
+    expect(result.status).toBe('FAILED');
+    if (reportWriters.has(state)) {
+      // Writing the report failed: the execution still ends with the error it had, and its cause.
+      const baseline = baselines.get(scenario?.name as string) as RehearsalResult;
+      expect(result.error).toBe(baseline.error);
+      const record = JSON.parse(baseline.cause as string) as Record<'error' | 'rollbackError', { Cause: string }>;
+      expect(result.cause).toBe(baseline.error === 'RollbackFailed' ? record.rollbackError.Cause : record.error.Cause);
+      return;
+    }
+    expect(result.cause).toContain('fault injected into');
+    expect(result.cause).toContain(state);
+    if (PREFLIGHT.includes(state)) {
+      expect(result.error).toBe(INJECTED);
+      expect(result.calls.filter((c) => /(create|update|modify|restore|register)/i.test(c.resource))).toEqual([]);
+      return;
+    }
+    const inRollback = rollback.has(state) || scenario?.name === 'restore-fails';
+    expect(result.error).toBe(inRollback ? 'RollbackFailed' : INJECTED);
+    expect(invariantViolations(result, { rollbackMayFail: inRollback })).toEqual([]);
+  });
+});
+
+describe('mutations of the failure wiring are caught', () => {
+  it.each([
+    ['Upgrade the schema and return to service', 'upgrade-returns-500'],
+    ['Prepare: snapshot, one task, migration service', 'schema-unknown-to-image'],
+  ])('removing the Catch of "%s" breaks the invariants of %s', async (parallel, scenarioName) => {
+    const definition = JSON.parse(JSON.stringify(assembly.definition)) as Record<string, Json>;
+    const states = definition.States as Record<string, Record<string, Json>>;
+    expect(states[parallel]?.Catch).toBeDefined();
+    delete (states[parallel] as Record<string, Json>).Catch;
+
+    // The failure branch is now unreachable, which the interpreter would refuse outright.
+    const result = await rehearse({ assembly: { ...assembly, definition }, scenario: findScenario(scenarioName) as Scenario, validateDefinition: false });
+
+    expect(invariantViolations(result, { rollbackMayFail: false })).not.toEqual([]);
+  });
+});
