@@ -1,4 +1,4 @@
-import { Annotations, Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -28,7 +28,11 @@ export class RunbookStack extends Stack {
     const d = config.deployment;
 
     // Imported by attributes, never looked up: synth must work without credentials.
-    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: d.vpcId, availabilityZones: d.availabilityZones });
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
+      vpcId: d.vpcId,
+      availabilityZones: d.availabilityZones,
+      vpcCidrBlock: d.vpcCidrBlock,
+    });
     const subnets = d.subnetIds.map((id, i) => {
       const subnet = ec2.Subnet.fromSubnetAttributes(this, `Subnet${i}`, {
         subnetId: id,
@@ -80,6 +84,8 @@ export class RunbookStack extends Stack {
       definitionBody: sfn.DefinitionBody.fromChainable(buildRunbook(this, ctx)),
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
+      // Every wait is bounded; the execution as a whole is too, so the timed-out alarm can fire.
+      timeout: Duration.seconds(worstCaseSeconds(config)),
     });
     this.grantRdsTagging(ctx.arns);
 
@@ -137,4 +143,23 @@ export class RunbookStack extends Stack {
       }),
     );
   }
+}
+
+/**
+ * The longest an execution can legitimately take: every bounded wait at its limit (restarts and
+ * readiness checks three times, the instance waits of a restore three times), the upgrade's own
+ * timeout, and an hour of margin for API calls and retries.
+ */
+export function worstCaseSeconds(config: RunbookConfig): number {
+  const w = config.waits;
+  const limit = (p: { intervalSeconds: number; maxAttempts: number }) => p.intervalSeconds * p.maxAttempts;
+  return (
+    limit(w.snapshot) +
+    5 * limit(w.service) +
+    4 * limit(w.migrationService) +
+    limit(w.upgradeSettle) +
+    3 * limit(w.instance) +
+    config.migration.upgradeTimeoutSeconds +
+    3600
+  );
 }

@@ -45,10 +45,13 @@ describe('runbook configuration', () => {
     ['a VPC id without the vpc- form', { 'deployment.vpcId': 'vpc-nope' }, 'deployment.vpcId'],
     ['a missing VPC id', { 'deployment.vpcId': undefined }, 'deployment.vpcId'],
     ['a malformed second subnet', { 'deployment.subnetIds[1]': 'subnet-XYZ' }, 'deployment.subnetIds[1]'],
-    ['no subnets', { 'deployment.subnetIds': [] }, 'deployment.subnetIds'],
+    ['no subnets', { 'deployment.subnetIds': [] }, 'deployment.subnetIds', ['deployment.availabilityZones']],
+    ['fewer availability zones than subnets', { 'deployment.availabilityZones': ['eu-west-1a'] }, 'deployment.availabilityZones'],
+    ['a service URL without the VPC CIDR block', { 'deployment.serviceUrl': 'http://nlb.internal:8080' }, 'deployment.vpcCidrBlock'],
+    ['a misspelt key', { 'deployment.clusterNme': 'metaflow' }, 'deployment.clusterNme'],
     ['a service security group that is not an sg- id', { 'deployment.serviceSecurityGroupId': 'metaflow-sg' }, 'deployment.serviceSecurityGroupId'],
     ['a DB identifier with two hyphens in a row', { 'deployment.dbInstanceIdentifier': 'metaflow--db' }, 'deployment.dbInstanceIdentifier'],
-    ['a migration URL that is not http(s)', { 'deployment.migrationUrl': 'ftp://nlb.internal:8082' }, 'deployment.migrationUrl'],
+    ['a migration URL that is not http(s)', { 'deployment.migrationUrl': 'ftp://nlb.internal:8082', 'deployment.vpcCidrBlock': '10.0.0.0/16' }, 'deployment.migrationUrl'],
     ['a port above 65535', { 'deployment.migrationPort': 70000 }, 'deployment.migrationPort'],
     ['no snapshot attempts', { 'waits.snapshot.maxAttempts': 0 }, 'waits.snapshot.maxAttempts'],
     ['attempts given as text', { 'waits.instance.maxAttempts': '120' }, 'waits.instance.maxAttempts'],
@@ -57,7 +60,7 @@ describe('runbook configuration', () => {
     ['an upgrade timeout past what Lambda allows', { 'migration.upgradeTimeoutSeconds': 900 }, 'migration.upgradeTimeoutSeconds'],
     ['a log retention CloudWatch does not offer', { logRetentionDays: 14 }, 'logRetentionDays'],
     ['a 10-digit account', { env: { account: '1234567890', region: 'eu-west-1' } }, 'env.account'],
-  ])('rejects %s, naming the key', (_what, changes, key) => {
+  ] as [string, Record<string, unknown>, string, string[]?][])('rejects %s, naming the key', (_what, changes, key, alsoKeys = []) => {
     // Prepare
     const raw = exampleWith(changes);
 
@@ -65,7 +68,8 @@ describe('runbook configuration', () => {
     const error = configErrorOf(raw);
 
     // Assess
-    expect(error.problems).toEqual([expect.stringMatching(new RegExp(`^${key.replace(/[.[\]]/g, '\\$&')}: `))]);
+    const naming = (k: string) => expect.stringMatching(new RegExp(`^${k.replace(/[.[\]]/g, '\\$&')}: `));
+    expect(error.problems).toEqual([naming(key), ...alsoKeys.map(naming)]);
     expect(error.message).toContain(`deployment.json:\n  - ${key}: `);
   });
 
@@ -123,7 +127,7 @@ describe('runbook configuration', () => {
   });
 
   it('drops trailing slashes from configured service URLs', () => {
-    const config = parseRunbookConfig(exampleWith({ 'deployment.serviceUrl': 'https://metaflow.internal/api/' }));
+    const config = parseRunbookConfig(exampleWith({ 'deployment.serviceUrl': 'https://metaflow.internal/api/', 'deployment.vpcCidrBlock': '10.0.0.0/16' }));
     expect(config.deployment.serviceUrl).toBe('https://metaflow.internal/api');
   });
 

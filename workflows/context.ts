@@ -29,7 +29,6 @@ export interface RunbookArns {
   readonly cluster: string;
   readonly service: string;
   readonly tasks: string;
-  readonly containerInstances: string;
   /** Describe calls with Filters (no identifier) authorize on every instance; they only read. */
   readonly anyDbInstance: string;
   readonly subnetGroups: string;
@@ -56,7 +55,6 @@ export function runbookArns(config: RunbookConfig): RunbookArns {
     cluster: `${ecs}:cluster/${d.clusterName}`,
     service: `${ecs}:service/${d.clusterName}/${d.serviceName}`,
     tasks: `${ecs}:task/${d.clusterName}/*`,
-    containerInstances: `${ecs}:container-instance/${d.clusterName}/*`,
     anyDbInstance: `${rds}:db:*`,
   };
 }

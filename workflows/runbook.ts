@@ -120,7 +120,9 @@ export function buildRunbook(scope: Construct, ctx: RunbookContext): sfn.IChaina
     .otherwise(upgrade);
   upgrade.next(restartOnNewSchema).next(checkVersion);
   nothingToDo.next(checkVersion);
-  checkVersion.next(scaleBack);
+  checkVersion.next(scaleBack).next(
+    new sfn.Pass(scope, 'Service back at the original count', { comment: 'Guide step 20 is done: the change is complete.' }),
+  );
   const upgradeAndReturn = new sfn.Parallel(scope, 'Upgrade the schema and return to service', {
     comment: 'Steps 6-10. From the upgrade request on, a failure restores the database from the snapshot.',
     outputPath: '$[0]',

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -16,6 +17,8 @@ export interface SdkCallProps {
   readonly parameters: Record<string, unknown>;
   readonly iamResources: string[];
   readonly iamAction?: string;
+  /** For actions whose permission is not on the resource they name (ListTasks). */
+  readonly additionalIamStatements?: iam.PolicyStatement[];
   readonly resultSelector?: Record<string, unknown>;
   readonly resultPath: string;
   /** Errors worth retrying: transient ones only (throttling, a conflicting update in flight). */
@@ -31,6 +34,7 @@ export function sdkCall(scope: Construct, name: string, props: SdkCallProps): ta
     parameters: props.parameters,
     iamResources: props.iamResources,
     iamAction: props.iamAction,
+    additionalIamStatements: props.additionalIamStatements,
     resultSelector: props.resultSelector,
     resultPath: props.resultPath,
   });

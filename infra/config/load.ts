@@ -29,7 +29,12 @@ export function keyName(path: readonly PropertyKey[]): string {
 export function parseWith<S extends z.ZodType>(schema: S, raw: unknown, source: string): z.output<S> {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${keyName(issue.path)}: ${issue.message}`);
+  const problems = result.error.issues.flatMap((issue) =>
+    // One line per unknown key, named by its full path, so a typo is found by searching the file.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => `${keyName([...issue.path, key])}: unknown key`)
+      : [`${keyName(issue.path)}: ${issue.message}`],
+  );
   throw new ConfigError(source, problems);
 }
 

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { parseWith, readJsonFile } from './load';
 
+/** CloudWatch Logs retention values long enough for an audit trail. */
+const LOG_RETENTION_DAYS = [30, 90, 180, 365, 731, 1827] as const;
+
 const RDS_INSTANCE_ID = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$/;
 
 /** A bounded poll: how often to look, and how many looks before the wait is declared failed. */
@@ -43,6 +46,11 @@ export const runbookConfigSchema = z.strictObject({
     availabilityZones: z
       .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'expected an availability zone such as eu-west-1a'))
       .min(1, 'expected the availability zones of the subnets, in the same order'),
+    /** Needed only with a migration or service URL: the handlers may then reach the VPC's load balancers. */
+    vpcCidrBlock: z
+      .string()
+      .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'expected the VPC CIDR block such as 10.0.0.0/16')
+      .optional(),
     serviceSecurityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, "expected the Fargate service's security group id"),
     /** Set when the migration service is reached through a load balancer listener instead of the task's IP. */
     migrationUrl: httpUrl.optional(),
@@ -50,7 +58,23 @@ export const runbookConfigSchema = z.strictObject({
     serviceUrl: httpUrl.optional(),
     migrationPort: z.number().int().min(1).max(65535).default(8082),
     servicePort: z.number().int().min(1).max(65535).default(8080),
-  }),
+  })
+    .superRefine((d, ctx) => {
+      if (d.availabilityZones.length !== d.subnetIds.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['availabilityZones'],
+          message: `expected one availability zone per subnet (${d.subnetIds.length}), got ${d.availabilityZones.length}`,
+        });
+      }
+      if ((d.migrationUrl || d.serviceUrl) && !d.vpcCidrBlock) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['vpcCidrBlock'],
+          message: 'expected the VPC CIDR block when migrationUrl or serviceUrl is set (the handlers are allowed to reach it)',
+        });
+      }
+    }),
   migration: z
     .strictObject({
       minimumServiceVersion: z
@@ -78,7 +102,7 @@ export const runbookConfigSchema = z.strictObject({
       instance: { intervalSeconds: 30, maxAttempts: 120 },
     }),
   logRetentionDays: z
-    .union([z.literal(30), z.literal(90), z.literal(180), z.literal(365), z.literal(731), z.literal(1827)])
+    .union(LOG_RETENTION_DAYS.map((d) => z.literal(d)), { error: `expected one of ${LOG_RETENTION_DAYS.join(', ')} days` })
     .default(365),
 });
 

@@ -137,8 +137,8 @@ export class SimulatedRds {
     if (inst.status !== 'available') {
       throw new AwsError('Rds.InvalidDbInstanceStateException', `DB instance ${inst.id} is ${inst.status}, not available.`);
     }
-    if (typeof p.NewDbInstanceIdentifier === 'string') {
-      const newId = p.NewDbInstanceIdentifier;
+    if (typeof p.NewDBInstanceIdentifier === 'string') {
+      const newId = p.NewDBInstanceIdentifier;
       if (this.find(newId)) throw new AwsError('Rds.DbInstanceAlreadyExistsException', `DB instance ${newId} already exists.`);
       // The old DNS name goes at once; the new identifier takes effect about ten minutes later.
       inst.status = 'renaming';

@@ -70,8 +70,12 @@ export class BoundedPoll extends sfn.StateMachineFragment {
 
     // The Choice is built when the fragment is chained, so "done" is its first rule: a last
     // successful check must never count as a timeout.
+    let chained = false;
+    // A poll nothing follows would render its check as an end state: one look, no wait at all.
+    this.node.addValidation({ validate: () => (chained ? [] : [`"${props.title}" is never followed by a state: the wait would not wait`]) });
     const doneHook: sfn.INextable = {
       next: (target: sfn.IChainable): sfn.Chain => {
+        chained = true;
         const choice = new sfn.Choice(scope, props.question).when(props.done, target);
         if (props.failed && broken) choice.when(props.failed.condition, broken);
         choice

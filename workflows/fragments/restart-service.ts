@@ -1,3 +1,4 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
@@ -70,8 +71,12 @@ export class RestartService extends sfn.StateMachineFragment {
       service: 'ecs',
       action: 'listTasks',
       parameters: { Cluster: d.clusterName, ServiceName: d.serviceName, DesiredStatus: 'RUNNING' },
-      // ListTasks authorizes on the cluster's container instances.
-      iamResources: [ctx.arns.containerInstances],
+      // ListTasks authorizes on container instances, which a Fargate service has none of: the CDK's own
+      // ECS code grants it on "*" limited to the cluster by condition, and so does this.
+      iamResources: [ctx.arns.cluster],
+      additionalIamStatements: [
+        new iam.PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: { ArnEquals: { 'ecs:cluster': ctx.arns.cluster } } }),
+      ],
       resultSelector: { 'TaskArns.$': '$.TaskArns' },
       resultPath: '$.tasks',
       retry: { errors: ['Ecs.ServerException'] },

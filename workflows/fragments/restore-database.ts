@@ -28,7 +28,8 @@ export class RestoreDatabase extends sfn.StateMachineFragment {
       comment: 'Frees the original identifier for the restore and keeps the upgraded instance for investigation.',
       service: 'rds',
       action: 'modifyDBInstance',
-      parameters: { DbInstanceIdentifier: dbId, 'NewDbInstanceIdentifier.$': '$.plan.asideInstanceId', ApplyImmediately: true },
+      parameters: { DbInstanceIdentifier: dbId, // Java SDK v2 lowers only a leading run of capitals: the mid-word DB stays.
+        'NewDBInstanceIdentifier.$': '$.plan.asideInstanceId', ApplyImmediately: true },
       iamResources: [ctx.arns.dbInstance, ctx.arns.asideInstances],
       resultSelector: { 'StartedAt.$': ENTERED_TIME },
       resultPath: '$.steps.renameAside',
