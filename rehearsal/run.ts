@@ -4,6 +4,7 @@ import { allStates } from './assembly';
 import { VirtualClock } from './clock';
 import { type CallRecord, type InjectedFault, taskHandlers } from './dispatch';
 import type { Scenario } from './scenarios';
+import { stepStartedBy } from '../workflows/steps';
 import { ACCOUNT, REGION, SimulatedDeployment } from './sim/deployment';
 import { EcsEndpoint } from './sim/ecs-endpoint';
 
@@ -217,27 +218,6 @@ function measure(
   };
 }
 
-/** The guide step each state belongs to, named by the state that starts it. */
-const STEP_STARTS: Record<string, string> = {
-  'Validate the execution input': '1. Preflight',
-  'Take RDS snapshot': '2. Snapshot',
-  'Scale to one task': '3. Scale to one task',
-  'Was a target image given?': '4. Restart onto the migration image',
-  'Check the schema status': '5. Check schema status',
-  'Is the schema already up to date?': '6. Upgrade',
-  'Verify the schema is up to date': '7. Verify',
-  'Restart the service on the new schema': '8. Restart on the new schema',
-  'Check the metadata service version': '9. Check version',
-  'Scale back to the original count': '10. Scale back',
-  'Summarize the change': 'Summary',
-  'Schema untouched: keep the database': 'Rollback',
-  'Schema may have changed: restore the database': 'Rollback',
-  'Rename the current instance aside': 'Rollback: restore the database',
-  'Describe the service before the rollback': 'Rollback: the service',
-  'Report the rolled-back change': 'Report',
-  'Describe the DB instances after the failed rollback': 'Report',
-};
-
 function groupSteps(records: StateRecord[], start: number, end: number): RehearsalMetrics['steps'] {
   const steps: { step: string; startSeconds: number; durationSeconds: number }[] = [];
   let current: { step: string; at: number } | undefined;
@@ -245,7 +225,7 @@ function groupSteps(records: StateRecord[], start: number, end: number): Rehears
     if (current) steps.push({ step: current.step, startSeconds: (current.at - start) / 1000, durationSeconds: (at - current.at) / 1000 });
   };
   for (const r of records) {
-    const step = STEP_STARTS[r.name];
+    const step = stepStartedBy(r.name)?.title;
     if (step && step !== current?.step) {
       close(r.enteredAt);
       current = { step, at: r.enteredAt };
