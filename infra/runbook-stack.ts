@@ -1,8 +1,11 @@
 import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { runbookArns } from '../workflows/context';
@@ -21,6 +24,7 @@ export interface RunbookStackProps extends StackProps {
 export class RunbookStack extends Stack {
   readonly stateMachine: sfn.StateMachine;
   readonly handlerSecurityGroup: ec2.SecurityGroup;
+  readonly topic: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: RunbookStackProps) {
     super(scope, id, props);
@@ -77,7 +81,11 @@ export class RunbookStack extends Stack {
       retention: config.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const ctx = { config, fns: handlers.fns, arns: runbookArns(config) };
+    // Approvals and notifications: an existing topic from the configuration, or one of its own.
+    this.topic = config.notifications.topicArn
+      ? sns.Topic.fromTopicArn(this, 'Notifications', config.notifications.topicArn)
+      : new sns.Topic(this, 'Notifications', { displayName: 'Metaflow migration runbook', enforceSSL: true });
+    const ctx = { config, fns: handlers.fns, arns: runbookArns(config), topic: this.topic };
     this.stateMachine = new sfn.StateMachine(this, 'Runbook', {
       stateMachineName: config.stackName,
       comment: 'Metaflow metadata service schema migration, with automatic restore on failure',
@@ -88,6 +96,24 @@ export class RunbookStack extends Stack {
       timeout: Duration.seconds(worstCaseSeconds(config)),
     });
     this.grantRdsTagging(ctx.arns);
+
+    // Started, succeeded, failed, timed out, aborted: from Step Functions' own status events.
+    new events.Rule(this, 'ExecutionStatusNotifications', {
+      description: 'Metaflow migration runbook executions: every status change goes to the notification topic',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [this.stateMachine.stateMachineArn] },
+      },
+      targets: [
+        new targets.SnsTopic(this.topic, {
+          message: events.RuleTargetInput.fromText(
+            `Metaflow migration runbook: execution ${events.EventField.fromPath('$.detail.name')} is ${events.EventField.fromPath('$.detail.status')}. ` +
+              `${events.EventField.fromPath('$.detail.executionArn')}`,
+          ),
+        }),
+      ],
+    });
 
     for (const [id, metric, what] of [
       ['FailedAlarm', this.stateMachine.metricFailed(), 'failed'],
@@ -105,6 +131,7 @@ export class RunbookStack extends Stack {
     }
 
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'NotificationTopicArn', { value: this.topic.topicArn, description: 'Subscribe the approvers and on-call here' });
     new CfnOutput(this, 'ConsoleUrl', {
       value: `https://${Aws.REGION}.console.aws.amazon.com/states/home?region=${Aws.REGION}#/statemachines/view/${this.stateMachine.stateMachineArn}`,
     });

@@ -6,7 +6,7 @@ import { RunbookStack } from '../infra/runbook-stack';
 import { ACCOUNT, REGION } from './sim/deployment';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, Json>; Metadata?: Record<string, Json> }> };
+export type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, Json>; Metadata?: Record<string, Json> }> };
 
 /** What the rehearsal executes: the synthesized definition and the bundled handler code. */
 export interface RunbookAssembly {
@@ -29,7 +29,8 @@ export function synthesizeRunbook(configPath = DEFAULT_CONFIG): RunbookAssembly 
   mkdirSync(parent, { recursive: true });
   const outdir = mkdtempSync(path.join(parent, 'assembly-'));
   // Asset metadata tells which bundled directory belongs to which function (the CLI turns it on too).
-  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  // CloudFormation validation takes seconds and only writes a report; `cdk synth` still runs it.
+  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true }, builtinCloudFormationValidation: false });
   new RunbookStack(app, config.stackName, { config, env: { account: ACCOUNT, region: REGION } });
   const assembly = app.synth();
   const template = assembly.getStackByName(config.stackName).template as Template;
@@ -43,38 +44,51 @@ export function readRunbookAssembly(outdir: string, configPath = DEFAULT_CONFIG)
   return { config, template, outdir, ...resolveRunbook(template, outdir) };
 }
 
+/** Where the resolved definition says a Lambda function lives: a made-up ARN named after its logical id. */
+export const lambdaArnFor = (logicalId: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${logicalId}`;
+
+const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
+  'AWS::Region': REGION,
+  'AWS::AccountId': ACCOUNT,
+  'AWS::Partition': 'aws',
+  'AWS::URLSuffix': 'amazonaws.com',
+};
+
 /**
- * Resolves the `Fn::Join` CloudFormation builds the definition with: function ARNs, region,
- * account and partition become the values they would have in the simulated account.
+ * The value a CloudFormation expression would have in the simulated account: literal strings,
+ * pseudo parameters, Lambda ARNs (see `lambdaArnFor`), SNS topic references, and `Fn::Join` over
+ * those. Anything else throws, so a new kind of reference is noticed, not mangled.
  */
+export function resolveTokens(resources: Template['Resources'], value: unknown): string {
+  const resolve = (part: unknown): string => {
+    if (typeof part === 'string') return part;
+    const token = (part ?? {}) as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]] };
+    if (token.Ref !== undefined) {
+      const pseudo = PSEUDO_PARAMETERS[token.Ref];
+      if (pseudo) return pseudo;
+      if (resources[token.Ref]?.Type === 'AWS::SNS::Topic') return `arn:aws:sns:${REGION}:${ACCOUNT}:${token.Ref}`;
+    }
+    const getAtt = token['Fn::GetAtt'];
+    if (getAtt && getAtt[1] === 'Arn' && resources[getAtt[0]]?.Type === 'AWS::Lambda::Function') return lambdaArnFor(getAtt[0]);
+    const join = token['Fn::Join'];
+    if (join) return join[1].map(resolve).join(join[0]);
+    throw new Error(`cannot resolve ${JSON.stringify(part)}`);
+  };
+  return resolve(value);
+}
+
+/** The definition with its tokens resolved, and the bundled code of every function it calls. */
 export function resolveRunbook(template: Template, outdir: string): Pick<RunbookAssembly, 'definition' | 'lambdaBundles'> {
   const machine = Object.values(template.Resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine');
   if (!machine?.Properties) throw new Error('the template has no state machine');
+  const definition = JSON.parse(resolveTokens(template.Resources, machine.Properties.DefinitionString)) as Record<string, Json>;
   const lambdaBundles = new Map<string, { logicalId: string; bundle: string }>();
-  const resolve = (value: Json): string => {
-    if (typeof value === 'string') return value;
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
-      const ref = value.Ref;
-      if (ref === 'AWS::Region') return REGION;
-      if (ref === 'AWS::AccountId') return ACCOUNT;
-      if (ref === 'AWS::Partition') return 'aws';
-      if (ref === 'AWS::URLSuffix') return 'amazonaws.com';
-      const getAtt = value['Fn::GetAtt'];
-      if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && typeof getAtt[0] === 'string') {
-        const logicalId = getAtt[0];
-        const fn = template.Resources[logicalId];
-        const assetPath = fn?.Metadata?.['aws:asset:path'];
-        if (fn?.Type !== 'AWS::Lambda::Function' || typeof assetPath !== 'string') throw new Error(`cannot resolve ${logicalId}`);
-        const arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${logicalId}`;
-        lambdaBundles.set(arn, { logicalId, bundle: path.join(outdir, assetPath, 'index.js') });
-        return arn;
-      }
-      const join = value['Fn::Join'];
-      if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) return join[1].map(resolve).join(join[0]);
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const assetPath = resource.Metadata?.['aws:asset:path'];
+    if (resource.Type === 'AWS::Lambda::Function' && typeof assetPath === 'string') {
+      lambdaBundles.set(lambdaArnFor(logicalId), { logicalId, bundle: path.join(outdir, assetPath, 'index.js') });
     }
-    throw new Error(`cannot resolve ${JSON.stringify(value)} in the definition`);
-  };
-  const definition = JSON.parse(resolve(machine.Properties.DefinitionString as Json)) as Record<string, Json>;
+  }
   return { definition, lambdaBundles };
 }
 

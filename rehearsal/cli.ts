@@ -5,11 +5,12 @@ import { outcomeOf } from './outcome';
 import { rehearse, type StateEvent } from './run';
 import { findScenario, SCENARIOS } from './scenarios';
 
-const HELP = `Usage: npm run rehearse -- [--scenario <name>] [--config <file>] [--quiet]
+const HELP = `Usage: npm run rehearse -- [--scenario <name>] [--reject] [--config <file>] [--quiet]
 
 Runs the synthesized runbook state machine end to end against a simulated Metaflow deployment
 (RDS, ECS and real Metaflow containers on 127.0.0.1), printing each state as it is entered and
-left, then a summary: per-step times, downtime, state transitions.
+left, then a summary: per-step times, downtime, state transitions. The approval gate is answered
+automatically: approved, or rejected with --reject.
 
 Scenarios:
 ${SCENARIOS.map((s) => `  ${s.name.padEnd(32)} ${s.description}`).join('\n')}
@@ -39,6 +40,7 @@ async function main(): Promise<number> {
       scenario: { type: 'string', default: 'happy-path' },
       config: { type: 'string', default: DEFAULT_CONFIG },
       quiet: { type: 'boolean', default: false },
+      reject: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -46,7 +48,8 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const scenario = findScenario(values.scenario);
+  const found = findScenario(values.scenario);
+  const scenario = found && values.reject ? { ...found, world: { ...found.world, approval: 'reject' as const }, expect: { ...found.expect, status: 'FAILED' as const, error: 'ChangeRejected' } } : found;
   if (!scenario) {
     process.stderr.write(`--scenario: unknown scenario "${values.scenario}"; expected one of: ${SCENARIOS.map((s) => s.name).join(', ')}\n`);
     return 2;

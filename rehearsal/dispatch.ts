@@ -33,9 +33,13 @@ export interface DispatchOptions {
   readonly ecsEndpoint: string;
   readonly fault?: InjectedFault;
   readonly calls: CallRecord[];
+  /** The approval timeout the execution's plan carries (TimeoutSecondsPath is read from state input). */
+  readonly approvalTimeoutSeconds: number;
 }
 
-const SDK_RESOURCE = /^arn:aws:states:::aws-sdk:(rds|ecs):(\w+)$/;
+const SDK_RESOURCE = /^arn:aws:states:::aws-sdk:(rds|ecs|sfn):(\w+)$/;
+const SNS_PUBLISH = 'arn:aws:states:::sns:publish';
+const SNS_PUBLISH_AND_WAIT = 'arn:aws:states:::sns:publish.waitForTaskToken';
 
 /**
  * A handler for every Task state of the definition, chosen by the Task's Resource (never by its
@@ -56,7 +60,7 @@ export function taskHandlers(opts: DispatchOptions): Record<string, TaskHandler>
   for (const [name, state] of states) {
     if (state.Type !== 'Task') continue;
     const resource = String(state.Resource);
-    const call = resourceCall(resource, opts);
+    const call = resourceCall(resource, state, opts);
     handlers[name] = async (input) => {
       // Let the execution's own bookkeeping settle before the simulated world moves on.
       await new Promise((resolve) => setImmediate(resolve));
@@ -84,16 +88,24 @@ export function taskHandlers(opts: DispatchOptions): Record<string, TaskHandler>
   return handlers;
 }
 
-function resourceCall(resource: string, opts: DispatchOptions): TaskHandler {
+function resourceCall(resource: string, state: Record<string, Json>, opts: DispatchOptions): TaskHandler {
+  if (resource === SNS_PUBLISH) return async (input) => opts.deployment.sns.publish(input as Record<string, unknown>) as Json;
+  if (resource === SNS_PUBLISH_AND_WAIT) {
+    return async (input) => {
+      // The answer's timeout is the state's own (TimeoutSecondsPath into the plan).
+      const timeout = state.TimeoutSeconds ?? opts.approvalTimeoutSeconds;
+      return (await opts.deployment.sns.publishAndWait(input as Record<string, unknown>, Number(timeout))) as Json;
+    };
+  }
   const sdk = SDK_RESOURCE.exec(resource);
   if (sdk) {
-    const [, service, action] = sdk as unknown as [string, 'rds' | 'ecs', string];
+    const [, service, action] = sdk as unknown as [string, 'rds' | 'ecs' | 'sfn', string];
     const api = opts.deployment[service] as unknown as Record<string, (p: unknown) => unknown>;
     return async (input) => {
       opts.clock.advance(DURATIONS.apiCall);
       const fn = api[action];
       if (typeof fn !== 'function') {
-        const svc = service === 'rds' ? 'Rds' : 'Ecs';
+        const svc = service.charAt(0).toUpperCase() + service.slice(1);
         throw new AwsError(`${svc}.${svc}Exception`, `${action} is not simulated (the runbook must not need it)`);
       }
       // Results are copied, as a real response would be: the state machine must not hold live objects.

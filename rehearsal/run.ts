@@ -88,16 +88,24 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
     });
     const retryIntervalOverrides = Object.fromEntries([...states].filter(([, s]) => s.Retry).map(([n]) => [n, 0]));
     const executionName = `${scenario.name}-${realStart.toString(36)}`;
+    deployment.executionName = executionName;
+    const approvalTimeoutSeconds = 60 * assembly.config.approval.timeoutMinutes;
     // Event timestamps are taken from Date.now at the moment each event happens: on the virtual clock.
     Date.now = () => clock.now;
     const execution = machine.run(scenario.input as Json as never, {
       overrides: {
-        taskResourceLocalHandlers: taskHandlers({ assembly, deployment, clock, ecsEndpoint: endpoint.url, fault: opts.fault, calls }) as never,
+        taskResourceLocalHandlers: taskHandlers({ assembly, deployment, clock, ecsEndpoint: endpoint.url, fault: opts.fault, calls, approvalTimeoutSeconds }) as never,
         waitTimeOverrides,
         retryIntervalOverrides,
       },
       context: {
+        StateMachine: {
+          Id: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${assembly.config.stackName}`,
+          Name: assembly.config.stackName,
+        },
         Execution: { Id: `arn:aws:states:${REGION}:${ACCOUNT}:execution:${assembly.config.stackName}:${executionName}`, Name: executionName },
+        // The approval's task token; the simulated approvers answer by scenario, not by token.
+        Task: { Token: `rehearsal-task-token-${executionName}` },
         State: {
           get EnteredTime() {
             return clock.iso();

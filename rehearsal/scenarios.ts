@@ -15,6 +15,8 @@ export interface Expectation {
   readonly finalServiceVersion?: string;
   /** No AWS call at all (bad input). */
   readonly noAwsCall?: boolean;
+  /** Only reads: no snapshot, no scaling, no restart, no upgrade. */
+  readonly readOnly?: boolean;
 }
 
 export interface Scenario {
@@ -36,7 +38,7 @@ const usual: World = {
   desiredCount: 2,
 };
 
-const input = { changeId: 'CHG-1234' };
+const input = { changeId: 'CHG-1234', requestedBy: 'jane.doe@example.com', reason: 'Metaflow 2.5 needs schema 20230118020300' };
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -137,6 +139,34 @@ export const SCENARIOS: readonly Scenario[] = [
     input,
     world: { ...usual, dbStatus: 'modifying' },
     expect: { status: 'FAILED', error: 'PreflightFailed', databaseRestored: false, finalSchema: OLD_SCHEMA },
+  },
+  {
+    name: 'approval-rejected',
+    description: 'The approver rejects the change at the gate: nothing was upgraded, the service goes back, the database is kept.',
+    input,
+    world: { ...usual, approval: 'reject' },
+    expect: { status: 'FAILED', error: 'ChangeRejected', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
+    name: 'approval-timed-out',
+    description: 'Nobody answers within the approval timeout (four hours in the example config): rolled back like a rejection.',
+    input,
+    world: { ...usual, approval: 'timeout' },
+    expect: { status: 'FAILED', error: 'States.Timeout', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
+    name: 'dry-run',
+    description: 'dryRun: preflight and a read-only status check on a running task, then the plan; nothing is changed.',
+    input: { ...input, dryRun: true },
+    world: usual,
+    expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', readOnly: true },
+  },
+  {
+    name: 'second-execution-refused',
+    description: 'Another execution of the runbook is running: refused at once, naming it, before any change.',
+    input,
+    world: { ...usual, otherRunningExecution: 'CHG-1200-20261124T080000Z' },
+    expect: { status: 'FAILED', error: 'AnotherExecutionRunning', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', readOnly: true },
   },
   {
     name: 'invalid-input',

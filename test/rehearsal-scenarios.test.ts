@@ -3,6 +3,7 @@ import { invariantViolations } from '../rehearsal/invariants';
 import { type RehearsalResult, rehearse } from '../rehearsal/run';
 import { findScenario, SCENARIOS } from '../rehearsal/scenarios';
 import { originalDbSettings } from '../rehearsal/sim/deployment';
+import { REHEARSAL_APPROVER } from '../rehearsal/sim/notifications';
 import { runbookAssembly } from './support/assembly';
 
 const results = new Map<string, RehearsalResult>();
@@ -32,9 +33,13 @@ describe('the runbook executed end to end against the simulated deployment', () 
     if (scenario.expect.noAwsCall) {
       expect(result.calls.filter((c) => c.resource.includes(':aws-sdk:'))).toEqual([]);
     }
+    if (scenario.expect.readOnly) {
+      expect(result.calls.filter((c) => /:(create|update|modify|restore|register)\w*$/i.test(c.resource)).map((c) => c.state)).toEqual([]);
+      expect(result.deployment.rds.snapshots).toEqual([]);
+    }
   });
 
-  it.each(SCENARIOS.filter((s) => s.expect.status === 'FAILED' && s.expect.error !== 'RollbackFailed' && !s.expect.noAwsCall && s.expect.error !== 'PreflightFailed').map((s) => [s.name] as const))(
+  it.each(SCENARIOS.filter((s) => s.expect.status === 'FAILED' && s.expect.error !== 'RollbackFailed' && !s.expect.noAwsCall && !s.expect.readOnly && s.expect.error !== 'PreflightFailed').map((s) => [s.name] as const))(
     '%s keeps every failure invariant: original count and release, restore exactly when the upgrade was sent, snapshot kept',
     async (name) => {
       const result = await run(name);
@@ -87,7 +92,7 @@ describe('the runbook executed end to end against the simulated deployment', () 
   it('registers a new task definition revision with the target image and deploys it', async () => {
     const result = await run('pinned-image-moved');
     const service = result.deployment.ecs.describeService();
-    const { taskDefinition, tags } = result.deployment.ecs.describeTaskDefinition(service.TaskDefinition as string);
+    const { taskDefinition, tags } = result.deployment.ecs.findTaskDefinition(service.TaskDefinition as string);
 
     expect(taskDefinition.revision).toBe(2);
     expect(taskDefinition.containerDefinitions?.[0]?.image).toBe('netflixoss/metaflow_metadata_service:v2.5.1');
@@ -149,5 +154,101 @@ describe('the runbook executed end to end against the simulated deployment', () 
     const result = await run('happy-path');
 
     expect(result.metrics.downtimeSeconds).toBe(0);
+  });
+
+  describe('change management', () => {
+    it('records who asked, who approved and why in the audit record of an approved change', async () => {
+      const result = await run('happy-path');
+
+      expect(result.output).toMatchObject({
+        requestedBy: 'jane.doe@example.com',
+        reason: 'Metaflow 2.5 needs schema 20230118020300',
+        approval: { decision: 'approved', approvedBy: REHEARSAL_APPROVER, comment: 'rehearsal: approved automatically' },
+      });
+    });
+
+    it('asks the approvers with the change, the migrations and the task token, after the snapshot is available', async () => {
+      const result = await run('happy-path');
+      const ask = result.deployment.sns.messages.find((m) => m.subject.startsWith('Approval needed'));
+      const entered = result.states.map((s) => s.name);
+
+      expect(ask?.message).toContain('CHG-1234');
+      expect(ask?.message).toContain('["20220503175500","20230118020300"]');
+      expect(ask?.attributes).toMatchObject({ taskToken: { DataType: 'String', StringValue: expect.stringMatching(/^rehearsal-task-token-/) } });
+      expect(entered.indexOf('Wait for approval')).toBeGreaterThan(entered.lastIndexOf('Describe the snapshot'));
+      expect(entered.indexOf('Wait for approval')).toBeLessThan(entered.indexOf('Upgrade the database schema'));
+    });
+
+    it('does not ask for approval when nothing is pending', async () => {
+      const result = await run('already-up-to-date');
+
+      expect(result.deployment.sns.messages.filter((m) => m.subject.startsWith('Approval needed'))).toEqual([]);
+      expect(result.output).toMatchObject({ approval: { decision: 'not needed' } });
+    });
+
+    it.each([
+      ['approval-rejected', 'ChangeRejected', 'rejectedBy'],
+      ['approval-timed-out', 'States.Timeout', 'not answered in time'],
+    ])('%s: rolls the service back without touching the database and says so', async (name, error, detail) => {
+      const result = await run(name);
+      const report = JSON.parse(result.cause as string) as Record<string, unknown>;
+
+      expect(report).toMatchObject({
+        outcome: 'ROLLED_BACK',
+        changeId: 'CHG-1234',
+        requestedBy: 'jane.doe@example.com',
+        databaseRestored: false,
+        error: { Error: error },
+      });
+      expect(JSON.stringify(report.error)).toContain(detail);
+      expect(result.deployment.ledger.patchRequests).toBe(0);
+      expect(result.deployment.sns.messages.map((m) => m.subject)).toContain('Metaflow migration rolled back: CHG-1234');
+    });
+
+    it('ends a dry run with the plan, says which image it read the status from, and changes nothing', async () => {
+      const result = await run('dry-run');
+
+      expect(result.output).toEqual({
+        outcome: 'DRY_RUN',
+        changeId: 'CHG-1234',
+        requestedBy: 'jane.doe@example.com',
+        reason: 'Metaflow 2.5 needs schema 20230118020300',
+        targetImage: null,
+        snapshotIdToUse: expect.stringMatching(/^metaflow-migration-chg-1234-[0-9a-f]{8}$/),
+        originalDesiredCount: 2,
+        originalTaskDefinition: result.deployment.originalTaskDefinition,
+        approvalRequired: true,
+        // The running task pins v2.2.4, which knows no newer schema: per it, nothing is pending...
+        stepsThatWouldRun: ['1. Preflight', '2. Snapshot', '3. Scale to one task', '4. Restart onto the migration image', '5. Check schema status', '9. Check version', '10. Scale back'],
+        statusReadFrom: expect.stringMatching(/:task\/metaflow\//),
+        currentSchemaVersion: '20211202100726',
+        migrationsToApply: [],
+        // ...and the plan says so: the task runs `latest` as resolved when it started (ECS reports the
+        // tag, not the digest), and the restart resolves the task definition's `latest` again.
+        imageRunningNow: 'netflixoss/metaflow_metadata_service:latest',
+        taskDefinitionImage: 'netflixoss/metaflow_metadata_service:latest',
+        note: expect.stringContaining('may know newer migrations'),
+      });
+      expect(result.deployment.ecs.describeService()).toMatchObject({ DesiredCount: 2, TaskDefinition: result.deployment.originalTaskDefinition });
+      expect(result.deployment.sns.messages).toEqual([]);
+    });
+
+    it('refuses a second execution before any change, naming the running ones', async () => {
+      const result = await run('second-execution-refused');
+
+      expect(result.cause).toContain('CHG-1200-20261124T080000Z');
+      expect(result.calls.map((c) => c.state)).not.toContain('Take RDS snapshot');
+    });
+
+    it('tags the renamed-aside instance with the change and tells the subscribers the database was restored', async () => {
+      const result = await run('upgrade-returns-500');
+      const aside = result.deployment.rds.instances.find((i) => i.id.startsWith('metaflow-db-pre-'));
+
+      expect(result.calls.map((c) => c.state)).toContain('Tag the renamed instance');
+      expect(result.deployment.sns.messages.map((m) => m.subject)).toEqual(
+        expect.arrayContaining(['Metaflow database restored: CHG-1234', 'Metaflow migration rolled back: CHG-1234']),
+      );
+      expect(aside).toBeDefined();
+    });
   });
 });

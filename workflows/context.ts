@@ -1,5 +1,6 @@
 import { Aws } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { RunbookConfig } from '../infra/config';
 
 /** The Lambda functions the workflow calls, one per thing Step Functions cannot do itself. */
@@ -19,6 +20,8 @@ export interface RunbookContext {
   readonly config: RunbookConfig;
   readonly fns: RunbookFunctions;
   readonly arns: RunbookArns;
+  /** Where approvals are requested and notifications go. */
+  readonly topic: sns.ITopic;
 }
 
 export interface RunbookArns {
@@ -34,6 +37,8 @@ export interface RunbookArns {
   readonly subnetGroups: string;
   readonly parameterGroups: string;
   readonly optionGroups: string;
+  /** The runbook's own state machine, built from its name (its ARN token would be circular). */
+  readonly stateMachine: string;
 }
 
 /** Snapshot identifiers the runbook creates (see handlers/logic/plan-change.ts). */
@@ -55,6 +60,7 @@ export function runbookArns(config: RunbookConfig): RunbookArns {
     cluster: `${ecs}:cluster/${d.clusterName}`,
     service: `${ecs}:service/${d.clusterName}/${d.serviceName}`,
     tasks: `${ecs}:task/${d.clusterName}/*`,
+    stateMachine: `arn:${Aws.PARTITION}:states:${region}:${account}:stateMachine:${config.stackName}`,
     anyDbInstance: `${rds}:db:*`,
   };
 }

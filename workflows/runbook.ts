@@ -1,12 +1,15 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { RunbookContext } from './context';
+import { ApprovalGate } from './fragments/approval';
+import { DryRun } from './fragments/dry-run';
 import { Preflight } from './fragments/preflight';
 import { failWithReport, summarizeSuccess } from './fragments/report';
 import { RestartService } from './fragments/restart-service';
 import { inspectAfterFailedRollback, Rollback } from './fragments/rollback';
 import { ScaleService } from './fragments/scale-service';
 import { readSchemaStatus, UpgradeSchema } from './fragments/schema';
+import { SingleFlight } from './fragments/single-flight';
 import { TakeSnapshot } from './fragments/snapshot';
 import { ENTERED_TIME, invoke, retryUntilReady } from './tasks';
 
@@ -75,7 +78,8 @@ export function buildRunbook(scope: Construct, ctx: RunbookContext): sfn.IChaina
     resultPath: '$.versionBefore',
   });
   retryUntilReady(versionBefore, ['MetadataServiceUnavailable'], ctx.config.waits.migrationService);
-  restartForMigration.next(statusBefore).next(versionBefore);
+  const afterStatus = restartForMigration.next(statusBefore).next(versionBefore);
+  if (ctx.config.approval.required) afterStatus.next(new ApprovalGate(scope, ctx));
   const prepare = new sfn.Parallel(scope, 'Prepare: snapshot, one task, migration service', {
     comment: 'Steps 1-5. The schema is not touched here: a failure rolls back the service only.',
     outputPath: '$[0]',
@@ -163,6 +167,7 @@ export function buildRunbook(scope: Construct, ctx: RunbookContext): sfn.IChaina
       'databaseRestored.$': '$.rollback.restoreDatabase',
       'decision.$': '$.rollback.reason',
       'serviceVersionAfterRollback.$': '$.versionAfterRollback.version',
+      'approval.$': '$.approval',
     },
     { errorPath: '$.error.Error', causePath: '$.error.Cause' },
   );
@@ -181,15 +186,22 @@ export function buildRunbook(scope: Construct, ctx: RunbookContext): sfn.IChaina
       'error.$': '$.error',
       'rollbackError.$': '$.rollbackError',
       'databaseRestoreAttempted.$': '$.rollback.restoreDatabase',
+      'approval.$': '$.approval',
       resources: { 'dbInstances.$': '$.inspect.db', 'service.$': '$.inspect.service' },
     },
     { error: 'RollbackFailed', causePath: '$.rollbackError.Cause' },
   );
   rollback.parallel.addCatch(inspectAfterFailedRollback(scope, ctx, rollbackFailed), { resultPath: '$.rollbackError' });
 
-  return sfn.Chain.start(preflight)
-    .next(prepare)
+  const dryRunOrChange = new sfn.Choice(scope, 'Is this a dry run?', {
+    comment: 'A dry run reads and reports; it changes nothing.',
+  })
+    .when(sfn.Condition.booleanEquals('$.plan.dryRun', true), new DryRun(scope, ctx))
+    .otherwise(prepare);
+
+  sfn.Chain.start(prepare)
     .next(upgradeAndReturn)
     .next(summarizeSuccess(scope))
     .next(new sfn.Succeed(scope, 'Migration complete', { comment: 'The service runs the upgraded version at its original count.' }));
+  return sfn.Chain.start(preflight).next(new SingleFlight(scope, ctx)).next(dryRunOrChange);
 }

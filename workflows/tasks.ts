@@ -10,7 +10,7 @@ export const ENTERED_TIME = '$$.State.EnteredTime';
 
 export interface SdkCallProps {
   readonly comment: string;
-  readonly service: 'rds' | 'ecs';
+  readonly service: 'rds' | 'ecs' | 'sfn';
   /** The API action in the SDK integration's camelCase, e.g. `createDBSnapshot`. */
   readonly action: string;
   /** Parameters in Java SDK v2 casing, e.g. `DbInstanceIdentifier`. */

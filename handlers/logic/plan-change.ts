@@ -1,17 +1,25 @@
 import { createHash } from 'node:crypto';
 import { InvalidExecutionInput } from '../lib/errors';
-import { asRecord, optionalString, rejectUnknownKeys, requireString } from '../lib/validate';
+import { asRecord, describe, optionalString, rejectUnknownKeys, requireString } from '../lib/validate';
 
 /** A ticket-like reference: it ends up in snapshot and instance names and in tags. */
 export const CHANGE_ID = /^[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*$/;
 /** repository[:tag][@sha256:digest], as a container definition's `image` takes it. */
 export const IMAGE_REF = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
-export const EXECUTION_INPUT_FIELDS = ['changeId', 'targetImage'] as const;
+/** Who asked for the change: an e-mail, a user name or an IAM ARN. */
+export const REQUESTER = /^[\w.@+=,/:-]{1,200}$/;
+
+export const EXECUTION_INPUT_FIELDS = ['changeId', 'requestedBy', 'reason', 'targetImage', 'dryRun'] as const;
 
 export interface ChangePlan {
   readonly changeId: string;
+  readonly requestedBy: string;
+  /** Always a string, so notifications and reports can quote it. */
+  readonly reason: string;
   readonly targetImage: string | null;
+  /** Run the read-only checks and report the plan; change nothing. */
+  readonly dryRun: boolean;
   /** Where the pre-upgrade snapshot goes; unique per execution so a re-run never collides. */
   readonly snapshotId: string;
   /** Where the current instance is renamed to if the database must be restored in place. */
@@ -31,6 +39,15 @@ export function planChange(input: unknown, executionName: string, dbInstanceIden
     error: InvalidExecutionInput,
   });
   if (changeId.length > 64) throw new InvalidExecutionInput(`changeId: expected at most 64 characters, got ${changeId.length}`);
+  const requestedBy = requireString(o, 'requestedBy', {
+    pattern: REQUESTER,
+    expected: 'who asked for the change: an e-mail, user name or IAM ARN (no spaces, at most 200 characters)',
+    error: InvalidExecutionInput,
+  });
+  const reason = optionalString(o, 'reason', { pattern: /^[^\u0000-\u001f]{1,500}$/, expected: 'one line of at most 500 characters', error: InvalidExecutionInput }) ?? '(none given)';
+  if (o.dryRun !== undefined && typeof o.dryRun !== 'boolean') {
+    throw new InvalidExecutionInput(`dryRun: expected true or false, got ${describe(o.dryRun)}`);
+  }
   const targetImage =
     optionalString(o, 'targetImage', {
       pattern: IMAGE_REF,
@@ -42,7 +59,10 @@ export function planChange(input: unknown, executionName: string, dbInstanceIden
   const suffix = createHash('sha256').update(executionName).digest('hex').slice(0, 8);
   return {
     changeId,
+    requestedBy,
+    reason,
     targetImage,
+    dryRun: o.dryRun === true,
     snapshotId: `metaflow-migration-${slug.slice(0, 200)}-${suffix}`,
     asideInstanceId: `${rdsSlug(dbInstanceIdentifier).slice(0, 63 - `-pre-${suffix}`.length)}-pre-${suffix}`.replace(/--+/g, '-'),
   };

@@ -101,6 +101,20 @@ export const runbookConfigSchema = z.strictObject({
       upgradeSettle: { intervalSeconds: 30, maxAttempts: 60 },
       instance: { intervalSeconds: 30, maxAttempts: 120 },
     }),
+  approval: z
+    .strictObject({
+      /** On by default: a person confirms the pending migrations after the snapshot is available. */
+      required: z.boolean().default(true),
+      /** How long an execution waits for an answer before it rolls back (at most 7 days). */
+      timeoutMinutes: z.number().int().min(5).max(10080).default(240),
+    })
+    .default({ required: true, timeoutMinutes: 240 }),
+  notifications: z
+    .strictObject({
+      /** An existing SNS topic to publish to; without it the stack creates one. */
+      topicArn: z.string().regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'expected an SNS topic ARN').optional(),
+    })
+    .default({}),
   logRetentionDays: z
     .union(LOG_RETENTION_DAYS.map((d) => z.literal(d)), { error: `expected one of ${LOG_RETENTION_DAYS.join(', ')} days` })
     .default(365),

@@ -2,6 +2,7 @@ import type { RunbookConfig } from '../../infra/config';
 import type { VirtualClock } from '../clock';
 import { SimulatedEcs, type SimTask } from './ecs';
 import { type ContainerBehaviour, type ContainerLedger, MetaflowContainer } from './metaflow-container';
+import { type ApprovalAnswer, SimulatedNotifications, SimulatedStepFunctions } from './notifications';
 import { type RdsFaults, SimulatedRds } from './rds';
 
 /** The deployment a scenario starts from and the faults it carries. */
@@ -18,6 +19,10 @@ export interface World {
   readonly dbStatus?: string;
   /** Overrides of the instance's settings (storage type, IOPS). */
   readonly dbSettings?: Record<string, unknown>;
+  /** How the approvers answer (approve when not given). */
+  readonly approval?: ApprovalAnswer;
+  /** Another execution of the runbook already running. */
+  readonly otherRunningExecution?: string;
   /** Images whose container exits at start, so their tasks never become healthy. */
   readonly crashingImages?: readonly string[];
 }
@@ -36,6 +41,10 @@ let addressSeq = 0;
 export class SimulatedDeployment {
   readonly rds: SimulatedRds;
   readonly ecs: SimulatedEcs;
+  readonly sns: SimulatedNotifications;
+  readonly sfn: SimulatedStepFunctions;
+  /** The rehearsing execution's name, for ListExecutions. */
+  executionName = 'rehearsal';
   readonly ledger: ContainerLedger = { patchRequests: 0, concurrentUpgrades: 0, maxConcurrentUpgrades: 0, killedDuringUpgrade: 0 };
   readonly originalTaskDefinition: string;
   /** AWS operations in progress over virtual time, to tell the runbook's own overhead from AWS's. */
@@ -53,6 +62,8 @@ export class SimulatedDeployment {
     gooseRealMs: number,
   ) {
     const d = config.deployment;
+    this.sns = new SimulatedNotifications(clock, world.approval ?? 'approve');
+    this.sfn = new SimulatedStepFunctions(() => this.executionName, world.otherRunningExecution ? [world.otherRunningExecution] : []);
     const record = (kind: string, start: number, end: number) => this.operations.push({ kind, start, end });
     const endpointLost = (id: string) => {
       if (id === d.dbInstanceIdentifier) for (const c of this.containers.values()) c.databaseLost();

@@ -33,7 +33,7 @@ export class EcsEndpoint {
         try {
           if (!ecs) throw new AwsError('Ecs.ServerException', 'no simulated deployment is rehearsing');
           const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-          if (action === 'DescribeTaskDefinition') return reply(200, ecs.describeTaskDefinition(String(input.taskDefinition)));
+          if (action === 'DescribeTaskDefinition') return reply(200, ecs.findTaskDefinition(String(input.taskDefinition)));
           if (action === 'RegisterTaskDefinition') {
             const taskDefinition = ecs.registerTaskDefinition(input as unknown as RegisterTaskDefinitionCommandInput);
             return reply(200, { taskDefinition, tags: input.tags ?? [] });

@@ -79,7 +79,7 @@ export class SimulatedEcs {
     return definition;
   }
 
-  describeTaskDefinition(ref: string): { taskDefinition: TaskDefinition; tags: { key?: string; value?: string }[] } {
+  findTaskDefinition(ref: string): { taskDefinition: TaskDefinition; tags: { key?: string; value?: string }[] } {
     const found = this.taskDefinitions.get(ref) ?? [...this.taskDefinitions.values()].find((t) => `${t.definition.family}:${t.definition.revision}` === ref);
     if (!found) throw new AwsError('Ecs.ClientException', `Unable to describe task definition ${ref}.`);
     return { taskDefinition: found.definition, tags: found.tags };
@@ -116,7 +116,7 @@ export class SimulatedEcs {
     const primary = this.deployments[0] as Deployment;
     let taskDefinition = primary.taskDefinition;
     if (typeof p.TaskDefinition === 'string') {
-      taskDefinition = this.describeTaskDefinition(p.TaskDefinition).taskDefinition.taskDefinitionArn as string;
+      taskDefinition = this.findTaskDefinition(p.TaskDefinition).taskDefinition.taskDefinitionArn as string;
     }
     if (p.ForceNewDeployment === true || taskDefinition !== primary.taskDefinition) {
       this.deployments.unshift({ id: this.nextId('ecs-svc'), taskDefinition, createdAt: this.clock.now });
@@ -157,6 +157,12 @@ export class SimulatedEcs {
       })),
       Failures: arns.filter((a) => !found.some((t) => t.arn === a)).map((a) => ({ Arn: a, Reason: 'MISSING' })),
     };
+  }
+
+  /** The SDK integration's DescribeTaskDefinition: the same definition in Step Functions casing. */
+  describeTaskDefinition(p: Record<string, unknown>): unknown {
+    const { taskDefinition } = this.findTaskDefinition(String(p.TaskDefinition));
+    return { TaskDefinition: pascalCase(taskDefinition) };
   }
 
   describeService(): Record<string, unknown> {
@@ -233,7 +239,7 @@ export class SimulatedEcs {
 
   private newTask(deployment: Deployment): SimTask {
     const n = ++this.seq;
-    const td = this.describeTaskDefinition(deployment.taskDefinition).taskDefinition;
+    const td = this.findTaskDefinition(deployment.taskDefinition).taskDefinition;
     const image = td.containerDefinitions?.find((c) => c.name === this.containerName)?.image ?? 'unknown';
     const task: SimTask = {
       arn: `arn:aws:ecs:${this.region}:${this.account}:task/${this.cluster}/${n.toString(16).padStart(32, '0')}`,
@@ -263,4 +269,13 @@ export class SimulatedEcs {
   private nextId(prefix: string): string {
     return `${prefix}/${(++this.seq * 7919).toString(36).padStart(12, '0')}`;
   }
+}
+
+/** Step Functions' SDK results name fields in Java SDK v2 casing: for ECS, the first letter capitalised. */
+function pascalCase(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(pascalCase);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.charAt(0).toUpperCase() + k.slice(1), pascalCase(v)]));
+  }
+  return value;
 }

@@ -3,8 +3,12 @@ import { expectNamedError, rejectionOf } from '../support/http-stub';
 
 process.env.RUNBOOK_QUIET = '1';
 
+const REQUESTER = 'jane.doe@example.com';
+/** The handler on `input`, with the requester added to object inputs unless the test sets it. */
 const plan = (input: unknown, executionName = 'migrate-2024-07-15', dbInstanceIdentifier = 'metaflow-db') =>
-  handler({ input, executionName, dbInstanceIdentifier });
+  handler({ input: withRequester(input), executionName, dbInstanceIdentifier });
+const withRequester = (input: unknown) =>
+  input && typeof input === 'object' && !Array.isArray(input) && !('requestedBy' in input) ? { requestedBy: REQUESTER, ...input } : input;
 
 /** RDS rules: a letter first, lowercase letters, digits and hyphens, no `--`, no trailing `-`. */
 function expectRdsIdentifier(id: string, maxLength: number): void {
@@ -29,6 +33,9 @@ describe('validate-input handler (the operator execution input)', () => {
     const result = await plan(input);
     expect(result).toEqual({
       changeId: 'CHG-1234',
+      requestedBy: REQUESTER,
+      reason: '(none given)',
+      dryRun: false,
       targetImage,
       snapshotId: expect.stringMatching(/^metaflow-migration-chg-1234-[0-9a-f]{8}$/),
       asideInstanceId: expect.stringMatching(/^metaflow-db-pre-[0-9a-f]{8}$/),
@@ -50,6 +57,11 @@ describe('validate-input handler (the operator execution input)', () => {
     expect(result.asideInstanceId.startsWith(db.slice(0, 20))).toBe(true);
   });
 
+  it('carries the requester, the reason and a dry run into the plan', async () => {
+    const result = await plan({ changeId: 'CHG-1234', requestedBy: 'arn:aws:iam::123456789012:user/jane', reason: 'Metaflow 2.5', dryRun: true });
+    expect(result).toMatchObject({ requestedBy: 'arn:aws:iam::123456789012:user/jane', reason: 'Metaflow 2.5', dryRun: true });
+  });
+
   it('derives the same names for the same execution and different ones for another', async () => {
     const first = await plan({ changeId: 'CHG-1234' }, 'run-1');
     expect(await plan({ changeId: 'CHG-1234' }, 'run-1')).toEqual(first);
@@ -68,7 +80,11 @@ describe('validate-input handler (the operator execution input)', () => {
     ['changeId doubles a separator', { changeId: 'CHG--1234' }, 'changeId: expected a ticket reference'],
     ['changeId is a number', { changeId: 1234 }, 'changeId: expected a ticket reference such as CHG-1234 (letters, digits, single - _ . separators, starting with a letter), got number 1234'],
     ['changeId is longer than 64 characters', { changeId: `C${'x'.repeat(64)}` }, 'changeId: expected at most 64 characters, got 65'],
-    ['an unknown field is given', { changeId: 'CHG-1234', foo: 1 }, 'foo: unknown field; expected only changeId, targetImage'],
+    ['an unknown field is given', { changeId: 'CHG-1234', foo: 1 }, 'foo: unknown field; expected only changeId, requestedBy, reason, targetImage, dryRun'],
+    ['requestedBy is missing', { changeId: 'CHG-1234', requestedBy: undefined }, 'requestedBy: expected who asked for the change'],
+    ['requestedBy has a space', { changeId: 'CHG-1234', requestedBy: 'Jane Doe' }, 'requestedBy: expected who asked for the change: an e-mail, user name or IAM ARN (no spaces, at most 200 characters), got "Jane Doe"'],
+    ['reason spans two lines', { changeId: 'CHG-1234', reason: 'one\ntwo' }, 'reason: expected one line of at most 500 characters'],
+    ['dryRun is a string', { changeId: 'CHG-1234', dryRun: 'yes' }, 'dryRun: expected true or false, got "yes"'],
     ['targetImage has upper case', { changeId: 'CHG-1234', targetImage: 'Netflixoss/Metaflow:2.5.1' }, 'targetImage: expected an image reference such as netflixoss/metaflow_metadata_service:v2.5.1, got "Netflixoss/Metaflow:2.5.1"'],
     ['targetImage has an empty tag', { changeId: 'CHG-1234', targetImage: 'metaflow:' }, 'targetImage: expected an image reference'],
     ['targetImage has a space', { changeId: 'CHG-1234', targetImage: 'metaflow service' }, 'targetImage: expected an image reference'],

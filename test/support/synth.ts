@@ -3,20 +3,13 @@ import { Template } from 'aws-cdk-lib/assertions';
 import example from '../../config/example.json';
 import { parseRunbookConfig, type RunbookConfig } from '../../infra/config';
 import { RunbookStack } from '../../infra/runbook-stack';
+import { type Template as AssemblyTemplate, lambdaArnFor, resolveTokens as resolveAssemblyTokens } from '../../rehearsal/assembly';
+import { ACCOUNT, REGION } from '../../rehearsal/sim/deployment';
 
-/** The account and region the resolved definition pretends to be deployed in. */
-export const TEST_ACCOUNT = '123456789012';
-export const TEST_REGION = 'eu-west-1';
-
-/** What `resolveTokens` (and so `resolveDefinition`) puts where the template has `Fn::GetAtt [<LogicalId>, Arn]` of a Lambda function. */
-export const lambdaArnFor = (logicalId: string) => `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:${logicalId}`;
-
-const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
-  'AWS::Region': TEST_REGION,
-  'AWS::AccountId': TEST_ACCOUNT,
-  'AWS::Partition': 'aws',
-  'AWS::URLSuffix': 'amazonaws.com',
-};
+/** The account and region the resolved definition pretends to be deployed in: the rehearsal's. */
+export const TEST_ACCOUNT = ACCOUNT;
+export const TEST_REGION = REGION;
+export { lambdaArnFor };
 
 /** A state of an Amazon States Language definition, as far as the tests read it. */
 export interface AslState {
@@ -40,24 +33,9 @@ export interface AslDefinition {
   readonly [key: string]: unknown;
 }
 
-/**
- * The value a CloudFormation expression would have in account 123456789012, eu-west-1: literal
- * strings, pseudo parameters, `Fn::GetAtt [<Lambda function>, Arn]` (see `lambdaArnFor`) and
- * `Fn::Join` over those. Anything else throws, so a new kind of reference is noticed, not mangled.
- */
+/** A CloudFormation expression's value in the simulated account (see rehearsal/assembly.ts). */
 export function resolveTokens(template: Template, value: unknown): string {
-  const lambdas = new Set(Object.keys(template.findResources('AWS::Lambda::Function')));
-  const resolve = (part: unknown): string => {
-    if (typeof part === 'string') return part;
-    const token = part as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]] };
-    if (token.Ref !== undefined && token.Ref in PSEUDO_PARAMETERS) return PSEUDO_PARAMETERS[token.Ref] as string;
-    const getAtt = token['Fn::GetAtt'];
-    if (getAtt && getAtt[1] === 'Arn' && lambdas.has(getAtt[0])) return lambdaArnFor(getAtt[0]);
-    const join = token['Fn::Join'];
-    if (join) return join[1].map(resolve).join(join[0]);
-    throw new Error(`resolveTokens: no value for ${JSON.stringify(part)}`);
-  };
-  return resolve(value);
+  return resolveAssemblyTokens(template.toJSON().Resources as AssemblyTemplate['Resources'], value);
 }
 
 /** The state machine's DefinitionString, tokens resolved (see `resolveTokens`), as a JS object. */

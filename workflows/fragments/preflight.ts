@@ -23,7 +23,13 @@ export class Preflight extends sfn.StateMachineFragment {
         dbInstanceIdentifier: d.dbInstanceIdentifier,
       },
       // Empty records every later step writes into, so reports never meet a missing path.
-      resultSelector: { 'plan.$': '$', 'StartedAt.$': '$$.State.EnteredTime', steps: {}, polls: {} },
+      resultSelector: {
+        'plan.$': '$',
+        'StartedAt.$': '$$.State.EnteredTime',
+        steps: {},
+        polls: {},
+        approval: { decision: ctx.config.approval.required ? 'not reached' : 'not required by configuration' },
+      },
       resultPath: '$',
     });
     const describeDb = sdkCall(scope, 'Describe the DB instance', {

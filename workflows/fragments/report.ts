@@ -7,6 +7,9 @@ import { invoke } from '../tasks';
 function commonRecord(): Record<string, string> {
   return {
     'changeId.$': '$.plan.changeId',
+    'requestedBy.$': '$.plan.requestedBy',
+    'reason.$': '$.plan.reason',
+    'targetImage.$': '$.plan.targetImage',
     'execution.$': '$$.Execution.Id',
     'startedAt.$': '$.StartedAt',
     'snapshotId.$': '$.plan.snapshotId',
@@ -31,6 +34,7 @@ export function summarizeSuccess(scope: Construct): sfn.Pass {
       'serviceVersionAfter.$': '$.versionAfter.version',
       'taskDefinition.$': '$.service.TaskDefinition',
       'desiredCount.$': '$.service.DesiredCount',
+      'approval.$': '$.approval',
     },
     // No ResultPath: the record replaces the state (ASL's default "$").
   });

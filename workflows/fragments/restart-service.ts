@@ -1,9 +1,9 @@
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
 import { ENTERED_TIME, invoke, retryUntilReady, sdkCall } from '../tasks';
 import { BoundedPoll } from './bounded-poll';
+import { LocateTask } from './locate-task';
 import { describeService, serviceGone, steady } from './service';
 
 export interface RestartServiceProps {
@@ -66,65 +66,9 @@ export class RestartService extends sfn.StateMachineFragment {
       timeoutError: 'NewTaskNotHealthyInTime',
       remember: { PreviousDeploymentId: '$.service.DeploymentId' },
     });
-    const list = sdkCall(scope, `List the running tasks (${props.label})`, {
-      comment: 'Finds the task of the new deployment, to call it on its private IP from inside the VPC.',
-      service: 'ecs',
-      action: 'listTasks',
-      parameters: { Cluster: d.clusterName, ServiceName: d.serviceName, DesiredStatus: 'RUNNING' },
-      // ListTasks authorizes on container instances, which a Fargate service has none of: the CDK's own
-      // ECS code grants it on "*" limited to the cluster by condition, and so does this.
-      iamResources: [ctx.arns.cluster],
-      additionalIamStatements: [
-        new iam.PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: { ArnEquals: { 'ecs:cluster': ctx.arns.cluster } } }),
-      ],
-      resultSelector: { 'TaskArns.$': '$.TaskArns' },
-      resultPath: '$.tasks',
-      retry: { errors: ['Ecs.ServerException'] },
-    });
-    const describe = sdkCall(scope, `Describe the running task (${props.label})`, {
-      comment: 'In awsvpc mode every container of the task shares one network interface: its private IP is the task address.',
-      service: 'ecs',
-      action: 'describeTasks',
-      parameters: { Cluster: d.clusterName, 'Tasks.$': '$.tasks.TaskArns' },
-      iamResources: [ctx.arns.tasks],
-      resultSelector: {
-        'TaskArn.$': '$.Tasks[0].TaskArn',
-        'PrivateIp.$': '$.Tasks[0].Containers[0].NetworkInterfaces[0].PrivateIpv4Address',
-        'TaskDefinition.$': '$.Tasks[0].TaskDefinitionArn',
-      },
-      resultPath: '$.task',
-      retry: { errors: ['Ecs.ServerException'] },
-    });
-    const address = new sfn.Pass(scope, `Address the task (${props.label})`, {
-      comment: 'The migration and metadata service URLs: the configured ones, or the task IP with the configured ports.',
-      parameters: {
-        ...url('migrationUrl', d.migrationUrl, d.migrationPort),
-        ...url('serviceUrl', d.serviceUrl, d.servicePort),
-        'TaskArn.$': '$.task.TaskArn',
-      },
-      resultPath: '$.endpoint',
-    });
+    const locate = new LocateTask(scope, ctx, { label: props.label, requireSingleTask: props.requireSingleTask });
     restart.next(wait);
-    if (props.requireSingleTask) {
-      const single = new sfn.Choice(scope, `Is exactly one task running (${props.label})?`)
-        .when(
-          sfn.Condition.isPresent('$.tasks.TaskArns[1]'),
-          new sfn.Fail(scope, `More than one task is running (${props.label})`, {
-            error: 'MoreThanOneTask',
-            cause: 'The upgrade must reach exactly one task: goose has no lock, two tasks could migrate at once.',
-          }),
-        )
-        .when(
-          sfn.Condition.isNotPresent('$.tasks.TaskArns[0]'),
-          new sfn.Fail(scope, `No task is running (${props.label})`, { error: 'NoRunningTask', cause: 'The service reports no running task.' }),
-        )
-        .otherwise(describe);
-      list.next(single);
-    } else {
-      list.next(describe);
-    }
-    wait.next(list);
-    describe.next(address);
+    wait.next(locate);
     if (props.waitForMigrationService) {
       const ping = invoke(scope, `Wait for the migration service to answer (${props.label})`, ctx.fns.pingMigrationService, {
         comment: 'The container starts the migration service on 8082 first; retried while it is not up yet, a bounded number of times.',
@@ -132,17 +76,11 @@ export class RestartService extends sfn.StateMachineFragment {
         resultPath: sfn.JsonPath.DISCARD,
       });
       retryUntilReady(ping, ['MigrationServiceUnavailable', 'MigrationServiceBusy'], ctx.config.waits.migrationService);
-      address.next(ping);
+      locate.next(ping);
       this.endStates = ping.endStates;
     } else {
-      this.endStates = address.endStates;
+      this.endStates = locate.endStates;
     }
     this.startState = restart;
   }
-}
-
-function url(key: string, configured: string | undefined, port: number): Record<string, string> {
-  return configured
-    ? { [key]: configured }
-    : { [`${key}.$`]: `States.Format('http://{}:${port}', $.task.PrivateIp)` };
 }

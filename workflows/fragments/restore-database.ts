@@ -3,6 +3,8 @@ import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
 import { ENTERED_TIME, sdkCall } from '../tasks';
 import { BoundedPoll } from './bounded-poll';
+import { bestEffort, notify } from './notify';
+import { changeTags } from './snapshot';
 
 const RESTORE_FAILED = sfn.Condition.or(
   sfn.Condition.stringEquals('$.restored.Status', 'failed'),
@@ -150,13 +152,30 @@ export class RestoreDatabase extends sfn.StateMachineFragment {
       poll: ctx.config.waits.instance,
       timeoutError: 'RestoreNotAvailableInTime',
     });
+    const tag = sdkCall(scope, 'Tag the renamed instance', {
+      comment: 'Ties the kept instance to the change and the execution, for audit and for the cleanup later.',
+      service: 'rds',
+      action: 'addTagsToResource',
+      parameters: { 'ResourceName.$': '$.aside.Instances[0].DbInstanceArn', Tags: changeTags() },
+      iamResources: [ctx.arns.asideInstances],
+      resultPath: sfn.JsonPath.DISCARD,
+    });
     rename.next(renamed);
-    renamed.next(which);
+    renamed.next(tag);
+    tag.addCatch(which, { resultPath: '$.taggingError' });
+    tag.next(which);
     restore.next(restoredUp);
     restoreWithIops.next(restoredUp);
     restoredUp.next(settings);
     settings.next(settled);
+    const restored = new sfn.Pass(scope, 'Database restored', { comment: 'The original identifier serves the snapshot again.' });
+    settled.next(
+      bestEffort(
+        notify(scope, ctx, 'Notify: database restored', 'Metaflow database restored:', 'The database was restored from the pre-migration snapshot; metadata written after it is on the renamed-aside instance.'),
+        restored,
+      ),
+    );
     this.startState = rename;
-    this.endStates = settled.endStates;
+    this.endStates = restored.endStates;
   }
 }

@@ -2,6 +2,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
 import { invoke, retryUntilReady, sdkCall } from '../tasks';
+import { bestEffort, notify } from './notify';
 import { RestoreDatabase } from './restore-database';
 import { RestartService } from './restart-service';
 import { describeService } from './service';
@@ -38,7 +39,16 @@ export class Rollback extends sfn.StateMachineFragment {
       resultPath: '$.versionAfterRollback',
     });
     retryUntilReady(answers, ['MetadataServiceUnavailable'], ctx.config.waits.migrationService);
-    const serviceBack = sfn.Chain.start(before).next(restart).next(answers);
+    const rolledBack = new sfn.Pass(scope, 'Service rolled back', { comment: 'The service runs its original release and count again.' });
+    const serviceBack = sfn.Chain.start(before)
+      .next(restart)
+      .next(answers)
+      .next(
+        bestEffort(
+          notify(scope, ctx, 'Notify: rolled back', 'Metaflow migration rolled back:', 'The migration failed and was rolled back; the execution ends FAILED with the report.'),
+          rolledBack,
+        ),
+      );
     const decide = new sfn.Choice(scope, 'Restore the database?', {
       comment: 'Only when the upgrade request was sent: otherwise the schema is untouched and the snapshot is kept unused.',
     })
