@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../infra/config';
+import { APPROVAL_STATE } from '../workflows/fragments/approval';
 import { DEFAULT_CONFIG, synthesizeRunbook } from './assembly';
 import { outcomeOf } from './outcome';
 import { rehearse, type StateEvent } from './run';
@@ -23,6 +24,10 @@ function clockText(seconds: number): string {
 
 function printEvent(e: StateEvent): void {
   const r = e.record;
+  if (r.name === APPROVAL_STATE && e.kind === 'entered') {
+    process.stdout.write(`${clockText(e.elapsedSeconds)}  ⏸ ${r.name}: paused for an approver (the rehearsal answers for them; --reject to refuse)\n`);
+    return;
+  }
   if (r.type === 'Pass' || r.type === 'Choice') {
     if (e.kind === 'entered') process.stdout.write(`${clockText(e.elapsedSeconds)}  · ${r.name}\n`);
     return;

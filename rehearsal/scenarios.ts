@@ -49,6 +49,13 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
   },
   {
+    name: 'stop-before-start-restarts',
+    description: 'As the happy path, on a service configured minimumHealthyPercent 0 / maximumPercent 100: each restart stops the task before starting the new one.',
+    input,
+    world: { ...usual, minimumHealthyPercent: 0, maximumPercent: 100 },
+    expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
+  },
+  {
     name: 'already-up-to-date',
     description: 'The schema is current: steps 6-8 are skipped, the version is checked and the count restored.',
     input,

@@ -150,10 +150,19 @@ describe('the runbook executed end to end against the simulated deployment', () 
     expect(result.states.map((s) => s.name)).not.toContain('Describe the service before the rollback');
   });
 
-  it('keeps the metadata service answering through every restart (rolling deployments)', async () => {
+  it('keeps the metadata service answering through every restart when the service rolls', async () => {
     const result = await run('happy-path');
 
     expect(result.metrics.downtimeSeconds).toBe(0);
+    expect(result.output).toMatchObject({ original: { restartsRoll: true } });
+  });
+
+  it('records that restarts stop the service when it is configured stop-before-start, and the outage shows', async () => {
+    const result = await run('stop-before-start-restarts');
+
+    expect(result.output).toMatchObject({ original: { restartsRoll: false } });
+    // One outage per restart, each about a task start: longer than the Metaflow client's ~31 s of retries.
+    expect(result.metrics.longestOutageSeconds).toBeGreaterThan(31);
   });
 
   describe('change management', () => {
@@ -217,6 +226,7 @@ describe('the runbook executed end to end against the simulated deployment', () 
         snapshotIdToUse: expect.stringMatching(/^metaflow-migration-chg-1234-[0-9a-f]{8}$/),
         originalDesiredCount: 2,
         originalTaskDefinition: result.deployment.originalTaskDefinition,
+        restartsRoll: true,
         approvalRequired: true,
         // The running task pins v2.2.4, which knows no newer schema: per it, nothing is pending...
         stepsThatWouldRun: ['1. Preflight', '2. Snapshot', '3. Scale to one task', '4. Restart onto the migration image', '5. Check schema status', '9. Check version', '10. Scale back'],

@@ -18,6 +18,7 @@ export const GUIDE_STEPS: readonly GuideStep[] = [
   { id: 'scaleToOne', title: '3. Scale to one task', startsAt: ['Scale to one task'] },
   { id: 'restartForMigration', title: '4. Restart onto the migration image', startsAt: ['Was a target image given?'] },
   { id: 'status', title: '5. Check schema status', startsAt: ['Check the schema status'] },
+  { id: 'approval', title: '5a. Approval', startsAt: ['Are migrations pending?'] },
   { id: 'upgrade', title: '6. Upgrade', startsAt: ['Upgrade the database schema'] },
   { id: 'verify', title: '7. Verify', startsAt: ['Verify the schema is up to date'] },
   { id: 'restartOnNewSchema', title: '8. Restart on the new schema', startsAt: ['Restart the service on the new schema'] },

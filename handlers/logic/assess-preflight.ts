@@ -35,6 +35,7 @@ export interface EcsServiceDescription {
   RunningCount?: number;
   TaskDefinition?: string;
   Deployments?: { Id?: string; Status?: string; RolloutState?: string; RunningCount?: number; DesiredCount?: number }[];
+  DeploymentConfiguration?: { MinimumHealthyPercent?: number; MaximumPercent?: number };
 }
 
 /** Everything RestoreDBInstanceFromDBSnapshot must be told explicitly, or the restore gets defaults. */
@@ -68,6 +69,12 @@ export interface OriginalState {
   readonly taskDefinition: string;
   readonly deploymentId: string;
   readonly dbInstanceIdentifier: string;
+  /**
+   * Whether a restart at one task starts the new task before stopping the old one. When it does
+   * not (minimumHealthyPercent 0 or maximumPercent below 200), each restart is an outage of about a
+   * task's start time, longer than the Metaflow client's ~31 s of retries.
+   */
+  readonly restartsRoll: boolean;
   readonly restore: RestoreSettings;
   readonly afterRestore: AfterRestoreSettings;
 }
@@ -110,6 +117,7 @@ export function assessPreflight(
     taskDefinition: required(svc.TaskDefinition, 'service TaskDefinition'),
     deploymentId: required(svc.Deployments?.[0]?.Id, 'service deployment Id'),
     dbInstanceIdentifier: expected.dbInstanceIdentifier,
+    restartsRoll: restartsRoll(svc),
     restore: restoreSettings(db),
     afterRestore: {
       BackupRetentionPeriod: db.BackupRetentionPeriod ?? 1,
@@ -117,6 +125,13 @@ export function assessPreflight(
       PreferredMaintenanceWindow: required(db.PreferredMaintenanceWindow, 'DB PreferredMaintenanceWindow'),
     },
   };
+}
+
+/** ECS keeps ceil(desired × min%) tasks healthy and runs at most floor(desired × max%), here at one task. */
+function restartsRoll(svc: EcsServiceDescription): boolean {
+  const min = svc.DeploymentConfiguration?.MinimumHealthyPercent ?? 100;
+  const max = svc.DeploymentConfiguration?.MaximumPercent ?? 200;
+  return Math.ceil(min / 100) >= 1 && Math.floor(max / 100) >= 2;
 }
 
 function restoreSettings(db: DbInstanceDescription): RestoreSettings {

@@ -19,6 +19,9 @@ export interface World {
   readonly dbStatus?: string;
   /** Overrides of the instance's settings (storage type, IOPS). */
   readonly dbSettings?: Record<string, unknown>;
+  /** The service's deployment configuration (ECS defaults 100 / 200 when not given). */
+  readonly minimumHealthyPercent?: number;
+  readonly maximumPercent?: number;
   /** How the approvers answer (approve when not given). */
   readonly approval?: ApprovalAnswer;
   /** Another execution of the runbook already running. */
@@ -106,6 +109,8 @@ export class SimulatedDeployment {
       service: d.serviceName,
       container: d.containerName,
       desiredCount: world.desiredCount,
+      minimumHealthyPercent: world.minimumHealthyPercent,
+      maximumPercent: world.maximumPercent,
     }, REGION, ACCOUNT);
     this.originalTaskDefinition = this.ecs.registerTaskDefinition({
       family: 'metaflow-metadata-service',

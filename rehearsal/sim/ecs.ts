@@ -49,15 +49,15 @@ export class SimulatedEcs {
   readonly runningTimeline: { at: number; running: number }[] = [];
   private timed: Timed[] = [];
   private seq = 0;
-  private readonly minimumHealthyPercent = 100;
-  private readonly maximumPercent = 200;
+  private readonly minimumHealthyPercent: number;
+  private readonly maximumPercent: number;
 
   constructor(
     private readonly clock: VirtualClock,
     private readonly runtime: TaskRuntime,
     private readonly ipFor: (n: number) => string,
     private readonly record: (kind: string, start: number, end: number) => void,
-    opts: { cluster: string; service: string; container: string; desiredCount: number },
+    opts: { cluster: string; service: string; container: string; desiredCount: number; minimumHealthyPercent?: number; maximumPercent?: number },
     readonly region = 'eu-west-1',
     readonly account = '123456789012',
   ) {
@@ -65,6 +65,9 @@ export class SimulatedEcs {
     this.serviceName = opts.service;
     this.desiredCount = opts.desiredCount;
     this.containerName = opts.container;
+    // ECS's defaults for a rolling-update service.
+    this.minimumHealthyPercent = opts.minimumHealthyPercent ?? 100;
+    this.maximumPercent = opts.maximumPercent ?? 200;
   }
 
   private readonly containerName: string;

@@ -64,12 +64,24 @@ const assess = (db: Db | null = DB, service: Service | null = SERVICE) =>
 const without = <T extends object>(o: T, key: keyof T): T => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key)) as T;
 
 describe('assess-preflight handler (may the runbook start, and what must a rollback restore)', () => {
+  it.each([
+    ['ECS defaults (no configuration given)', undefined, true],
+    ['100 / 200', { MinimumHealthyPercent: 100, MaximumPercent: 200 }, true],
+    ['50 / 200: one task still rounds up to one healthy', { MinimumHealthyPercent: 50, MaximumPercent: 200 }, true],
+    ['0 / 200: the old task may stop first', { MinimumHealthyPercent: 0, MaximumPercent: 200 }, false],
+    ['100 / 150: no room for a second task', { MinimumHealthyPercent: 100, MaximumPercent: 150 }, false],
+  ])('tells whether a restart at one task rolls without an outage: %s', async (_case, DeploymentConfiguration, rolls) => {
+    const result = await assess(DB, { ...SERVICE, DeploymentConfiguration });
+    expect(result.restartsRoll).toBe(rolls);
+  });
+
   it('records every setting a restore must put back', async () => {
     await expect(assess()).resolves.toEqual({
       desiredCount: 2,
       taskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/metadata-service:7',
       deploymentId: 'ecs-svc/1234567890123456789',
       dbInstanceIdentifier: 'metaflow-db',
+      restartsRoll: true,
       restore: {
         DbInstanceClass: 'db.t3.medium',
         DbSubnetGroupName: 'metaflow-db-subnets',

@@ -52,6 +52,7 @@ export class DryRun extends sfn.StateMachineFragment {
           'snapshotIdToUse.$': '$.plan.snapshotId',
           'originalDesiredCount.$': '$.original.desiredCount',
           'originalTaskDefinition.$': '$.original.taskDefinition',
+          'restartsRoll.$': '$.original.restartsRoll',
           approvalRequired: ctx.config.approval.required,
           stepsThatWouldRun: steps,
           'statusReadFrom.$': '$.endpoint.TaskArn',
