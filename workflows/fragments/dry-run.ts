@@ -7,7 +7,8 @@ import { LocateTask } from './locate-task';
 import { readSchemaStatus } from './schema';
 
 const MAIN_STEPS = GUIDE_STEPS.filter((s) => !s.onFailureOnly && s.id !== 'summary');
-const SKIPPED_WHEN_UP_TO_DATE = new Set(['upgrade', 'verify', 'restartOnNewSchema']);
+/** Nothing pending: no approval is asked, and guide steps 6-8 are skipped. */
+const SKIPPED_WHEN_UP_TO_DATE = new Set(['approval', 'upgrade', 'verify', 'restartOnNewSchema']);
 
 /**
  * `"dryRun": true`: preflight has run; read the schema status from a running task (read-only) and
@@ -64,14 +65,15 @@ export class DryRun extends sfn.StateMachineFragment {
           ...fields,
         },
       });
-    const all = MAIN_STEPS.map((s) => s.title);
+    const steps = MAIN_STEPS.filter((s) => s.id !== 'approval' || ctx.config.approval.required);
+    const all = steps.map((s) => s.title);
     const upgradePlan = plan('Plan: upgrade the schema', all, {
       'currentSchemaVersion.$': '$.schema.before.currentVersion',
       'migrationsToApply.$': '$.schema.before.unappliedMigrations',
     });
     const noUpgradePlan = plan(
       'Plan: nothing to upgrade',
-      MAIN_STEPS.filter((s) => !SKIPPED_WHEN_UP_TO_DATE.has(s.id)).map((s) => s.title),
+      steps.filter((s) => !SKIPPED_WHEN_UP_TO_DATE.has(s.id)).map((s) => s.title),
       { 'currentSchemaVersion.$': '$.schema.before.currentVersion', migrationsToApply: [] },
     );
     const unknownPlan = plan('Plan: schema status unavailable', all, { 'statusError.$': '$.schema.dryRunError' });
