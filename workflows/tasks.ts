@@ -67,7 +67,8 @@ export function invoke(scope: Construct, name: string, fn: lambda.IFunction, pro
   return new tasks.LambdaInvoke(scope, name, {
     comment: props.comment,
     lambdaFunction: fn,
-    payload: sfn.TaskInput.fromObject(props.payload),
+    // Every handler logs the execution it works for, so its log lines can be found from the history.
+    payload: sfn.TaskInput.fromObject({ ...props.payload, 'executionId.$': '$$.Execution.Id' }),
     payloadResponseOnly: true,
     retryOnServiceExceptions: props.retryLambdaServiceErrors ?? true,
     resultSelector: props.resultSelector,

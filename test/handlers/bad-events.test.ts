@@ -92,3 +92,30 @@ describe('pure handlers refuse a malformed event naming the field', () => {
     expectNamedError(await rejectionOf(handler(event)), 'InvalidHandlerEvent', [part]);
   });
 });
+
+describe('handler logging', () => {
+  it('writes one JSON line per invocation naming the handler, the execution and the error', async () => {
+    const { handler } = await import('../../handlers/ping-migration-service');
+    const writes: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    const quiet = process.env.RUNBOOK_QUIET;
+    delete process.env.RUNBOOK_QUIET;
+    try {
+      await handler({ baseUrl: 'ftp://nowhere', timeoutMs: 1000, executionId: 'arn:aws:states:eu-west-1:123456789012:execution:rb:CHG-1' }).catch(() => undefined);
+    } finally {
+      process.env.RUNBOOK_QUIET = quiet;
+      spy.mockRestore();
+    }
+    expect(writes.map((w) => JSON.parse(w))).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        handler: 'ping-migration-service',
+        executionId: 'arn:aws:states:eu-west-1:123456789012:execution:rb:CHG-1',
+        error: 'InvalidHandlerEvent',
+      }),
+    ]);
+  });
+});
