@@ -1,0 +1,218 @@
+import { parseArgs } from 'node:util';
+import { synthesizeRunbook } from '../rehearsal/assembly';
+import { SCENARIOS } from '../rehearsal/scenarios';
+import { CliError, createClients, EXIT, messageOf, UsageError } from './aws';
+import { decide, report, start, watch } from './commands';
+import type { CommonOptions, Deps } from './deps';
+import { DEFAULT_SCENARIO } from './local';
+
+interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly arg?: string;
+  readonly description: string;
+}
+
+type Values = Readonly<Record<string, string | boolean | undefined>>;
+
+interface Subcommand {
+  readonly usage: string;
+  readonly summary: string;
+  readonly details?: string;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  run(deps: Deps, values: Values, positionals: readonly string[]): Promise<number>;
+}
+
+const COMMON: Readonly<Record<string, OptionSpec>> = {
+  json: { type: 'boolean', description: 'machine-readable JSON on stdout (nothing else is written there)' },
+  profile: { type: 'string', arg: 'name', description: 'AWS profile, as the AWS CLI takes it (default: AWS_PROFILE, then the default chain)' },
+  region: { type: 'string', arg: 'region', description: "AWS region (default: the execution ARN's, else AWS_REGION or the profile's)" },
+  help: { type: 'boolean', description: 'show this help' },
+};
+const INTERVAL: OptionSpec = { type: 'string', arg: 'seconds', description: 'seconds between history polls (default 5)' };
+const LOCAL: Readonly<Record<string, OptionSpec>> = {
+  local: { type: 'boolean', description: 'run the local rehearsal instead of reading AWS (no account needed)' },
+  scenario: { type: 'string', arg: 'name', description: `rehearsal scenario for --local (default ${DEFAULT_SCENARIO}; see below)` },
+};
+const SCENARIO_LIST = `Scenarios for --local:\n${SCENARIOS.map((s) => `  ${s.name}`).join('\n')}`;
+
+const str = (values: Values, key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
+const flag = (values: Values, key: string) => values[key] === true;
+
+function common(values: Values): CommonOptions {
+  return { json: flag(values, 'json'), profile: str(values, 'profile'), region: str(values, 'region') };
+}
+
+function interval(values: Values): number {
+  const text = str(values, 'interval') ?? '5';
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 1 || seconds > 300) throw new UsageError(`--interval: expected seconds from 1 to 300, got ${JSON.stringify(text)}`);
+  return seconds;
+}
+
+function oneArn(positionals: readonly string[]): string | undefined {
+  if (positionals.length > 1) throw new UsageError(`expected one <executionArn>, got ${positionals.length} arguments`);
+  return positionals[0];
+}
+
+const COMMANDS: Readonly<Record<string, Subcommand>> = {
+  start: {
+    usage: 'start --change-id <id> --requested-by <who> [--target-image <image>] [--reason <text>] [--dry-run] [--state-machine-arn <arn>] [--no-follow]',
+    summary: 'start the migration for a change, print its console URL, then follow it like watch',
+    details: 'The flags are checked as the state machine checks its input, before anything is sent to AWS.\nThe execution is named after the change: CHG-123-20261124T150301Z.',
+    options: {
+      'change-id': { type: 'string', arg: 'id', description: 'the change ticket, e.g. CHG-1234 (used in snapshot names and tags)' },
+      'requested-by': { type: 'string', arg: 'who', description: 'who asked for the change: e-mail, user name or IAM ARN' },
+      'target-image': { type: 'string', arg: 'image', description: 'move the service to this image first, e.g. netflixoss/metaflow_metadata_service:v2.5.1' },
+      reason: { type: 'string', arg: 'text', description: 'why, in one line (shown to approvers, kept in the report)' },
+      'dry-run': { type: 'boolean', description: 'run the read-only checks and report the plan; change nothing' },
+      'state-machine-arn': { type: 'string', arg: 'arn', description: 'the runbook state machine (default: RUNBOOK_STATE_MACHINE_ARN)' },
+      'no-follow': { type: 'boolean', description: 'print the execution and return at once' },
+      interval: INTERVAL,
+    },
+    run: (deps, values, positionals) => {
+      if (positionals.length > 0) throw new UsageError(`start takes no arguments, got ${JSON.stringify(positionals[0])}`);
+      return start(deps, {
+        ...common(values),
+        changeId: str(values, 'change-id'),
+        requestedBy: str(values, 'requested-by'),
+        targetImage: str(values, 'target-image'),
+        reason: str(values, 'reason'),
+        dryRun: flag(values, 'dry-run'),
+        stateMachineArn: str(values, 'state-machine-arn'),
+        follow: !flag(values, 'no-follow'),
+        intervalSeconds: interval(values),
+      });
+    },
+  },
+  watch: {
+    usage: 'watch <executionArn> [--interval <seconds>]  |  watch --local [--scenario <name>]',
+    summary: 'follow an execution step by step until it ends (exit 0 if it succeeded, 1 if not)',
+    details: `One line per guide step: pending, running, succeeded, failed or skipped, with its time.\nRollback steps appear once they run. The last line says whether the change was rolled back.\n\n${SCENARIO_LIST}`,
+    options: { interval: INTERVAL, ...LOCAL },
+    run: (deps, values, positionals) =>
+      watch(deps, { ...common(values), executionArn: oneArn(positionals), intervalSeconds: interval(values), local: flag(values, 'local'), scenario: str(values, 'scenario') }),
+  },
+  approve: {
+    usage: 'approve <executionArn> [--comment <text>]',
+    summary: 'approve the change an execution is waiting on ("Wait for approval"), as your AWS identity',
+    options: { comment: { type: 'string', arg: 'text', description: 'kept with the approval in the history and the report' } },
+    run: (deps, values, positionals) => decide(deps, { ...common(values), executionArn: oneArn(positionals), decision: 'approved', note: str(values, 'comment') }),
+  },
+  reject: {
+    usage: 'reject <executionArn> --reason <text>',
+    summary: 'reject the change an execution is waiting on; the service is rolled back, nothing is upgraded',
+    options: { reason: { type: 'string', arg: 'text', description: 'why (required): kept in the history and the report' } },
+    run: (deps, values, positionals) => decide(deps, { ...common(values), executionArn: oneArn(positionals), decision: 'rejected', note: str(values, 'reason') }),
+  },
+  report: {
+    usage: 'report <executionArn> [--format md|json]  |  report --local [--scenario <name>] [--format md|json]',
+    summary: 'the audit record of an execution: who, when, every step, versions, snapshot, rollback, outcome',
+    details: `Markdown (default) includes a Mermaid flowchart of the steps coloured by outcome; JSON is for a ticketing system.\n\n${SCENARIO_LIST}`,
+    options: { format: { type: 'string', arg: 'md|json', description: 'md (default) or json' }, ...LOCAL },
+    run: (deps, values, positionals) => {
+      const format = str(values, 'format') ?? 'md';
+      if (format !== 'md' && format !== 'json') throw new UsageError(`--format: expected md or json, got ${JSON.stringify(format)}`);
+      return report(deps, { ...common(values), executionArn: oneArn(positionals), format, local: flag(values, 'local'), scenario: str(values, 'scenario') });
+    },
+  },
+};
+
+function optionHelp(options: Readonly<Record<string, OptionSpec>>): string {
+  const rows = Object.entries(options).map(([name, o]) => [`--${name}${o.arg ? ` <${o.arg}>` : ''}`, o.description] as const);
+  const width = Math.max(...rows.map(([left]) => left.length));
+  return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`).join('\n');
+}
+
+export function topHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  return `Usage: npm run runbook -- <command> [options]
+
+Operate the Metaflow metadata-service migration runbook (AWS Step Functions) with your own AWS credentials.
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  .join('\n')}
+
+Options for every command:
+${optionHelp(COMMON)}
+
+Run \`npm run runbook -- <command> --help\` for a command's options.
+Exit codes: 0 done (execution SUCCEEDED), 1 execution failed/aborted/timed out or not waiting for approval, 2 bad flags, 3 AWS error.
+`;
+}
+
+export function commandHelp(name: string): string {
+  const c = COMMANDS[name] as Subcommand;
+  return `Usage: npm run runbook -- ${c.usage}
+
+${c.summary[0]?.toUpperCase()}${c.summary.slice(1)}.${c.details ? `\n${c.details}` : ''}
+
+Options:
+${optionHelp({ ...c.options, ...COMMON })}
+`;
+}
+
+function parse(command: Subcommand, argv: readonly string[]): { values: Values; positionals: string[] } {
+  const options = Object.fromEntries(Object.entries({ ...command.options, ...COMMON }).map(([name, o]) => [name, { type: o.type }]));
+  try {
+    const { values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    return { values: values as Values, positionals };
+  } catch (err) {
+    // parseArgs names the offending flag in its message.
+    throw new UsageError(messageOf(err));
+  }
+}
+
+/** Runs one command line; every error ends as a message and an exit code, never a stack trace. */
+export async function main(argv: readonly string[], deps: Deps): Promise<number> {
+  const [name, ...rest] = argv;
+  const wantsJson = rest.includes('--json');
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      const topic = name === 'help' ? rest[0] : undefined;
+      deps.stdout.write(topic && COMMANDS[topic] ? commandHelp(topic) : topHelp());
+      return EXIT.ok;
+    }
+    const command = COMMANDS[name];
+    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; expected one of: ${Object.keys(COMMANDS).join(', ')}`);
+    const { values, positionals } = parse(command, rest);
+    if (values.help) {
+      deps.stdout.write(commandHelp(name));
+      return EXIT.ok;
+    }
+    return await command.run(deps, values, positionals);
+  } catch (err) {
+    const error = err instanceof CliError ? err : new CliError(`unexpected error: ${messageOf(err)}`, EXIT.aws, 'Unexpected');
+    const hint = error instanceof UsageError ? `\nSee: npm run runbook -- ${name && COMMANDS[name] ? `${name} ` : ''}--help` : '';
+    deps.stderr.write(`error: ${error.message}${hint}\n`);
+    if (wantsJson) deps.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
+    return error.exitCode;
+  }
+}
+
+/** The real world: process streams, the environment, the operator's credentials. */
+export function processDeps(): Deps {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    clients: createClients,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => new Date(),
+    assembly: () => synthesizeRunbook(),
+    throttling: { attempts: 6, baseMs: 500 },
+  };
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), processDeps()).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`error: ${messageOf(err)}\n`);
+      process.exitCode = EXIT.aws;
+    },
+  );
+}

@@ -1,0 +1,276 @@
+import { APPROVAL_STATE } from '../workflows/fragments/approval';
+import { type ExecutionStatus, parseJson, type RunEvent } from './events';
+import { type Progress, reduceProgress, type StepProgress, type StepStatus, visibleSteps } from './progress';
+
+/** How the change ended: the execution's status, or what the rollback achieved. */
+export type Outcome = 'RUNNING' | 'SUCCEEDED' | 'ROLLED_BACK' | 'ROLLBACK_FAILED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT' | (string & {});
+
+export interface ReportStep {
+  readonly id: string;
+  readonly title: string;
+  readonly status: StepStatus;
+  readonly startedAt: string | null;
+  readonly endedAt: string | null;
+  readonly durationSeconds: number | null;
+  readonly error: string | null;
+  readonly retries: number;
+}
+
+export interface ApprovalRecord {
+  readonly decision: string;
+  readonly by: string | null;
+  /** The approver's comment, or the reason for a rejection. */
+  readonly note: string | null;
+  readonly at: string | null;
+}
+
+export interface ErrorRecord {
+  readonly error: string;
+  readonly cause: string | null;
+}
+
+/** The audit record of one execution of the runbook: what a change ticket keeps. */
+export interface AuditRecord {
+  readonly execution: string | null;
+  readonly changeId: string | null;
+  readonly requestedBy: string | null;
+  readonly reason: string | null;
+  readonly targetImage: string | null;
+  readonly dryRun: boolean;
+  readonly status: ExecutionStatus;
+  readonly outcome: Outcome;
+  readonly rolledBack: boolean;
+  readonly summary: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly approval: ApprovalRecord | null;
+  readonly snapshotId: string | null;
+  readonly schemaVersionBefore: string | null;
+  readonly schemaVersionAfter: string | null;
+  readonly serviceVersionBefore: string | null;
+  readonly serviceVersionAfter: string | null;
+  readonly migrationsApplied: readonly string[] | null;
+  readonly error: ErrorRecord | null;
+  readonly rollback: {
+    readonly decision: string | null;
+    readonly databaseRestored: boolean | null;
+    readonly serviceVersionAfterRollback: string | null;
+    readonly rollbackError: ErrorRecord | null;
+    /** The rollback's guide steps that ran, with their times and results. */
+    readonly actions: readonly ReportStep[];
+  } | null;
+  readonly steps: readonly ReportStep[];
+}
+
+type Fields = Record<string, unknown>;
+
+const asFields = (value: unknown): Fields => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Fields) : {});
+const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+
+function errorRecord(value: unknown): ErrorRecord | null {
+  const o = asFields(value);
+  const error = text(o.Error) ?? text(o.error);
+  return error ? { error, cause: text(o.Cause) ?? text(o.cause) } : null;
+}
+
+/** A Lambda error's cause is JSON with an errorMessage; others are plain text. */
+function causeMessage(cause: string | undefined): string {
+  const parsed = asFields(parseJson(cause));
+  return text(parsed.errorMessage) ?? cause ?? 'no cause given';
+}
+
+function reportStep(s: StepProgress): ReportStep {
+  return {
+    id: s.id,
+    title: s.title,
+    status: s.status,
+    startedAt: s.startedAt ?? null,
+    endedAt: s.endedAt ?? null,
+    durationSeconds: s.elapsedSeconds ?? null,
+    error: s.error ?? null,
+    retries: s.retries,
+  };
+}
+
+/** Who answered the approval, from the approval task's own answer (or its rejection) in the events. */
+function approvalOf(events: readonly RunEvent[], final: Fields): ApprovalRecord | null {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i] as RunEvent;
+    if (!('state' in e) || e.state !== APPROVAL_STATE) continue;
+    if (e.kind === 'exited') {
+      // The local rehearsal does not hand over task results; the record keeps the answer too.
+      const answer = asFields(e.result ?? final.approval);
+      return { decision: text(answer.decision) ?? 'approved', by: text(answer.approvedBy), note: text(answer.comment), at: e.at };
+    }
+    if (e.kind === 'caught' || e.kind === 'failed') {
+      const answer = asFields(parseJson(e.cause));
+      if (e.error === 'States.Timeout') return { decision: 'timed out', by: null, note: null, at: e.at };
+      return { decision: text(answer.decision) ?? 'rejected', by: text(answer.rejectedBy), note: text(answer.reason) ?? e.cause ?? null, at: e.at };
+    }
+  }
+  const recorded = asFields(final.approval);
+  const decision = text(recorded.decision);
+  return decision ? { decision, by: text(recorded.approvedBy) ?? text(recorded.rejectedBy), note: text(recorded.comment) ?? text(recorded.reason), at: null } : null;
+}
+
+function summaryOf(progress: Progress, final: Fields, outcome: Outcome): string {
+  const given = text(final.summary);
+  if (given) return given;
+  if (progress.status === 'RUNNING') return `Still running${progress.currentState ? ` (in "${progress.currentState}")` : ''}.`;
+  if (progress.status === 'SUCCEEDED') {
+    const migrations = Array.isArray(final.migrationsApplied) ? final.migrationsApplied.length : null;
+    const [before, after] = [text(final.schemaVersionBefore), text(final.schemaVersionAfter)];
+    const schema = before === null ? null : before === after ? `schema ${before} already up to date` : `schema ${before} → ${after}`;
+    const service = text(final.serviceVersionBefore) ? `service ${final.serviceVersionBefore} → ${final.serviceVersionAfter}` : null;
+    const parts = [schema, migrations === null ? null : `${migrations} migration${migrations === 1 ? '' : 's'} applied`, service].filter(Boolean);
+    return `Migration ${outcome === 'SUCCEEDED' ? 'complete' : outcome}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}.`;
+  }
+  return `${progress.error ?? progress.status}: ${causeMessage(progress.cause)}`;
+}
+
+/** The audit record, from the events of an execution (its final output or cause included). */
+export function buildReport(events: readonly RunEvent[], meta: { executionArn?: string } = {}): AuditRecord {
+  const progress = reduceProgress(events);
+  const input = asFields(progress.input);
+  const final = progress.status === 'SUCCEEDED' ? asFields(progress.output) : asFields(parseJson(progress.cause));
+  const pick = (key: string) => text(final[key]) ?? text(input[key]);
+  const outcome: Outcome =
+    progress.status === 'RUNNING' || progress.status === 'ABORTED' || progress.status === 'TIMED_OUT'
+      ? progress.status
+      : (text(final.outcome) ?? progress.status);
+  const steps = visibleSteps(progress).map(reportStep);
+  const actions = steps.filter((s) => progress.steps.find((p) => p.id === s.id)?.onFailureOnly);
+  const ranRollback = actions.length > 0 || outcome === 'ROLLED_BACK' || outcome === 'ROLLBACK_FAILED';
+  const restored = final.databaseRestored ?? (outcome === 'ROLLBACK_FAILED' ? false : undefined);
+  return {
+    execution: meta.executionArn ?? text(final.execution),
+    changeId: pick('changeId'),
+    requestedBy: pick('requestedBy'),
+    reason: pick('reason'),
+    targetImage: pick('targetImage'),
+    dryRun: input.dryRun === true,
+    status: progress.status,
+    outcome,
+    rolledBack: outcome === 'ROLLED_BACK',
+    summary: summaryOf(progress, final, outcome),
+    startedAt: progress.startedAt ?? text(final.startedAt),
+    finishedAt: progress.endedAt ?? text(final.finishedAt),
+    approval: approvalOf(events, final),
+    snapshotId: text(final.snapshotId),
+    schemaVersionBefore: text(final.schemaVersionBefore),
+    schemaVersionAfter: text(final.schemaVersionAfter),
+    serviceVersionBefore: text(final.serviceVersionBefore),
+    serviceVersionAfter: text(final.serviceVersionAfter),
+    migrationsApplied: Array.isArray(final.migrationsApplied) ? final.migrationsApplied.filter((m): m is string => typeof m === 'string') : null,
+    error: errorRecord(final.error) ?? (progress.error ? { error: progress.error, cause: progress.cause ?? null } : null),
+    rollback: ranRollback
+      ? {
+          decision: text(final.decision),
+          databaseRestored: typeof restored === 'boolean' ? restored : null,
+          serviceVersionAfterRollback: text(final.serviceVersionAfterRollback),
+          rollbackError: errorRecord(final.rollbackError),
+          actions,
+        }
+      : null,
+    steps,
+  };
+}
+
+const STATUS_STYLES: Readonly<Record<StepStatus, string>> = {
+  succeeded: 'fill:#dff0d8,stroke:#3c763d,color:#1e4620',
+  failed: 'fill:#f2dede,stroke:#a94442,color:#5a1e1e',
+  skipped: 'fill:#f5f5f5,stroke:#999999,color:#777777,stroke-dasharray:4 3',
+  pending: 'fill:#ffffff,stroke:#bbbbbb,color:#555555',
+  running: 'fill:#d9edf7,stroke:#31708f,color:#1b4b66',
+};
+
+/** A Mermaid flowchart of the steps, each node in the class of its status; the rollback hangs off the failed step. */
+export function mermaidFlowchart(record: AuditRecord): string {
+  const rollbackIds = new Set(record.rollback?.actions.map((a) => a.id) ?? []);
+  const main = record.steps.filter((s) => !rollbackIds.has(s.id));
+  const rollback = record.steps.filter((s) => rollbackIds.has(s.id));
+  const label = (s: ReportStep) => `${s.id}["${s.title.replace(/"/g, '#quot;')}"]`;
+  const lines = ['flowchart TD'];
+  main.forEach((s, i) => lines.push(i === 0 ? `  ${label(s)}` : `  ${main[i - 1]?.id} --> ${label(s)}`));
+  const from = main.find((s) => s.status === 'failed') ?? [...main].reverse().find((s) => s.startedAt !== null);
+  rollback.forEach((s, i) => {
+    const previous = i === 0 ? from : rollback[i - 1];
+    lines.push(previous ? `  ${previous.id} ${i === 0 ? '-. rollback .->' : '-->'} ${label(s)}` : `  ${label(s)}`);
+  });
+  for (const [status, style] of Object.entries(STATUS_STYLES)) lines.push(`  classDef ${status} ${style}`);
+  for (const status of Object.keys(STATUS_STYLES)) {
+    const ids = record.steps.filter((s) => s.status === status).map((s) => s.id);
+    if (ids.length > 0) lines.push(`  class ${ids.join(',')} ${status}`);
+  }
+  return lines.join('\n');
+}
+
+const cell = (value: string | null | undefined) => (value ? value.replace(/\|/g, '\\|').replace(/\n/g, ' ') : '—');
+const duration = (seconds: number | null) => (seconds === null ? '—' : `${Math.round(seconds)} s`);
+
+function table(rows: [string, string | null][]): string[] {
+  return ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${cell(v)} |`)];
+}
+
+function stepTable(steps: readonly ReportStep[]): string[] {
+  return [
+    '| Step | Status | Started | Ended | Duration | Note |',
+    '|---|---|---|---|---|---|',
+    ...steps.map((s) => {
+      const note = [s.error, s.retries > 0 ? `${s.retries} retries` : null].filter(Boolean).join(', ');
+      return `| ${cell(s.title)} | ${s.status} | ${cell(s.startedAt)} | ${cell(s.endedAt)} | ${duration(s.durationSeconds)} | ${cell(note)} |`;
+    }),
+  ];
+}
+
+/** The record as Markdown for a change ticket or a wiki page. */
+export function reportMarkdown(record: AuditRecord): string {
+  const versions = (before: string | null, after: string | null) => (before || after ? `${before ?? '?'} → ${after ?? '?'}` : null);
+  const a = record.approval;
+  const approval = a ? `${a.decision}${a.by ? ` by ${a.by}` : ''}${a.at ? ` at ${a.at}` : ''}${a.note ? `: ${a.note}` : ''}` : null;
+  const lines = [
+    `# Metaflow schema migration ${record.changeId ?? '(unknown change)'}: ${record.outcome}`,
+    '',
+    `> ${record.summary.replace(/\n/g, ' ')}`,
+    '',
+    ...table([
+      ['Execution', record.execution],
+      ['Change', record.changeId],
+      ['Requested by', record.requestedBy],
+      ['Reason', record.reason],
+      ['Approval', approval],
+      ['Status', `${record.status}${record.error ? ` (${record.error.error})` : ''}`],
+      ['Outcome', record.outcome],
+      ['Started', record.startedAt],
+      ['Finished', record.finishedAt],
+      ['Target image', record.targetImage],
+      ['Snapshot', record.snapshotId],
+      ['Schema version', versions(record.schemaVersionBefore, record.schemaVersionAfter)],
+      ['Service version', versions(record.serviceVersionBefore, record.serviceVersionAfter)],
+      ['Migrations applied', record.migrationsApplied ? record.migrationsApplied.join(', ') || 'none' : null],
+    ]),
+    '',
+    '## Steps',
+    '',
+    '```mermaid',
+    mermaidFlowchart(record),
+    '```',
+    '',
+    ...stepTable(record.steps),
+  ];
+  if (record.rollback) {
+    const r = record.rollback;
+    lines.push(
+      '',
+      '## Rollback',
+      '',
+      ...table([
+        ['Decision', r.decision],
+        ['Database restored', r.databaseRestored === null ? null : r.databaseRestored ? 'yes, from the snapshot' : 'no'],
+        ['Service version after rollback', r.serviceVersionAfterRollback],
+        ['Rollback error', r.rollbackError ? `${r.rollbackError.error}: ${r.rollbackError.cause ?? ''}` : null],
+      ]),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

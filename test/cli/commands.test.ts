@@ -1,0 +1,355 @@
+import {
+  GetExecutionHistoryCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { executionName } from '../../cli/commands';
+import { APPROVER, EXECUTION_ARN, HISTORIES, type HistoryName, STATE_MACHINE_ARN, TASK_TOKEN } from './fixtures/histories';
+import { historyResponder, runCli } from './support';
+
+const sfn = mockClient(SFNClient);
+const sts = mockClient(STSClient);
+
+beforeEach(() => {
+  sfn.reset();
+  sts.reset();
+  sts.on(GetCallerIdentityCommand).resolves({ Arn: APPROVER, Account: '111122223333', UserId: 'AIDA0000' });
+});
+
+const serve = (name: HistoryName) => sfn.on(GetExecutionHistoryCommand).callsFake(historyResponder(HISTORIES[name]));
+const awsError = (name: string, message = name) => Object.assign(new Error(message), { name, $metadata: {} });
+const START_FLAGS = ['start', '--change-id', 'CHG-123', '--requested-by', 'jane@example.com', '--state-machine-arn', STATE_MACHINE_ARN];
+
+describe('start', () => {
+  it('starts the execution with the validated input and a name from the change id, prints the console URL, and returns with --no-follow', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date() });
+
+    const { code, stdout } = await runCli([...START_FLAGS, '--reason', 'new schema', '--target-image', 'netflixoss/metaflow_metadata_service:v2.5.1', '--dry-run', '--no-follow']);
+
+    expect(code).toBe(0);
+    const input = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(input?.stateMachineArn).toBe(STATE_MACHINE_ARN);
+    expect(input?.name).toBe('CHG-123-20261124T150301Z');
+    expect(JSON.parse(input?.input ?? '')).toEqual({
+      changeId: 'CHG-123',
+      requestedBy: 'jane@example.com',
+      reason: 'new schema',
+      targetImage: 'netflixoss/metaflow_metadata_service:v2.5.1',
+      dryRun: true,
+    });
+    expect(stdout).toContain(`https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${EXECUTION_ARN}`);
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(0);
+  });
+
+  it('takes the state machine from RUNBOOK_STATE_MACHINE_ARN and leaves out the optional fields not given', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date() });
+
+    await runCli(['start', '--change-id', 'CHG-123', '--requested-by', 'jane', '--no-follow'], { env: { RUNBOOK_STATE_MACHINE_ARN: STATE_MACHINE_ARN } });
+
+    const input = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(input?.stateMachineArn).toBe(STATE_MACHINE_ARN);
+    expect(JSON.parse(input?.input ?? '')).toEqual({ changeId: 'CHG-123', requestedBy: 'jane' });
+  });
+
+  it.each([
+    ['CHG-123', 'CHG-123-20261124T150301Z'],
+    ['OPS.change_7', 'OPS-change_7-20261124T150301Z'],
+    ['A'.repeat(64), `${'A'.repeat(63)}-20261124T150301Z`],
+  ])('names the execution for %s as %s: [A-Za-z0-9-_] only, at most 80 characters', (changeId, name) => {
+    const derived = executionName(changeId, new Date('2026-11-24T15:03:01.250Z'));
+
+    expect(derived).toBe(name);
+    expect(derived).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+  });
+
+  it.each([
+    [['--change-id', 'CHG 123'], '--change-id: expected a ticket reference'],
+    [['--change-id', 'CHG--1'], '--change-id: expected a ticket reference'],
+    [['--change-id', '-CHG'], "Option '--change-id' argument is ambiguous"],
+    [['--change-id', `C${'1'.repeat(64)}`], '--change-id: expected a ticket reference'],
+    [['--requested-by', 'Jane Doe'], '--requested-by: expected who asked for the change'],
+    [['--target-image', 'Not An Image'], '--target-image: expected an image reference'],
+    [['--reason', 'two\nlines'], '--reason: expected one line of at most 500 characters'],
+    [['--state-machine-arn', 'arn:aws:lambda:eu-west-1:111122223333:function:x'], '--state-machine-arn: expected the runbook state machine ARN'],
+    [['--interval', '0'], '--interval: expected seconds from 1 to 300'],
+    [['--bogus'], "Unknown option '--bogus'"],
+  ])('rejects %j before any AWS call, naming the flag (exit 2)', async (flags, message) => {
+    const { code, stderr, stdout } = await runCli([...START_FLAGS, ...flags]);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stdout).toBe('');
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it('reports every missing flag at once', async () => {
+    const { code, stderr } = await runCli(['start']);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('3 problems:');
+    for (const flag of ['--change-id', '--requested-by', '--state-machine-arn']) expect(stderr).toContain(`${flag}: expected`);
+  });
+
+  it('follows the execution it started and exits as it ends', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date() });
+    serve('succeeded');
+
+    const { code, stdout } = await runCli([...START_FLAGS, '--json']);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ name: 'CHG-123-20261124T150301Z', status: 'SUCCEEDED', outcome: 'SUCCEEDED', execution: EXECUTION_ARN });
+  });
+});
+
+describe('watch', () => {
+  it.each([
+    ['succeeded', 0, 'Execution SUCCEEDED after 19m 42s. Migration complete'],
+    ['rolledBack', 1, 'Execution FAILED (UpgradeFailed) after 44m 29s: rolled back. UpgradeFailed: PATCH /upgrade answered 500'],
+    ['rejected', 1, 'Execution FAILED (ChangeRejected) after 16m 21s: rolled back.'],
+    ['aborted', 1, 'Execution ABORTED after 6m 00s: stopped from outside, NOT rolled back'],
+  ] as const)('%s: exits %i and says how it ended', async (name, exitCode, last) => {
+    serve(name);
+
+    const { code, stdout } = await runCli(['watch', EXECUTION_ARN]);
+
+    expect(code).toBe(exitCode);
+    expect(stdout.trimEnd().split('\n').pop()).toContain(last);
+  });
+
+  it('polls the growing history at the interval, reading only new events, one line per step change', async () => {
+    const events = HISTORIES.rolledBack;
+    let visible = 30;
+    sfn.on(GetExecutionHistoryCommand).callsFake(historyResponder(events, 25, () => visible));
+
+    const { code, stdout, sleeps } = await runCli(['watch', EXECUTION_ARN, '--interval', '2'], {
+      onSleep: () => {
+        visible = Math.min(events.length, visible + 40);
+      },
+    });
+
+    expect(code).toBe(1);
+    expect(sleeps.length).toBe(Math.ceil((events.length - 30) / 40));
+    expect(new Set(sleeps)).toEqual(new Set([2000]));
+    for (const call of sfn.commandCalls(GetExecutionHistoryCommand)) expect(call.args[0].input.reverseOrder).toBe(true);
+    // Each step at most twice (seen running, seen ended), in the guide's order; the wait for approval told once.
+    const stepLines = stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\dZ|^ {11}\S/.test(l));
+    expect(stepLines.filter((l) => l.includes('5a. Approval'))).toEqual([expect.stringContaining('running'), expect.stringContaining('succeeded')]);
+    expect(stepLines.filter((l) => l.includes('6. Upgrade'))).toEqual([expect.stringMatching(/failed .*UpgradeFailed$/)]);
+    expect(stdout.match(/Waiting for approval: npm run runbook -- approve/g)).toHaveLength(1);
+  });
+
+  it('redraws the step list in place on a terminal', async () => {
+    serve('succeeded');
+
+    const { stdout } = await runCli(['watch', EXECUTION_ARN], { tty: true });
+
+    expect(stdout).toContain('Execution SUCCEEDED');
+    expect(stdout).toMatch(/✓ 6\. Upgrade\s+succeeded\s+42s/);
+  });
+
+  it('with --json writes only the result on stdout', async () => {
+    serve('rolledBack');
+
+    const { code, stdout } = await runCli(['watch', EXECUTION_ARN, '--json']);
+
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'FAILED', outcome: 'ROLLED_BACK', rolledBack: true });
+  });
+
+  it.each([
+    [[], 'eu-west-1'],
+    [['--region', 'us-east-2'], 'us-east-2'],
+  ])('calls AWS in the region of the execution ARN unless --region is given (%j)', async (flags, region) => {
+    serve('succeeded');
+
+    const { regions } = await runCli(['watch', EXECUTION_ARN, ...flags]);
+
+    expect(regions).toEqual([region]);
+  });
+
+  it('rejects an argument that is not an execution ARN (exit 2)', async () => {
+    const { code, stderr } = await runCli(['watch', 'CHG-123']);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('<executionArn>: expected arn:aws:states:');
+  });
+});
+
+describe('approve and reject', () => {
+  it('approve finds the task token in the approval request and answers as the caller, with the comment', async () => {
+    serve('waitingForApproval');
+    sfn.on(SendTaskSuccessCommand).resolves({});
+
+    const { code, stdout } = await runCli(['approve', EXECUTION_ARN, '--comment', 'ok for tonight']);
+
+    expect(code).toBe(0);
+    const sent = sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input;
+    expect(sent?.taskToken).toBe(TASK_TOKEN);
+    expect(JSON.parse(sent?.output ?? '')).toEqual({ decision: 'approved', approvedBy: APPROVER, comment: 'ok for tonight' });
+    expect(stdout).toContain(`Approved as ${APPROVER}`);
+  });
+
+  it('reject fails the approval task with ChangeRejected and who and why in the cause', async () => {
+    serve('waitingForApproval');
+    sfn.on(SendTaskFailureCommand).resolves({});
+
+    const { code } = await runCli(['reject', EXECUTION_ARN, '--reason', 'release freeze']);
+
+    expect(code).toBe(0);
+    const sent = sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input;
+    expect({ ...sent, cause: JSON.parse(sent?.cause ?? '') }).toEqual({
+      taskToken: TASK_TOKEN,
+      error: 'ChangeRejected',
+      cause: { decision: 'rejected', rejectedBy: APPROVER, reason: 'release freeze' },
+    });
+  });
+
+  it('reject without --reason is a usage error, before any AWS call', async () => {
+    const { code, stderr } = await runCli(['reject', EXECUTION_ARN]);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('--reason: required to reject');
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['succeeded', 'is not waiting for approval: it ended SUCCEEDED'],
+    ['rejected', 'is not waiting for approval: it ended FAILED'],
+  ] as const)('an execution that is not waiting (%s) is a clear error and nothing is sent', async (name, message) => {
+    serve(name);
+
+    const { code, stderr } = await runCli(['approve', EXECUTION_ARN]);
+
+    expect(code).toBe(1);
+    expect(stderr).toContain(message);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+  });
+
+  it('an approval already answered elsewhere is a clear error', async () => {
+    serve('waitingForApproval');
+    sfn.on(SendTaskSuccessCommand).rejects(awsError('TaskTimedOut', 'Task Timed Out'));
+
+    const { code, stderr } = await runCli(['approve', EXECUTION_ARN]);
+
+    expect(code).toBe(1);
+    expect(stderr).toContain('the approval is no longer waiting (TaskTimedOut)');
+  });
+});
+
+describe('report', () => {
+  it('writes Markdown with a Mermaid flowchart coloured by outcome', async () => {
+    serve('rolledBack');
+
+    const { code, stdout } = await runCli(['report', EXECUTION_ARN]);
+
+    expect(code).toBe(0);
+    expect(stdout).toContain('# Metaflow schema migration CHG-123: ROLLED_BACK');
+    expect(stdout).toContain('```mermaid');
+    expect(stdout).toContain('class upgrade failed');
+    expect(stdout).toMatch(/classDef skipped .*\n[\s\S]*class verify,restartOnNewSchema,version,scaleBack,summary skipped/);
+  });
+
+  it.each([[['--format', 'json']], [['--json']]])('writes the record as JSON with %j, read page by page', async (flags) => {
+    serve('succeeded');
+
+    const { code, stdout } = await runCli(['report', EXECUTION_ARN, ...flags]);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ execution: EXECUTION_ARN, outcome: 'SUCCEEDED', approval: { by: APPROVER } });
+    const calls = sfn.commandCalls(GetExecutionHistoryCommand).map((c) => c.args[0].input.nextToken);
+    expect(calls.length).toBeGreaterThan(1);
+    expect(calls[0]).toBeUndefined();
+  });
+
+  it('rejects an unknown --format (exit 2)', async () => {
+    const { code, stderr } = await runCli(['report', EXECUTION_ARN, '--format', 'pdf']);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('--format: expected md or json, got "pdf"');
+  });
+});
+
+describe('AWS errors', () => {
+  it('retries throttling with exponential back-off, then succeeds', async () => {
+    const respond = historyResponder(HISTORIES.succeeded);
+    sfn
+      .on(GetExecutionHistoryCommand)
+      .rejectsOnce(awsError('ThrottlingException', 'Rate exceeded'))
+      .rejectsOnce(awsError('ThrottlingException', 'Rate exceeded'))
+      .callsFake(respond);
+
+    const { code, sleeps } = await runCli(['report', EXECUTION_ARN, '--json']);
+
+    expect(code).toBe(0);
+    expect(sleeps).toEqual([100, 200]);
+  });
+
+  it('gives up on throttling after a bounded number of attempts with a clear error', async () => {
+    sfn.on(GetExecutionHistoryCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+
+    const { code, stderr, sleeps } = await runCli(['report', EXECUTION_ARN]);
+
+    expect(code).toBe(3);
+    expect(sleeps).toEqual([100, 200, 400]);
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(4);
+    expect(stderr).toContain('AWS throttled the requests (ThrottlingException) 4 times');
+  });
+
+  it.each([
+    ['ExecutionDoesNotExist', `no such execution: ${EXECUTION_ARN}`],
+    ['CredentialsProviderError', 'no AWS credentials: set AWS_PROFILE or use --profile'],
+    ['ExpiredTokenException', 'AWS rejected the credentials (ExpiredTokenException)'],
+    ['AccessDeniedException', 'not allowed: AccessDeniedException'],
+  ])('%s is explained in one line, without a stack trace (exit 3)', async (name, message) => {
+    sfn.on(GetExecutionHistoryCommand).rejects(awsError(name));
+
+    const { code, stderr } = await runCli(['watch', EXECUTION_ARN]);
+
+    expect(code).toBe(3);
+    expect(stderr).toBe(`error: ${message}${stderr.slice(`error: ${message}`.length)}`);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('with --json an error is also a JSON object on stdout', async () => {
+    sfn.on(GetExecutionHistoryCommand).rejects(awsError('ExecutionDoesNotExist'));
+
+    const { stdout } = await runCli(['report', EXECUTION_ARN, '--json']);
+
+    expect(JSON.parse(stdout)).toEqual({ error: { code: 'ExecutionDoesNotExist', message: expect.stringContaining('no such execution') } });
+  });
+});
+
+describe('help', () => {
+  it('lists the commands at the top level', async () => {
+    const { code, stdout } = await runCli(['--help']);
+
+    expect(code).toBe(0);
+    for (const command of ['start', 'watch', 'approve', 'reject', 'report']) expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+  });
+
+  it.each([
+    ['start', ['--change-id <id>', '--requested-by <who>', '--target-image <image>', '--dry-run', '--no-follow', '--profile <name>', '--region <region>', '--json']],
+    ['watch', ['--interval <seconds>', '--local', '--scenario <name>', 'happy-path']],
+    ['approve', ['--comment <text>']],
+    ['reject', ['--reason <text>']],
+    ['report', ['--format <md|json>', '--local']],
+  ])('%s --help lists its flags', async (command, flags) => {
+    const { code, stdout } = await runCli([command, '--help']);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^Usage: npm run runbook -- ${command} `));
+    for (const flag of flags) expect(stdout).toContain(flag);
+  });
+
+  it('an unknown command is a usage error listing the commands', async () => {
+    const { code, stderr } = await runCli(['deploy']);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown command "deploy"; expected one of: start, watch, approve, reject, report');
+  });
+});

@@ -1,0 +1,112 @@
+import { HistoryReader } from '../../cli/events';
+import { buildReport, mermaidFlowchart, reportMarkdown } from '../../cli/report';
+import { APPROVER, EXECUTION_ARN, HISTORIES, ROLLED_BACK_CAUSE, START, SUCCESS_OUTPUT } from './fixtures/histories';
+
+const at = (seconds: number) => new Date(START + seconds * 1000).toISOString();
+const recordOf = (name: keyof typeof HISTORIES) => buildReport(new HistoryReader().read(HISTORIES[name]), { executionArn: EXECUTION_ARN });
+
+describe('the audit record of a recorded Step Functions history', () => {
+  it('a successful run: who, when, versions, migrations, snapshot and the approver from the approval task', () => {
+    const record = recordOf('succeeded');
+
+    expect(record).toMatchObject({
+      execution: EXECUTION_ARN,
+      changeId: 'CHG-123',
+      requestedBy: 'jane@example.com',
+      reason: 'Metaflow 2.5 needs the new schema',
+      status: 'SUCCEEDED',
+      outcome: 'SUCCEEDED',
+      rolledBack: false,
+      startedAt: at(0),
+      finishedAt: at(1182),
+      approval: { decision: 'approved', by: APPROVER, note: 'go ahead', at: at(1000) },
+      snapshotId: SUCCESS_OUTPUT.snapshotId,
+      schemaVersionBefore: '20211202100726',
+      schemaVersionAfter: '20230118020300',
+      serviceVersionBefore: '2.2.4',
+      serviceVersionAfter: '2.5.1',
+      migrationsApplied: ['20220503175500', '20230118020300'],
+      error: null,
+      rollback: null,
+    });
+    expect(record.summary).toBe('Migration complete: schema 20211202100726 → 20230118020300, 2 migrations applied, service 2.2.4 → 2.5.1.');
+    expect(record.steps.find((s) => s.id === 'upgrade')).toEqual({
+      id: 'upgrade',
+      title: '6. Upgrade',
+      status: 'succeeded',
+      startedAt: at(1000),
+      endedAt: at(1042),
+      durationSeconds: 42,
+      error: null,
+      retries: 0,
+    });
+  });
+
+  it('a rolled-back run: the original error, what the rollback decided and did, and its steps with their times', () => {
+    const record = recordOf('rolledBack');
+
+    expect(record).toMatchObject({
+      status: 'FAILED',
+      outcome: 'ROLLED_BACK',
+      rolledBack: true,
+      summary: ROLLED_BACK_CAUSE.summary,
+      error: { error: 'UpgradeFailed', cause: ROLLED_BACK_CAUSE.error.Cause },
+      snapshotId: ROLLED_BACK_CAUSE.snapshotId,
+      requestedBy: 'jane@example.com',
+      approval: { decision: 'approved', by: APPROVER },
+      rollback: {
+        decision: 'the upgrade request was sent; the schema may have changed',
+        databaseRestored: true,
+        serviceVersionAfterRollback: '2.2.4',
+        rollbackError: null,
+      },
+    });
+    expect(record.rollback?.actions.map((a) => [a.id, a.status, a.startedAt, a.endedAt])).toEqual([
+      ['rollbackDecision', 'succeeded', at(1022), at(1022)],
+      ['restoreDatabase', 'succeeded', at(1022), at(2590)],
+      ['rollbackService', 'succeeded', at(2590), at(2668)],
+      ['report', 'succeeded', at(2668), at(2669)],
+    ]);
+  });
+
+  it('a rejected run names who rejected it and why', () => {
+    expect(recordOf('rejected').approval).toEqual({ decision: 'rejected', by: APPROVER, note: 'not during the release freeze', at: at(900) });
+  });
+
+  it('an aborted run is neither rolled back nor given a rollback section it did not have', () => {
+    expect(recordOf('aborted')).toMatchObject({ status: 'ABORTED', outcome: 'ABORTED', rolledBack: false, rollback: null });
+  });
+
+  it('the Markdown has the fields, a Mermaid flowchart and the step table', () => {
+    const md = reportMarkdown(recordOf('rolledBack'));
+
+    expect(md).toMatch(/^# Metaflow schema migration CHG-123: ROLLED_BACK\n/);
+    expect(md).toContain(`| Approval | approved by ${APPROVER} at ${at(1000)}: go ahead |`);
+    expect(md).toContain('| Requested by | jane@example.com |');
+    expect(md).toContain('```mermaid\nflowchart TD\n');
+    expect(md).toContain(`| 6. Upgrade | failed | ${at(1000)} | ${at(1022)} | 22 s | UpgradeFailed |`);
+    expect(md).toContain('## Rollback');
+    expect(md).toContain('| Database restored | yes, from the snapshot |');
+  });
+
+  it('the flowchart colours each step by its outcome and hangs the rollback off the failed step', () => {
+    const chart = mermaidFlowchart(recordOf('rolledBack'));
+    const lines = chart.split('\n').map((l) => l.trim());
+
+    for (const status of ['succeeded', 'failed', 'skipped', 'pending']) expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^classDef ${status} fill:`)));
+    expect(lines).toContain('class upgrade failed');
+    expect(lines).toContain('class verify,restartOnNewSchema,version,scaleBack,summary skipped');
+    expect(lines).toContain('class preflight,snapshot,scaleToOne,restartForMigration,status,approval,rollbackDecision,restoreDatabase,rollbackService,report succeeded');
+    expect(lines).toContain('upgrade -. rollback .-> rollbackDecision["Rollback: decide"]');
+    expect(lines).toContain('approval --> upgrade["6. Upgrade"]');
+  });
+
+  it('a running execution is reported as far as it went, its later steps pending', () => {
+    const record = buildReport(new HistoryReader().read(HISTORIES.waitingForApproval));
+    const chart = mermaidFlowchart(record);
+
+    expect(record).toMatchObject({ status: 'RUNNING', outcome: 'RUNNING', finishedAt: null, summary: 'Still running (in "Wait for approval").' });
+    expect(chart).toContain('class upgrade,verify,restartOnNewSchema,version,scaleBack,summary pending');
+    expect(chart).toContain('class approval running');
+  });
+});
