@@ -128,7 +128,10 @@ function resourceCall(resource: string, state: Record<string, Json>, opts: Dispa
       lambdaError.name = e.name;
       throw lambdaError;
     } finally {
-      opts.clock.advance(Math.max(DURATIONS.lambdaCall, ((performance.now() - started) / 1000) * event.factor));
+      // A call that ran into its (compressed) timeout cost the full real-world timeout; any other
+      // call a fixed moment. Charging real time scaled up would make the figures vary run to run.
+      const timedOut = event.realTimeoutMs !== undefined && performance.now() - started >= event.realTimeoutMs * 0.9;
+      opts.clock.advance(timedOut ? (event.timeoutSeconds as number) : DURATIONS.lambdaCall);
     }
   };
 }
@@ -137,12 +140,12 @@ function resourceCall(resource: string, state: Record<string, Json>, opts: Dispa
  * Request timeouts in the definition are real-world (10 s, 840 s). The rehearsal runs them
  * compressed on the wire and charges the virtual clock the uncompressed time.
  */
-function compressTimeout(input: Json): { payload: Json; factor: number } {
+function compressTimeout(input: Json): { payload: Json; realTimeoutMs?: number; timeoutSeconds?: number } {
   if (input && typeof input === 'object' && !Array.isArray(input) && typeof input.timeoutMs === 'number') {
     const real = Math.min(1500, Math.max(250, Math.round(input.timeoutMs / 1000)));
-    return { payload: { ...input, timeoutMs: real }, factor: input.timeoutMs / real };
+    return { payload: { ...input, timeoutMs: real }, realTimeoutMs: real, timeoutSeconds: input.timeoutMs / 1000 };
   }
-  return { payload: input, factor: 1 };
+  return { payload: input };
 }
 
 /** A retried Task waited IntervalSeconds × BackoffRate^(n-1) in AWS: the clock is charged the same. */

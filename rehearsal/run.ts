@@ -66,8 +66,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
   const realStart = Date.now();
   const clock = new VirtualClock();
   const { scenario, assembly } = opts;
-  const compressedUpgradeMs = Math.min(1500, Math.max(250, assembly.config.migration.upgradeTimeoutSeconds));
-  const deployment = new SimulatedDeployment(clock, assembly.config, scenario.world, compressedUpgradeMs + 700);
+  const deployment = new SimulatedDeployment(clock, assembly.config, scenario.world);
   const endpoint = await EcsEndpoint.get();
   endpoint.target = deployment.ecs;
   const calls: CallRecord[] = [];

@@ -165,6 +165,14 @@ describe('the runbook executed end to end against the simulated deployment', () 
     expect(result.metrics.longestOutageSeconds).toBeGreaterThan(31);
   });
 
+  it.each([['happy-path'], ['upgrade-times-out-but-succeeded']])('rehearses %s the same way every time (virtual time, transitions, steps)', async (name) => {
+    const first = await run(name);
+    const again = await rehearse({ assembly: runbookAssembly(), scenario: findScenario(name) as never });
+    const figures = (r: RehearsalResult) => ({ ...r.metrics, realMilliseconds: 0 });
+
+    expect(figures(again)).toEqual(figures(first));
+  });
+
   describe('change management', () => {
     it('records who asked, who approved and why in the audit record of an approved change', async () => {
       const result = await run('happy-path');

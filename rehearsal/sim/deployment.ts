@@ -61,8 +61,8 @@ export class SimulatedDeployment {
     readonly clock: VirtualClock,
     readonly config: RunbookConfig,
     readonly world: World,
-    /** Real milliseconds goose runs in the hang scenarios (longer than the compressed upgrade timeout). */
-    gooseRealMs: number,
+    /** Requests goose keeps waiting in the hang scenarios before it finishes. */
+    gooseBusyRequests = 2,
   ) {
     const d = config.deployment;
     this.sns = new SimulatedNotifications(clock, world.approval ?? 'approve');
@@ -88,7 +88,7 @@ export class SimulatedDeployment {
           clock,
           behaviour: world.behaviour ?? {},
           ledger: this.ledger,
-          gooseRealMs,
+          gooseBusyRequests,
           record,
         });
         this.containers.set(task.arn, container);
@@ -100,9 +100,10 @@ export class SimulatedDeployment {
       },
       crashes: (task: SimTask) => (world.crashingImages ?? []).includes(task.image),
     };
+    // 254 hosts per /24 (no .0, no .255), 256 of those per worker: every task its own address.
     const ipFor = () => {
-      addressSeq++;
-      return `127.${workerOctet}.${(addressSeq >> 8) & 255}.${(addressSeq & 255) || 1}`;
+      const n = addressSeq++;
+      return `127.${workerOctet}.${Math.floor(n / 254) % 256}.${(n % 254) + 1}`;
     };
     this.ecs = new SimulatedEcs(clock, runtime, ipFor, record, {
       cluster: d.clusterName,

@@ -32,8 +32,11 @@ export interface ContainerOptions {
   readonly clock: VirtualClock;
   readonly behaviour: ContainerBehaviour;
   readonly ledger: ContainerLedger;
-  /** Real milliseconds goose runs in the hang scenarios: longer than the handler's compressed timeout. */
-  readonly gooseRealMs: number;
+  /**
+   * In the hang scenarios, how many requests goose keeps waiting (each times out at the caller)
+   * before it finishes: counted, not timed, so every rehearsal of a scenario is the same.
+   */
+  readonly gooseBusyRequests: number;
   readonly record: (kind: string, start: number, end: number) => void;
 }
 
@@ -106,6 +109,7 @@ export class MetaflowContainer {
     const route = `${req.method} ${req.url}`;
     if (route === 'GET /ping') return text(res, 200, 'pong');
     // The upgrade handler blocks the service's event loop: everything else waits for goose.
+    if (this.gooseRunning && ++this.waitedForGoose > this.opts.gooseBusyRequests) this.finishGoose?.();
     if (this.gooseRunning) {
       this.held.push(res);
       await new Promise<void>((resolve) => this.waiters.push(resolve));
@@ -162,18 +166,22 @@ export class MetaflowContainer {
       done();
       return mode === 'fail' ? text(res, 500, 'upgrade failed') : text(res, 200, 'upgrade success');
     }
-    // The caller gives up before goose finishes; goose goes on regardless.
+    // The caller gives up before goose finishes; goose goes on regardless, and the answer never comes.
     this.gooseRunning = true;
+    this.waitedForGoose = 0;
     this.held.push(res);
-    this.gooseTimer = setTimeout(() => {
-      if (this.stopped || !this.gooseRunning) return;
+    this.finishGoose = () => {
+      this.finishGoose = undefined;
       apply(mode === 'hang-succeed' ? pending.length : Math.floor(pending.length / 2));
       this.gooseRunning = false;
       done();
       res.destroy();
       this.release();
-    }, this.opts.gooseRealMs).unref();
+    };
   }
+
+  private waitedForGoose = 0;
+  private finishGoose: (() => void) | undefined;
 
   /**
    * The database went away under goose (the instance is being renamed for a restore): goose dies
@@ -182,12 +190,10 @@ export class MetaflowContainer {
   databaseLost(): void {
     if (!this.gooseRunning) return;
     this.gooseRunning = false;
+    this.finishGoose = undefined;
     this.opts.ledger.concurrentUpgrades -= 1;
-    clearTimeout(this.gooseTimer);
     this.release();
   }
-
-  private gooseTimer: NodeJS.Timeout | undefined;
 
   private release(): void {
     const waiters = this.waiters;
