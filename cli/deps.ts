@@ -4,6 +4,8 @@ import type { AwsClients, ClientOptions, RetryPolicy } from './aws';
 export interface Output {
   write(text: string): unknown;
   readonly isTTY?: boolean;
+  /** A terminal's width. */
+  readonly columns?: number;
 }
 
 /** Everything a command touches outside itself, so tests can hand in fakes. */

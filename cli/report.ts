@@ -51,6 +51,14 @@ export interface AuditRecord {
   readonly serviceVersionAfter: string | null;
   readonly migrationsApplied: readonly string[] | null;
   readonly error: ErrorRecord | null;
+  /** A dry run's plan: what a real run would do, from what it read. */
+  readonly plan: {
+    readonly migrationsToApply: readonly string[] | null;
+    readonly stepsThatWouldRun: readonly string[];
+    readonly snapshotIdToUse: string | null;
+    readonly imageRunningNow: string | null;
+    readonly note: string | null;
+  } | null;
   readonly rollback: {
     readonly decision: string | null;
     readonly databaseRestored: boolean | null;
@@ -113,16 +121,27 @@ function approvalOf(events: readonly RunEvent[], final: Fields): ApprovalRecord 
   return decision ? { decision, by: text(recorded.approvedBy) ?? text(recorded.rejectedBy), note: text(recorded.comment) ?? text(recorded.reason), at: null } : null;
 }
 
+const strings = (value: unknown): string[] | null => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : null);
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
 function summaryOf(progress: Progress, final: Fields, outcome: Outcome): string {
   const given = text(final.summary);
   if (given) return given;
+  if (outcome === 'DRY_RUN') {
+    const statusError = errorRecord(final.statusError);
+    const migrations = strings(final.migrationsToApply);
+    const what = statusError
+      ? `the schema status could not be read (${statusError.error})`
+      : `schema ${text(final.currentSchemaVersion) ?? '?'}, ${migrations && migrations.length > 0 ? `${plural(migrations.length, 'migration')} to apply (${migrations.join(', ')})` : 'nothing to upgrade'}`;
+    return `Dry run, nothing was changed: ${what}.`;
+  }
   if (progress.status === 'RUNNING') return `Still running${progress.currentState ? ` (in "${progress.currentState}")` : ''}.`;
   if (progress.status === 'SUCCEEDED') {
     const migrations = Array.isArray(final.migrationsApplied) ? final.migrationsApplied.length : null;
     const [before, after] = [text(final.schemaVersionBefore), text(final.schemaVersionAfter)];
     const schema = before === null ? null : before === after ? `schema ${before} already up to date` : `schema ${before} → ${after}`;
     const service = text(final.serviceVersionBefore) ? `service ${final.serviceVersionBefore} → ${final.serviceVersionAfter}` : null;
-    const parts = [schema, migrations === null ? null : `${migrations} migration${migrations === 1 ? '' : 's'} applied`, service].filter(Boolean);
+    const parts = [schema, migrations === null ? null : `${plural(migrations, 'migration')} applied`, service].filter(Boolean);
     return `Migration ${outcome === 'SUCCEEDED' ? 'complete' : outcome}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}.`;
   }
   return `${progress.error ?? progress.status}: ${causeMessage(progress.cause)}`;
@@ -157,11 +176,21 @@ export function buildReport(events: readonly RunEvent[], meta: { executionArn?: 
     finishedAt: progress.endedAt ?? text(final.finishedAt),
     approval: approvalOf(events, final),
     snapshotId: text(final.snapshotId),
-    schemaVersionBefore: text(final.schemaVersionBefore),
+    schemaVersionBefore: text(final.schemaVersionBefore) ?? text(final.currentSchemaVersion),
     schemaVersionAfter: text(final.schemaVersionAfter),
     serviceVersionBefore: text(final.serviceVersionBefore),
     serviceVersionAfter: text(final.serviceVersionAfter),
-    migrationsApplied: Array.isArray(final.migrationsApplied) ? final.migrationsApplied.filter((m): m is string => typeof m === 'string') : null,
+    migrationsApplied: strings(final.migrationsApplied),
+    plan:
+      outcome === 'DRY_RUN'
+        ? {
+            migrationsToApply: strings(final.migrationsToApply),
+            stepsThatWouldRun: strings(final.stepsThatWouldRun) ?? [],
+            snapshotIdToUse: text(final.snapshotIdToUse),
+            imageRunningNow: text(final.imageRunningNow),
+            note: text(final.note),
+          }
+        : null,
     error: errorRecord(final.error) ?? (progress.error ? { error: progress.error, cause: progress.cause ?? null } : null),
     rollback: ranRollback
       ? {
@@ -258,19 +287,25 @@ export function reportMarkdown(record: AuditRecord): string {
     '',
     ...stepTable(record.steps),
   ];
-  if (record.rollback) {
-    const r = record.rollback;
-    lines.push(
-      '',
-      '## Rollback',
-      '',
-      ...table([
-        ['Decision', r.decision],
-        ['Database restored', r.databaseRestored === null ? null : r.databaseRestored ? 'yes, from the snapshot' : 'no'],
-        ['Service version after rollback', r.serviceVersionAfterRollback],
-        ['Rollback error', r.rollbackError ? `${r.rollbackError.error}: ${r.rollbackError.cause ?? ''}` : null],
-      ]),
-    );
+  const section = (title: string, rows: [string, string | null][]) => lines.push('', `## ${title}`, '', ...table(rows));
+  const p = record.plan;
+  if (p) {
+    section('Plan (dry run: nothing was changed)', [
+      ['Migrations to apply', p.migrationsToApply ? p.migrationsToApply.join(', ') || 'none' : null],
+      ['Snapshot it would take', p.snapshotIdToUse],
+      ['Image running now', p.imageRunningNow],
+      ['Steps that would run', p.stepsThatWouldRun.join(', ')],
+      ['Note', p.note],
+    ]);
+  }
+  const r = record.rollback;
+  if (r) {
+    section('Rollback', [
+      ['Decision', r.decision],
+      ['Database restored', r.databaseRestored === null ? null : r.databaseRestored ? 'yes, from the snapshot' : 'no'],
+      ['Service version after rollback', r.serviceVersionAfterRollback],
+      ['Rollback error', r.rollbackError ? `${r.rollbackError.error}: ${r.rollbackError.cause ?? ''}` : null],
+    ]);
   }
   return `${lines.join('\n')}\n`;
 }

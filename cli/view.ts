@@ -9,7 +9,7 @@ export interface ProgressView {
 
 /** How to answer the approval the execution waits for (the local rehearsal answers its own). */
 export function approvalHint(executionArn: string | undefined): string {
-  if (!executionArn) return 'Waiting for approval (the rehearsal approves by itself)';
+  if (!executionArn) return 'Waiting for approval (the rehearsal answers as its scenario says)';
   return `Waiting for approval: npm run runbook -- approve ${executionArn} [--comment <text>]  |  reject ${executionArn} --reason <why>`;
 }
 
@@ -25,17 +25,21 @@ export function progressView(deps: Deps, options: { json: boolean; executionArn?
   if (out.isTTY) {
     let drawn = 0;
     let lastDraw = 0;
-    let lastStatus = '';
+    let hinted = false;
     return {
       update(progress) {
         const at = deps.now().getTime();
-        if (at - lastDraw < 100 && progress.status === lastStatus) return;
+        if (progress.status === 'RUNNING' && at - lastDraw < 100) return;
         lastDraw = at;
-        lastStatus = progress.status;
-        const waiting = progress.currentState === APPROVAL_STATE ? [approvalHint(options.executionArn)] : [];
+        const erase = drawn > 0 ? `\x1b[${drawn}F\x1b[J` : '';
+        // The answer to give stays on screen above the list, whole (it is too wide to redraw).
+        const hint = progress.currentState === APPROVAL_STATE && !hinted ? `${approvalHint(options.executionArn)}\n\n` : '';
+        hinted ||= hint !== '';
         const header = `Execution ${progress.status}${progress.currentState ? `: ${progress.currentState}` : ''}`;
-        const lines = [header, ...progressLines(progress), ...waiting];
-        out.write(`${drawn > 0 ? `\x1b[${drawn}F\x1b[J` : ''}${lines.join('\n')}\n`);
+        // A line wider than the terminal would wrap and throw the redraw off.
+        const width = Math.max(20, (out.columns ?? 200) - 1);
+        const lines = [header, ...progressLines(progress)].map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
+        out.write(`${erase}${hint}${lines.join('\n')}\n`);
         drawn = lines.length;
       },
     };
@@ -71,6 +75,13 @@ export function conclusion(record: AuditRecord): string {
     ABORTED: ': stopped from outside, NOT rolled back; check the database and the service.',
     TIMED_OUT: ': timed out, NOT rolled back; check the database and the service.',
   };
-  const how = rollback[record.outcome] ?? (record.status === 'SUCCEEDED' ? '.' : ': not rolled back.');
+  const how = rollback[record.outcome] ?? (record.status === 'SUCCEEDED' ? '.' : withoutReport(record));
   return `Execution ${record.status}${error}${took}${how} ${record.summary}`;
+}
+
+/** A failure whose cause is not the runbook's report: in preflight, or a rollback that could not write it. */
+function withoutReport(record: AuditRecord): string {
+  if (record.rollback) return ': the rollback ran but wrote no report; check the history for what it did.';
+  if (record.steps.filter((s) => s.startedAt !== null).length <= 1) return ': stopped in preflight, nothing was changed.';
+  return ': not rolled back; check the database and the service.';
 }

@@ -143,13 +143,18 @@ describe('watch', () => {
     expect(stdout.match(/Waiting for approval: npm run runbook -- approve/g)).toHaveLength(1);
   });
 
-  it('redraws the step list in place on a terminal', async () => {
-    serve('succeeded');
+  it('redraws the step list in place on a terminal, keeping the approval command above it', async () => {
+    let visible = HISTORIES.waitingForApproval.length;
+    sfn.on(GetExecutionHistoryCommand).callsFake(historyResponder(HISTORIES.succeeded, 25, () => visible));
 
-    const { stdout } = await runCli(['watch', EXECUTION_ARN], { tty: true });
+    const { stdout } = await runCli(['watch', EXECUTION_ARN], { tty: true, onSleep: () => (visible = HISTORIES.succeeded.length) });
 
-    expect(stdout).toContain('Execution SUCCEEDED');
-    expect(stdout).toMatch(/✓ 6\. Upgrade\s+succeeded\s+42s/);
+    const [first, second] = stdout.split(/\x1b\[(\d+)F\x1b\[J/).filter((_, i) => i !== 1);
+    const erased = Number(/\x1b\[(\d+)F/.exec(stdout)?.[1]);
+    expect(first).toContain(`Waiting for approval: npm run runbook -- approve ${EXECUTION_ARN}`);
+    expect(first?.split('\n').slice(-erased - 1, -1)[0]).toBe('Execution RUNNING: Wait for approval');
+    expect(second).toMatch(/^Execution SUCCEEDED\n/);
+    expect(second).toMatch(/✓ 6\. Upgrade\s+succeeded\s+42s/);
   });
 
   it('with --json writes only the result on stdout', async () => {

@@ -1,5 +1,6 @@
-import { HistoryReader } from '../../cli/events';
+import { HistoryReader, type RunEvent } from '../../cli/events';
 import { buildReport, mermaidFlowchart, reportMarkdown } from '../../cli/report';
+import { conclusion } from '../../cli/view';
 import { APPROVER, EXECUTION_ARN, HISTORIES, ROLLED_BACK_CAUSE, START, SUCCESS_OUTPUT } from './fixtures/histories';
 
 const at = (seconds: number) => new Date(START + seconds * 1000).toISOString();
@@ -108,5 +109,34 @@ describe('the audit record of a recorded Step Functions history', () => {
     expect(record).toMatchObject({ status: 'RUNNING', outcome: 'RUNNING', finishedAt: null, summary: 'Still running (in "Wait for approval").' });
     expect(chart).toContain('class upgrade,verify,restartOnNewSchema,version,scaleBack,summary pending');
     expect(chart).toContain('class approval running');
+  });
+
+  it('a dry run reports its plan and says nothing was changed', () => {
+    const plan = { outcome: 'DRY_RUN', changeId: 'CHG-9', currentSchemaVersion: '20211202100726', migrationsToApply: ['20220503175500'], stepsThatWouldRun: ['1. Preflight', '6. Upgrade'] };
+    const events: RunEvent[] = [
+      { kind: 'execution-started', at: at(0), input: { changeId: 'CHG-9', requestedBy: 'jane', dryRun: true } },
+      { kind: 'entered', at: at(0), state: 'Validate the execution input', stateType: 'Task' },
+      { kind: 'exited', at: at(1), state: 'Validate the execution input', stateType: 'Task' },
+      { kind: 'execution-succeeded', at: at(2), output: plan },
+    ];
+    const record = buildReport(events);
+
+    expect(record).toMatchObject({ dryRun: true, outcome: 'DRY_RUN', schemaVersionBefore: '20211202100726', plan: { migrationsToApply: ['20220503175500'], stepsThatWouldRun: ['1. Preflight', '6. Upgrade'] } });
+    expect(conclusion(record)).toBe('Execution SUCCEEDED after 2s. Dry run, nothing was changed: schema 20211202100726, 1 migration to apply (20220503175500).');
+    expect(reportMarkdown(record)).toContain('| Steps that would run | 1. Preflight, 6. Upgrade |');
+  });
+
+  it('a failure in preflight, with a Lambda error as its cause, says nothing was changed', () => {
+    const cause = JSON.stringify({ errorType: 'InvalidExecutionInput', errorMessage: 'changeId: expected a ticket reference' });
+    const events: RunEvent[] = [
+      { kind: 'execution-started', at: at(0), input: { changeId: 'CHG 9' } },
+      { kind: 'entered', at: at(0), state: 'Validate the execution input', stateType: 'Task' },
+      { kind: 'failed', at: at(1), state: 'Validate the execution input', stateType: 'Task', error: 'InvalidExecutionInput', cause },
+      { kind: 'execution-failed', at: at(1), status: 'FAILED', error: 'InvalidExecutionInput', cause },
+    ];
+
+    expect(conclusion(buildReport(events))).toBe(
+      'Execution FAILED (InvalidExecutionInput) after 1s: stopped in preflight, nothing was changed. InvalidExecutionInput: changeId: expected a ticket reference',
+    );
   });
 });
