@@ -1,5 +1,5 @@
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { CHANGE_ID, IMAGE_REF, REQUESTER } from '../handlers/logic/plan-change';
+import { CHANGE_ID, IMAGE_REF, REASON, REQUESTER } from '../handlers/logic/plan-change';
 import { pendingApproval, sendDecision } from './approval';
 import {
   callAws,
@@ -65,7 +65,7 @@ export function startRequest(args: StartArgs, env: Deps['env']): { input: Execut
   check('--change-id', args.changeId, (v) => CHANGE_ID.test(v) && v.length <= 64, 'a ticket reference such as CHG-1234 (letters, digits, single - _ . separators, starting with a letter, at most 64 characters)', true);
   check('--requested-by', args.requestedBy, (v) => REQUESTER.test(v), 'who asked for the change: an e-mail, user name or IAM ARN (no spaces, at most 200 characters)', true);
   check('--target-image', args.targetImage, (v) => IMAGE_REF.test(v), 'an image reference such as netflixoss/metaflow_metadata_service:v2.5.1');
-  check('--reason', args.reason, (v) => /^[^\u0000-\u001f]{1,500}$/.test(v), 'one line of at most 500 characters');
+  check('--reason', args.reason, (v) => REASON.test(v), 'one line of at most 500 characters');
   const stateMachineArn = args.stateMachineArn ?? env.RUNBOOK_STATE_MACHINE_ARN;
   check('--state-machine-arn', stateMachineArn, isStateMachineArn, 'the runbook state machine ARN, or RUNBOOK_STATE_MACHINE_ARN set', true);
   if (problems.length > 0 || !args.changeId || !args.requestedBy || !stateMachineArn) {

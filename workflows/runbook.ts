@@ -168,6 +168,8 @@ export function buildRunbook(scope: Construct, ctx: RunbookContext): sfn.IChaina
       'decision.$': '$.rollback.reason',
       'serviceVersionAfterRollback.$': '$.versionAfterRollback.version',
       'approval.$': '$.approval',
+      'schemaBefore.$': '$.schema.before',
+      'serviceVersionBefore.$': '$.versionBefore',
     },
     { errorPath: '$.error.Error', causePath: '$.error.Cause' },
   );
@@ -187,6 +189,8 @@ export function buildRunbook(scope: Construct, ctx: RunbookContext): sfn.IChaina
       'rollbackError.$': '$.rollbackError',
       'databaseRestoreAttempted.$': '$.rollback.restoreDatabase',
       'approval.$': '$.approval',
+      'schemaBefore.$': '$.schema.before',
+      'serviceVersionBefore.$': '$.versionBefore',
       resources: { 'dbInstances.$': '$.inspect.db', 'service.$': '$.inspect.service' },
     },
     { error: 'RollbackFailed', causePath: '$.rollbackError.Cause' },

@@ -26,10 +26,10 @@ export function composeFailureReport(report: Record<string, unknown>): { text: s
 
 function summarize(report: Record<string, unknown>): string {
   const error = (report.error ?? {}) as ErrorRecord;
-  const what = `${error.Error ?? 'Error'}: ${causeMessage(error.Cause)}`;
+  const what = `${error.Error ?? 'Error'}: ${causeMessage(error.Cause).replace(/\.+$/, '')}`;
   if (report.outcome === 'ROLLBACK_FAILED') {
     const rollbackError = (report.rollbackError ?? {}) as ErrorRecord;
-    return `${what}. The rollback then failed (${rollbackError.Error ?? 'Error'}: ${causeMessage(rollbackError.Cause)}); nothing more was changed. See resources for the state of each one.`;
+    return `${what}. The rollback then failed (${rollbackError.Error ?? 'Error'}: ${causeMessage(rollbackError.Cause).replace(/\.+$/, '')}); nothing more was changed. See resources for the state of each one.`;
   }
   const db = report.databaseRestored === true ? `the database was restored from snapshot ${String(report.snapshotId)}` : `the database was kept (snapshot ${String(report.snapshotId)} left unused)`;
   const version = typeof report.serviceVersionAfterRollback === 'string' ? `, answering /version ${report.serviceVersionAfterRollback}` : '';

@@ -10,6 +10,9 @@ export const IMAGE_REF = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?
 /** Who asked for the change: an e-mail, a user name or an IAM ARN. */
 export const REQUESTER = /^[\w.@+=,/:-]{1,200}$/;
 
+/** One line of at most 500 characters: it is quoted in notifications and reports. */
+export const REASON = /^[^\u0000-\u001f]{1,500}$/;
+
 export const EXECUTION_INPUT_FIELDS = ['changeId', 'requestedBy', 'reason', 'targetImage', 'dryRun'] as const;
 
 export interface ChangePlan {
@@ -44,7 +47,7 @@ export function planChange(input: unknown, executionName: string, dbInstanceIden
     expected: 'who asked for the change: an e-mail, user name or IAM ARN (no spaces, at most 200 characters)',
     error: InvalidExecutionInput,
   });
-  const reason = optionalString(o, 'reason', { pattern: /^[^\u0000-\u001f]{1,500}$/, expected: 'one line of at most 500 characters', error: InvalidExecutionInput }) ?? '(none given)';
+  const reason = optionalString(o, 'reason', { pattern: REASON, expected: 'one line of at most 500 characters', error: InvalidExecutionInput }) ?? '(none given)';
   if (o.dryRun !== undefined && typeof o.dryRun !== 'boolean') {
     throw new InvalidExecutionInput(`dryRun: expected true or false, got ${describe(o.dryRun)}`);
   }

@@ -29,6 +29,9 @@ export class Preflight extends sfn.StateMachineFragment {
         steps: {},
         polls: {},
         approval: { decision: ctx.config.approval.required ? 'not reached' : 'not required by configuration' },
+        // Replaced once read: a report of a run that failed earlier says so rather than missing a path.
+        schema: { before: 'not read' },
+        versionBefore: 'not read',
       },
       resultPath: '$',
     });
