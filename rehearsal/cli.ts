@@ -74,7 +74,8 @@ async function main(): Promise<number> {
     'Per step (virtual time):',
     ...m.steps.map((s) => `  ${s.step.padEnd(36)} start ${clockText(s.startSeconds)}  took ${s.durationSeconds.toFixed(0).padStart(5)} s`),
     '',
-    `Runbook time:              ${m.totalSeconds.toFixed(0)} s (AWS operations in progress ${m.awsOperationSeconds.toFixed(0)} s, ratio ${(m.totalSeconds / Math.max(1, m.awsOperationSeconds)).toFixed(2)})`,
+    `Runbook time:              ${m.totalSeconds.toFixed(0)} s, of which ${m.approvalWaitSeconds.toFixed(0)} s waiting for the approver; AWS operations in progress ${m.awsOperationSeconds.toFixed(0)} s ` +
+      `(runbook time without the approval wait / AWS time: ${((m.totalSeconds - m.approvalWaitSeconds) / Math.max(1, m.awsOperationSeconds)).toFixed(2)})`,
     `Metadata service downtime: ${m.downtimeSeconds.toFixed(0)} s (longest outage ${m.longestOutageSeconds.toFixed(0)} s; clients give up after ~31 s)`,
     `State transitions:         ${m.stateTransitions}`,
     `Database:                  ${outcome.databaseRestored ? 'restored from the snapshot' : 'not restored'}, schema ${outcome.finalSchema}; snapshots kept: ${outcome.snapshotsKept.join(', ') || 'none'}`,

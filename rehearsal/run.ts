@@ -4,6 +4,7 @@ import { allStates } from './assembly';
 import { VirtualClock } from './clock';
 import { type CallRecord, type InjectedFault, taskHandlers } from './dispatch';
 import type { Scenario } from './scenarios';
+import { APPROVAL_STATE } from '../workflows/fragments/approval';
 import { stepStartedBy } from '../workflows/steps';
 import { ACCOUNT, REGION, SimulatedDeployment } from './sim/deployment';
 import { EcsEndpoint } from './sim/ecs-endpoint';
@@ -40,6 +41,8 @@ export interface RehearsalMetrics {
   readonly totalSeconds: number;
   /** Virtual seconds during which at least one AWS operation (or goose) was in progress. */
   readonly awsOperationSeconds: number;
+  /** Virtual seconds spent waiting for a person (the approval gate): neither AWS's nor the runbook's. */
+  readonly approvalWaitSeconds: number;
   /** Seconds in which no task of the service was running: the metadata service was down. */
   readonly downtimeSeconds: number;
   readonly longestOutageSeconds: number;
@@ -217,6 +220,8 @@ function measure(
   return {
     totalSeconds: (end - start) / 1000,
     awsOperationSeconds: busy / 1000,
+    approvalWaitSeconds:
+      records.filter((r) => r.name === APPROVAL_STATE).reduce((sum, r) => sum + ((r.exitedAt ?? end) - r.enteredAt), 0) / 1000,
     downtimeSeconds: downtime / 1000,
     longestOutageSeconds: longest / 1000,
     stateTransitions: transitions,
