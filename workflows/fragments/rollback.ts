@@ -1,11 +1,12 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
-import { invoke, retryUntilReady, sdkCall } from '../tasks';
+import { sdkCall } from '../tasks';
 import { bestEffort, notify } from './notify';
 import { RestoreDatabase } from './restore-database';
 import { RestartService } from './restart-service';
 import { describeService } from './service';
+import { checkServiceVersion } from './service-version';
 
 /**
  * The failure branch. The database is restored only when the upgrade request had been sent (the
@@ -33,12 +34,11 @@ export class Rollback extends sfn.StateMachineFragment {
       requireSingleTask: false,
       waitForMigrationService: false,
     });
-    const answers = invoke(scope, 'Check the service answers after the rollback', ctx.fns.getServiceVersion, {
+    const answers = checkServiceVersion(scope, ctx, {
+      name: 'Check the service answers after the rollback',
       comment: 'The rollback is done only when the metadata service answers /version again.',
-      payload: { 'baseUrl.$': '$.endpoint.serviceUrl', timeoutMs: ctx.config.migration.requestTimeoutSeconds * 1000 },
       resultPath: '$.versionAfterRollback',
     });
-    retryUntilReady(answers, ['MetadataServiceUnavailable'], ctx.config.waits.migrationService);
     const rolledBack = new sfn.Pass(scope, 'Service rolled back', { comment: 'The service runs its original release and count again.' });
     const serviceBack = sfn.Chain.start(before)
       .next(restart)
