@@ -220,7 +220,9 @@ export function mermaidFlowchart(record: AuditRecord): string {
   const rollback = record.steps.filter((s) => rollbackIds.has(s.id));
   const label = (s: ReportStep) => `${s.id}["${s.title.replace(/"/g, '#quot;')}"]`;
   const lines = ['flowchart TD'];
-  main.forEach((s, i) => lines.push(i === 0 ? `  ${label(s)}` : `  ${main[i - 1]?.id} --> ${label(s)}`));
+  main.forEach((s, i) => {
+    lines.push(i === 0 ? `  ${label(s)}` : `  ${main[i - 1]?.id} --> ${label(s)}`);
+  });
   const from = main.find((s) => s.status === 'failed') ?? [...main].reverse().find((s) => s.startedAt !== null);
   rollback.forEach((s, i) => {
     const previous = i === 0 ? from : rollback[i - 1];

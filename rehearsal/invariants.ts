@@ -51,7 +51,7 @@ export function invariantViolations(result: RehearsalResult, opts: { rollbackMay
     const restored = db?.createdFrom !== undefined && db.status === 'available';
     if (upgradeSent && !restored) v.push('the upgrade request was sent but the database was not restored');
     if (!upgradeSent && db?.createdFrom !== undefined) v.push('the database was restored although no upgrade request was sent');
-    if (!db || db.status !== 'available') v.push('no available database under the original identifier');
+    if (db?.status !== 'available') v.push('no available database under the original identifier');
   } else {
     if (!/"dbInstances"/.test(result.cause ?? '') || !/"service"/.test(result.cause ?? '')) {
       v.push('the failed rollback does not report the state of the database and the service');

@@ -11,7 +11,7 @@ export const IMAGE_REF = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?
 export const REQUESTER = /^[\w.@+=,/:-]{1,200}$/;
 
 /** One line of at most 500 characters: it is quoted in notifications and reports. */
-export const REASON = /^[^\u0000-\u001f]{1,500}$/;
+export const REASON = /^[^\p{Cc}]{1,500}$/u;
 
 export const EXECUTION_INPUT_FIELDS = ['changeId', 'requestedBy', 'reason', 'targetImage', 'dryRun'] as const;
 

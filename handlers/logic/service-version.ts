@@ -1,5 +1,5 @@
 import { MetadataServiceUnavailable, UnexpectedResponse, VersionTooOld } from '../lib/errors';
-import { TransportError } from '../lib/http';
+import { type HttpResponse, TransportError } from '../lib/http';
 import type { Send } from './migration-service';
 import { snippet } from './migration-service';
 import { compareVersions, parseVersion } from './versions';
@@ -19,7 +19,7 @@ export interface VersionResult {
 
 /** GET /version on the metadata service (8080), compared as a version, not as a string. */
 export async function checkServiceVersion(req: VersionRequest, send: Send): Promise<VersionResult> {
-  let res;
+  let res: HttpResponse;
   try {
     res = await send('GET', `${req.baseUrl}/version`, req.timeoutMs);
   } catch (err) {

@@ -1,4 +1,4 @@
-import { App, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { type App, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { loadSchedulingConfig, type SchedulingConfig } from '../config';
 import { MetaflowStepFunctionsPrerequisites, type BatchJobRoleReference } from './metaflow-scheduling';

@@ -237,7 +237,9 @@ export class SimulatedEcs {
     if (!wasRunning) return;
     this.record('task stop', at, at + DURATIONS.taskStop * 1000);
     this.timed.push({ at, run: () => this.runtime.stop(task) });
-    this.timed.push({ at: at + DURATIONS.taskStop * 1000, run: () => void (task.lastStatus = 'STOPPED') });
+    this.timed.push({ at: at + DURATIONS.taskStop * 1000, run: () => {
+        task.lastStatus = 'STOPPED';
+      } });
   }
 
   private newTask(deployment: Deployment): SimTask {

@@ -93,7 +93,7 @@ export class MetaflowContainer {
     });
   }
 
-  private metadata(req: IncomingMessage, res: ServerResponse): void {
+  private metadata(req: IncomingMessage, res: ServerResponse): ServerResponse {
     if (req.method === 'GET' && req.url === '/version') return text(res, 200, this.serviceVersion ?? '');
     if (req.method === 'GET' && req.url === '/ping') {
       res.setHeader('METADATA_SERVICE_VERSION', this.serviceVersion ?? '');
@@ -105,7 +105,7 @@ export class MetaflowContainer {
     return text(res, 404, 'not found');
   }
 
-  private async migration(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async migration(req: IncomingMessage, res: ServerResponse): Promise<ServerResponse | undefined> {
     const route = `${req.method} ${req.url}`;
     if (route === 'GET /ping') return text(res, 200, 'pong');
     // The upgrade handler blocks the service's event loop: everything else waits for goose.
@@ -113,7 +113,7 @@ export class MetaflowContainer {
     if (this.gooseRunning) {
       this.held.push(res);
       await new Promise<void>((resolve) => this.waiters.push(resolve));
-      if (this.stopped) return;
+      if (this.stopped) return undefined;
     }
     const b = this.opts.behaviour;
     if (b.endpointsDisabled && (route === 'GET /db_schema_status' || route === 'PATCH /upgrade')) return text(res, 404, '404: Not Found');
@@ -141,7 +141,7 @@ export class MetaflowContainer {
     };
   }
 
-  private upgrade(res: ServerResponse): void {
+  private upgrade(res: ServerResponse): ServerResponse | undefined {
     const ledger = this.opts.ledger;
     ledger.patchRequests++;
     ledger.concurrentUpgrades++;
@@ -178,6 +178,7 @@ export class MetaflowContainer {
       res.destroy();
       this.release();
     };
+    return undefined;
   }
 
   private waitedForGoose = 0;
@@ -202,10 +203,10 @@ export class MetaflowContainer {
   }
 }
 
-function text(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+function text(res: ServerResponse, status: number, body: string): ServerResponse {
+  return res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+function json(res: ServerResponse, status: number, body: unknown): ServerResponse {
+  return res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }

@@ -149,7 +149,9 @@ describe('watch', () => {
 
     const { stdout } = await runCli(['watch', EXECUTION_ARN], { tty: true, onSleep: () => (visible = HISTORIES.succeeded.length) });
 
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's redraw sequences are what is checked
     const [first, second] = stdout.split(/\x1b\[(\d+)F\x1b\[J/).filter((_, i) => i !== 1);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: as above
     const erased = Number(/\x1b\[(\d+)F/.exec(stdout)?.[1]);
     expect(first).toContain(`Waiting for approval: npm run runbook -- approve ${EXECUTION_ARN}`);
     expect(first?.split('\n').slice(-erased - 1, -1)[0]).toBe('Execution RUNNING: Wait for approval');

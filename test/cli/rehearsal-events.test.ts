@@ -37,7 +37,9 @@ describe('progress and report from the local rehearsal event stream', () => {
     const progress = reduceProgress(await eventsOf('upgrade-returns-500'));
     const ran = visibleSteps(progress).filter((s) => s.startedAt !== undefined);
 
-    ran.slice(1).forEach((s, i) => expect(s.startedAt).toBe(ran[i]?.endedAt));
+    ran.slice(1).forEach((s, i) => {
+      expect(s.startedAt).toBe(ran[i]?.endedAt);
+    });
     expect(ran[0]?.startedAt).toBe(progress.startedAt);
     expect(ran[ran.length - 1]?.endedAt).toBe(progress.endedAt);
     expect(progress.steps.find((s) => s.id === 'upgrade')?.error).toBe('UpgradeFailed');

@@ -73,7 +73,10 @@ export async function startStub(initialRoutes: RouteTable): Promise<HttpStub> {
       const type = typeof route.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
       res.writeHead(route.status ?? 200, { 'content-type': type }).end(text);
     };
-    if (route.delayMs === undefined) return reply();
+    if (route.delayMs === undefined) {
+      reply();
+      return;
+    }
     const timer = setTimeout(() => {
       timers.delete(timer);
       reply();

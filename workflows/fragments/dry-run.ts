@@ -30,7 +30,7 @@ export class DryRun extends sfn.StateMachineFragment {
       parameters: { 'TaskDefinition.$': '$.original.taskDefinition' },
       // DescribeTaskDefinition has no resource-level permission.
       iamResources: ['*'],
-      resultSelector: { [`Images.$`]: `$.TaskDefinition.ContainerDefinitions[?(@.Name == '${container}')].Image` },
+      resultSelector: { 'Images.$': `$.TaskDefinition.ContainerDefinitions[?(@.Name == '${container}')].Image` },
       resultPath: '$.release',
       retry: { errors: ['Ecs.ServerException'] },
     });
