@@ -65,6 +65,14 @@ describe('the runbook executed end to end against the simulated deployment', () 
     });
     const steps = (result.output as { steps: Record<string, { StartedAt: string }> }).steps;
     expect(Object.keys(steps)).toEqual(expect.arrayContaining(['scaleToOne', 'restartForMigration', 'restartOnNewSchema', 'scaleBack']));
+    // Every wait says when it started and ended: the snapshot's five minutes, plus at most one 30 s
+    // check interval, on the virtual clock.
+    const waits = (result.output as { waits: Record<string, { StartedAt: string; EndedAt: string; attempts: number }> }).waits;
+    expect(Object.keys(waits).sort()).toEqual(['restartForMigration', 'restartOnNewSchema', 'scaleBack', 'scaleToOne', 'snapshot']);
+    const snapshotWait = Date.parse(waits.snapshot?.EndedAt as string) - Date.parse(waits.snapshot?.StartedAt as string);
+    expect(snapshotWait).toBeGreaterThanOrEqual(300_000);
+    expect(snapshotWait).toBeLessThan(335_000);
+    expect(waits.snapshot?.attempts).toBe(11);
   });
 
   it('talks to exactly one task for the upgrade and restarts twice, as the guide does', async () => {

@@ -76,7 +76,14 @@ export class BoundedPoll extends sfn.StateMachineFragment {
     const doneHook: sfn.INextable = {
       next: (target: sfn.IChainable): sfn.Chain => {
         chained = true;
-        const choice = new sfn.Choice(scope, props.question).when(props.done, target);
+        // Records when the wait ended, for the per-step times of the audit record.
+        const done = new sfn.Pass(scope, `${props.title}: done`, {
+          comment: 'The wait is over; its start, end and number of checks stay in the record.',
+          parameters: { 'attempts.$': `${path}.attempts`, 'StartedAt.$': `${path}.StartedAt`, 'EndedAt.$': '$$.State.EnteredTime', ...keep },
+          resultPath: path,
+        });
+        done.next(target);
+        const choice = new sfn.Choice(scope, props.question).when(props.done, done);
         if (props.failed && broken) choice.when(props.failed.condition, broken);
         choice
           .when(sfn.Condition.numberGreaterThanEquals(`${path}.attempts`, props.poll.maxAttempts), timedOut)
