@@ -8,7 +8,7 @@ import { addSchedulingStackFromContext } from './scheduling/scheduling-stack';
  * The CDK app. Configuration comes from the JSON file named by the `config` context key
  * (`cdk synth -c config=path/to/deployment.json`); a bad file stops synth with one message per key.
  * `-c schedulingConfig=path/to/scheduling.json` adds the optional Metaflow-on-Step-Functions
- * prerequisites stack (docs/scheduling.md), deployable on its own by its stack name.
+ * prerequisites stack (README, "Scheduling Metaflow flows on AWS Step Functions"), deployable on its own by its stack name.
  */
 function main(): void {
   const app = new App();
