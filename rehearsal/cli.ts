@@ -39,16 +39,27 @@ function printEvent(e: StateEvent): void {
   process.stdout.write(`${clockText(e.elapsedSeconds)}  ${mark} ${r.name}${detail}${e.kind === 'retried' ? '' : `  [${took.toFixed(1)} s]`}\n`);
 }
 
+function readFlags() {
+  try {
+    return parseArgs({
+      options: {
+        scenario: { type: 'string', default: 'happy-path' },
+        config: { type: 'string', default: DEFAULT_CONFIG },
+        quiet: { type: 'boolean', default: false },
+        reject: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (err) {
+    // A mistyped flag gets a sentence and the usage, not a stack trace.
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
+    return undefined;
+  }
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      scenario: { type: 'string', default: 'happy-path' },
-      config: { type: 'string', default: DEFAULT_CONFIG },
-      quiet: { type: 'boolean', default: false },
-      reject: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  const values = readFlags();
+  if (!values) return 2;
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
