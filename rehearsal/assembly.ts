@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { loadRunbookConfig, type RunbookConfig } from '../infra/config';
@@ -28,6 +28,7 @@ export function synthesizeRunbook(configPath = DEFAULT_CONFIG): RunbookAssembly 
   const parent = path.join(__dirname, '..', '.cdk.out.rehearsal');
   mkdirSync(parent, { recursive: true });
   const outdir = mkdtempSync(path.join(parent, 'assembly-'));
+  removeAtExit(outdir);
   // Asset metadata tells which bundled directory belongs to which function (the CLI turns it on too).
   // CloudFormation validation takes seconds and only writes a report; `cdk synth` still runs it.
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true }, builtinCloudFormationValidation: false });
@@ -35,6 +36,14 @@ export function synthesizeRunbook(configPath = DEFAULT_CONFIG): RunbookAssembly 
   const assembly = app.synth();
   const template = assembly.getStackByName(config.stackName).template as Template;
   return { config, template, outdir, ...resolveRunbook(template, outdir) };
+}
+
+const toRemove = new Set<string>();
+
+/** The process that synthesized an assembly removes it when it ends, so rehearsals leave nothing behind. */
+function removeAtExit(dir: string): void {
+  if (toRemove.size === 0) process.once('exit', () => toRemove.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  toRemove.add(dir);
 }
 
 /** An assembly synthesized earlier (the test suite synthesizes once for all its workers). */
