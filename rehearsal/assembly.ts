@@ -42,7 +42,11 @@ const toRemove = new Set<string>();
 
 /** The process that synthesized an assembly removes it when it ends, so rehearsals leave nothing behind. */
 function removeAtExit(dir: string): void {
-  if (toRemove.size === 0) process.once('exit', () => toRemove.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  if (toRemove.size === 0) {
+    process.once('exit', () => {
+      for (const d of toRemove) rmSync(d, { recursive: true, force: true });
+    });
+  }
   toRemove.add(dir);
 }
 
