@@ -136,12 +136,15 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
           if (event.type === 'StateRetried') {
             transitions++;
             record.outcome = 'retried';
+            record.exitedAt = undefined;
             opts.onEvent?.({ kind: 'retried', record, elapsedSeconds });
             continue;
           }
           if (event.type === 'StateFailed') {
+            // Kept open: a retry runs it again; otherwise this is when it ended.
             record.error = event.Error;
             record.outcome = 'failed';
+            record.exitedAt = at;
             continue;
           }
           record.exitedAt = at;
@@ -164,7 +167,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
     }
     await consume;
     for (const record of open.values()) {
-      record.exitedAt = clock.now;
+      record.exitedAt ??= clock.now;
       if (record.outcome === 'running') record.outcome = 'failed';
       opts.onEvent?.({ kind: 'failed', record, elapsedSeconds: (clock.now - startedAt) / 1000 });
     }
