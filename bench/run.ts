@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { synthesizeRunbook } from '../rehearsal/assembly';
-import { rehearse } from '../rehearsal/run';
+import { type RehearsalMetrics, type RehearsalResult, rehearse } from '../rehearsal/run';
 import { SCENARIOS } from '../rehearsal/scenarios';
 
 const ROOT = path.join(__dirname, '..');
@@ -60,18 +60,8 @@ function timeChild(command: string, args: string[]): Promise<ChildRun> {
 }
 
 /** The figures of a rehearsal that do not depend on the machine: they must not change between runs. */
-interface VirtualFigures {
-  readonly status: string;
-  readonly error: string | null;
-  readonly totalSeconds: number;
-  readonly awsOperationSeconds: number;
-  readonly approvalWaitSeconds: number;
-  readonly downtimeSeconds: number;
-  readonly longestOutageSeconds: number;
-  readonly stateTransitions: number;
-  readonly patchRequests: number;
-  readonly steps: { step: string; startSeconds: number; durationSeconds: number }[];
-}
+type VirtualFigures = Pick<RehearsalResult, 'status' | 'error'> &
+  Omit<RehearsalMetrics, 'realMilliseconds'> & { readonly patchRequests: number };
 
 interface ScenarioResult {
   readonly scenario: string;
@@ -112,20 +102,9 @@ async function benchScenarios(assembly: ReturnType<typeof synthesizeRunbook>, ru
     for (let i = 0; i < runs; i++) {
       try {
         const result = await rehearse({ assembly, scenario });
-        const m = result.metrics;
-        figures.push({
-          status: result.status,
-          error: result.error,
-          totalSeconds: m.totalSeconds,
-          awsOperationSeconds: m.awsOperationSeconds,
-          approvalWaitSeconds: m.approvalWaitSeconds,
-          downtimeSeconds: m.downtimeSeconds,
-          longestOutageSeconds: m.longestOutageSeconds,
-          stateTransitions: m.stateTransitions,
-          patchRequests: result.deployment.ledger.patchRequests,
-          steps: m.steps,
-        });
-        real.push(m.realMilliseconds);
+        const { realMilliseconds, ...virtual } = result.metrics;
+        figures.push({ status: result.status, error: result.error, ...virtual, patchRequests: result.deployment.ledger.patchRequests });
+        real.push(realMilliseconds);
         if (result.status !== scenario.expect.status || result.error !== (scenario.expect.error ?? null)) {
           unexpected.push({ run: i + 1, status: result.status, error: result.error, cause: result.cause?.slice(0, 600) ?? null });
         }

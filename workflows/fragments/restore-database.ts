@@ -114,16 +114,26 @@ export class RestoreDatabase extends sfn.StateMachineFragment {
         resultPath: '$.restored',
         retry: { errors: ['Rds.RdsException'] },
       });
-    const restoredUp = new BoundedPoll(scope, {
+    /** The restored instance must be available (again): the service restarts only against it. */
+    const restoredAvailable = (props: { title: string; why: string; counter: string; check: string; question: string; failedName: string }) =>
+      new BoundedPoll(scope, {
+        title: props.title,
+        why: props.why,
+        counter: props.counter,
+        check: describeRestored(props.check),
+        question: props.question,
+        done: sfn.Condition.stringEquals('$.restored.Status', 'available'),
+        failed: { condition: RESTORE_FAILED, name: props.failedName, error: 'RestoreFailed', cause: 'The restored instance reached a failed or incompatible state.' },
+        poll: ctx.config.waits.instance,
+        timeoutError: 'RestoreNotAvailableInTime',
+      });
+    const restoredUp = restoredAvailable({
       title: 'Wait for the restored instance available',
       why: 'The service can reconnect only once the restored instance is available under the original endpoint.',
       counter: 'restore',
-      check: describeRestored('Describe the restored instance'),
+      check: 'Describe the restored instance',
       question: 'Is the restored instance available?',
-      done: sfn.Condition.stringEquals('$.restored.Status', 'available'),
-      failed: { condition: RESTORE_FAILED, name: 'Restore did not complete', error: 'RestoreFailed', cause: 'The restored instance reached a failed or incompatible state.' },
-      poll: ctx.config.waits.instance,
-      timeoutError: 'RestoreNotAvailableInTime',
+      failedName: 'Restore did not complete',
     });
     const settings = sdkCall(scope, 'Apply the settings the restore cannot set', {
       comment: 'Backup retention and maintenance windows are not restore parameters; put back the original values.',
@@ -141,16 +151,13 @@ export class RestoreDatabase extends sfn.StateMachineFragment {
       resultPath: '$.steps.restoreSettings',
       retry: { errors: ['Rds.InvalidDbInstanceStateException'], maxAttempts: 6 },
     });
-    const settled = new BoundedPoll(scope, {
+    const settled = restoredAvailable({
       title: 'Wait for the restored instance settings',
       why: 'Changing backup retention may reboot the instance; the service restarts only against an available database.',
       counter: 'restoreSettings',
-      check: describeRestored('Describe the restored instance again'),
+      check: 'Describe the restored instance again',
       question: 'Is the restored instance available again?',
-      done: sfn.Condition.stringEquals('$.restored.Status', 'available'),
-      failed: { condition: RESTORE_FAILED, name: 'Restored instance failed', error: 'RestoreFailed', cause: 'The restored instance reached a failed state while its settings were applied.' },
-      poll: ctx.config.waits.instance,
-      timeoutError: 'RestoreNotAvailableInTime',
+      failedName: 'Restored instance failed',
     });
     const tag = sdkCall(scope, 'Tag the renamed instance', {
       comment: 'Ties the kept instance to the change and the execution, for audit and for the cleanup later.',
