@@ -175,7 +175,7 @@ export class RunbookStack extends Stack {
 /**
  * The longest an execution can legitimately take: every bounded wait at its limit (restarts and
  * readiness checks three times, the instance waits of a restore three times), the upgrade's own
- * timeout, and an hour of margin for API calls and retries.
+ * timeout, the approval's, and an hour of margin for API calls and retries.
  */
 export function worstCaseSeconds(config: RunbookConfig): number {
   const w = config.waits;
@@ -187,6 +187,9 @@ export function worstCaseSeconds(config: RunbookConfig): number {
     limit(w.upgradeSettle) +
     3 * limit(w.instance) +
     config.migration.upgradeTimeoutSeconds +
+    // The approver's time counts too: an execution that timed out while waiting would end without
+    // its rollback (an execution timeout cannot be caught).
+    (config.approval.required ? config.approval.timeoutMinutes * 60 : 0) +
     3600
   );
 }

@@ -468,6 +468,26 @@ describe('RunbookStack', () => {
   });
 
   describe('state machine definition', () => {
+    it('outlasts every bounded wait, the approval and the upgrade, so a wait always gives up (and rolls back) before the execution times out', () => {
+      // Prepare: each poll's Choice gives up at `attempts >= N`; its pause is the Wait after the count.
+      const attemptsLimit = (choice: AslState) =>
+        Number((JSON.stringify(choice.Choices).match(/"NumericGreaterThanEquals":(\d+)/) ?? [])[1] ?? 0);
+      const polls = allStates.filter(([, s]) => s.Type === 'Choice' && /\$\.polls\.\w+\.attempts/.test(JSON.stringify(s.Choices)));
+      const pollSeconds = polls.map(([, choice]) => {
+        const pause = stateNamed(stateNamed(choice.Default as string).Next as string);
+        return attemptsLimit(choice) * Number(pause.Seconds);
+      });
+      const taskTimeouts = allStates.map(([, s]) => Number(s.TimeoutSeconds ?? 0));
+
+      // Act
+      const worstCase = [...pollSeconds, ...taskTimeouts].reduce((a, b) => a + b, 0);
+
+      // Assess
+      expect(polls.length).toBeGreaterThan(5);
+      expect(stateNamed('Wait for approval').TimeoutSeconds).toBe(config.approval.timeoutMinutes * 60);
+      expect(definition.TimeoutSeconds).toBeGreaterThan(worstCase);
+    });
+
     it('calls only rds, ecs and sfn through SDK integrations, SNS for notifications and approval, and the runbook handlers', () => {
       // Prepare
       const handlers = new Set(Object.keys(template.findResources('AWS::Lambda::Function')).map(lambdaArnFor));
