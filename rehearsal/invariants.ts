@@ -34,7 +34,8 @@ export function invariantViolations(result: RehearsalResult, opts: { rollbackMay
   const service = deployment.ecs.describeService();
   const failed = result.status === 'FAILED';
 
-  if (!failed) v.push('the execution did not end FAILED');
+  if (result.status === 'TIMED_OUT') v.push('the execution timed out: no Catch runs then, nothing was rolled back');
+  else if (!failed) v.push('the execution did not end FAILED');
   if (failed && !result.cause) v.push('the execution failed without a cause');
   if (deployment.ledger.patchRequests > 1) v.push(`PATCH /upgrade was sent ${deployment.ledger.patchRequests} times`);
   if (deployment.ledger.maxConcurrentUpgrades > 1) v.push('two upgrades ran at once');

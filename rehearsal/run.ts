@@ -1,4 +1,4 @@
-import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { Json, RunbookAssembly } from './assembly';
 import { allStates } from './assembly';
 import { VirtualClock } from './clock';
@@ -26,7 +26,8 @@ export interface StateEvent {
 
 export interface RehearsalResult {
   readonly scenario: string;
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** TIMED_OUT: the execution outlived the definition's TimeoutSeconds, which no Catch can handle. */
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
   readonly output: Json | null;
   readonly error: string | null;
   readonly cause: string | null;
@@ -59,6 +60,22 @@ export interface RehearsalOptions {
   readonly onEvent?: (event: StateEvent) => void;
   /** Off only to run a deliberately broken definition (a mutation test). */
   readonly validateDefinition?: boolean;
+}
+
+/**
+ * Step Functions' hard limits for a Standard execution, enforced on the virtual clock (the
+ * interpreter knows only real time): past its TimeoutSeconds an execution ends TIMED_OUT, and past
+ * 25,000 history events it fails; neither can be caught, so neither may ever happen to the runbook.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html ("Maximum execution
+ * history size: 25,000 events ... If the execution history reaches this quota, the execution fails").
+ */
+export const HISTORY_EVENT_QUOTA = 25_000;
+/** The rehearsal's name for the quota failure (AWS reports it as an execution failure of its own). */
+export const HISTORY_QUOTA_ERROR = 'ExecutionHistoryQuotaExceeded';
+
+/** History events a state adds when it is entered and left: a Task also schedules, starts and ends its work. */
+function historyEventsOf(type: string): number {
+  return type === 'Task' ? 5 : 2;
 }
 
 /**
@@ -118,14 +135,34 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
     const records: StateRecord[] = [];
     const open = new Map<string, StateRecord>();
     let transitions = 0;
+    let historyEvents = 2;
     let error: string | null = null;
     let cause: string | null = null;
+    let status: RehearsalResult['status'] = 'SUCCEEDED';
+    const timeoutSeconds = typeof assembly.definition.TimeoutSeconds === 'number' ? assembly.definition.TimeoutSeconds : undefined;
+    /** Ends the execution as AWS would, once: the interpreter stops at its next step. */
+    let stopped = false;
+    const stop = (how: 'TIMED_OUT' | 'FAILED', why: string, what: string) => {
+      if (stopped) return;
+      stopped = true;
+      status = how;
+      error = why;
+      cause = what;
+      execution.abort();
+    };
     const consume = (async () => {
       for await (const event of execution.eventLogs) {
         const at = event.timestamp;
         const elapsedSeconds = (at - startedAt) / 1000;
+        if (timeoutSeconds !== undefined && elapsedSeconds > timeoutSeconds) {
+          stop('TIMED_OUT', 'States.Timeout', `The execution ran longer than its TimeoutSeconds (${timeoutSeconds} s)`);
+        }
+        if (historyEvents > HISTORY_EVENT_QUOTA) {
+          stop('FAILED', HISTORY_QUOTA_ERROR, `The execution history passed ${HISTORY_EVENT_QUOTA} events`);
+        }
         if (event.type === 'StateEntered') {
           transitions++;
+          historyEvents += historyEventsOf(event.state.type);
           const record: StateRecord = { name: event.state.name, type: event.state.type, enteredAt: at, outcome: 'running' };
           records.push(record);
           open.set(record.name, record);
@@ -135,6 +172,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
           if (!record) continue;
           if (event.type === 'StateRetried') {
             transitions++;
+            historyEvents += 3;
             record.outcome = 'retried';
             record.exitedAt = undefined;
             opts.onEvent?.({ kind: 'retried', record, elapsedSeconds });
@@ -151,19 +189,21 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
           record.outcome = event.type === 'StateCaught' ? 'caught' : 'succeeded';
           open.delete(record.name);
           opts.onEvent?.({ kind: event.type === 'StateCaught' ? 'caught' : 'exited', record, elapsedSeconds });
-        } else if (event.type === 'ExecutionFailed') {
+        } else if (event.type === 'ExecutionFailed' && !stopped) {
           error = event.Error;
           cause = typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause);
         }
       }
     })();
     let output: Json | null = null;
-    let status: RehearsalResult['status'] = 'SUCCEEDED';
     try {
       output = (await execution.result) as Json;
     } catch (err) {
-      if (!(err instanceof ExecutionError)) throw err;
-      status = 'FAILED';
+      if (err instanceof ExecutionAbortedError && stopped) {
+        // Stopped by the limits above: the status and error are already set.
+      } else if (err instanceof ExecutionError) {
+        status = 'FAILED';
+      } else throw err;
     }
     await consume;
     for (const record of open.values()) {

@@ -91,6 +91,13 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
   },
   {
+    name: 'upgrade-answer-lost-task-gone',
+    description: 'The upgrade answer is lost and the task exits (ECS replaces it): its address refuses connections for good; the wait for the outcome gives up at its bound and the database is restored.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'crash' } },
+    expect: { status: 'FAILED', error: 'UpgradeOutcomeUnknown', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
     name: 'verify-not-up-to-date',
     description: 'The upgrade claims success but a migration is left: verification fails and the database is restored.',
     input,

@@ -598,7 +598,7 @@ describe('RunbookStack', () => {
 
         // Assess
         expect([...started].sort()).toEqual(Object.keys(POLL_CONFIG).sort());
-        expect(bounded.sort()).toEqual([...started].sort());
+        expect([...new Set(bounded)].sort()).toEqual([...started].sort());
         expect(new Set(pauses)).toEqual(new Set(waits));
       });
 
@@ -620,9 +620,25 @@ describe('RunbookStack', () => {
           expect(count.Parameters?.['attempts.$']).toBe(`States.MathAdd(${attempts}, 1)`);
           expect(count.ResultPath).toBe(`$.polls.${counter}`);
           expect(pause).toMatchObject({ Type: 'Wait', Seconds: poll.intervalSeconds });
-          expect(stateNamed(stateNamed(pause.Next as string).Next as string)).toBe(choice);
+          expect(attemptsOf(stateNamed(stateNamed(pause.Next as string).Next as string))).toBe(counter);
         },
       );
+
+      it('counts a "not yet" error of a check against the same bound as a "not yet" answer', () => {
+        // Every check inside a loop: the Task its pause goes back to.
+        const checks = loops.map(([, choice, counter]) => [stateNamed(stateNamed(stateNamed(choice.Default as string).Next as string).Next as string), counter] as const);
+
+        // Each Catch that stays inside the wait (neither a rollback nor the phase's failure path) must
+        // go through a Choice that enforces the same counter's bound.
+        const unbounded = checks.flatMap(([check, counter]) =>
+          (check.Catch ?? [])
+            .filter((c) => String(c.ResultPath ?? '').startsWith(`$.polls.${counter}`))
+            .filter((c) => attemptsOf(stateNamed(c.Next)) !== counter)
+            .map((c) => `${c.ErrorEquals.join(',')} → ${c.Next}`),
+        );
+        expect(checks.length).toBeGreaterThan(0);
+        expect(unbounded).toEqual([]);
+      });
     });
 
     it.each([

@@ -90,6 +90,11 @@ export class SimulatedDeployment {
           ledger: this.ledger,
           gooseBusyRequests,
           record,
+          exited: () => {
+            void this.containers.get(task.arn)?.stop();
+            this.containers.delete(task.arn);
+            this.ecs.taskExited(task.arn);
+          },
         });
         this.containers.set(task.arn, container);
         this.versions.set(task.arn, container.serviceVersion);

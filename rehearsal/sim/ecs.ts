@@ -113,6 +113,14 @@ export class SimulatedEcs {
     await this.reconcile(now);
   }
 
+  /** A task whose essential container exited: it stops, and the service starts a replacement. */
+  taskExited(arn: string): void {
+    const task = this.tasks.find((t) => t.arn === arn);
+    if (!task) return;
+    task.desiredStatus = 'STOPPED';
+    task.lastStatus = 'STOPPED';
+  }
+
   updateService(p: Record<string, unknown>): unknown {
     this.checkNames(p.Cluster, p.Service);
     if (typeof p.DesiredCount === 'number') this.desiredCount = p.DesiredCount;

@@ -7,8 +7,12 @@ import type { SimDatabase } from './rds';
 
 /** How the migration service behaves in a scenario; the default is the documented happy contract. */
 export interface ContainerBehaviour {
-  /** `fail`: 500 `upgrade failed` after applying some migrations. `hang-*`: the answer never comes; goose finishes (or not) later. */
-  upgrade?: 'succeed' | 'fail' | 'claim-success' | 'hang-succeed' | 'hang-fail';
+  /**
+   * `fail`: 500 `upgrade failed` after applying some migrations. `hang-*`: the answer never comes;
+   * goose finishes (or not) later. `crash`: goose applies some migrations, then the container exits:
+   * the answer is lost and the task's address refuses connections from then on.
+   */
+  upgrade?: 'succeed' | 'fail' | 'claim-success' | 'hang-succeed' | 'hang-fail' | 'crash';
   /** The database forces SSL and the service is not configured for it: every status call is a 500. */
   sslMisconfigured?: boolean;
   /** MF_MIGRATION_ENDPOINTS_ENABLED=0: the routes answer 404. */
@@ -38,6 +42,8 @@ export interface ContainerOptions {
    */
   readonly gooseBusyRequests: number;
   readonly record: (kind: string, start: number, end: number) => void;
+  /** The container's process ended on its own (ECS sees the task stop and replaces it). */
+  readonly exited: () => void;
 }
 
 /**
@@ -165,6 +171,13 @@ export class MetaflowContainer {
       apply(mode === 'succeed' ? pending.length : mode === 'claim-success' ? Math.max(0, pending.length - 1) : Math.floor(pending.length / 2));
       done();
       return mode === 'fail' ? text(res, 500, 'upgrade failed') : text(res, 200, 'upgrade success');
+    }
+    if (mode === 'crash') {
+      apply(Math.floor(pending.length / 2));
+      done();
+      res.destroy();
+      this.opts.exited();
+      return undefined;
     }
     // The caller gives up before goose finishes; goose goes on regardless, and the answer never comes.
     this.gooseRunning = true;

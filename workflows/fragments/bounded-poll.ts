@@ -62,8 +62,16 @@ export class BoundedPoll extends sfn.StateMachineFragment {
     const broken = props.failed
       ? new sfn.Fail(scope, props.failed.name, { error: props.failed.error, cause: props.failed.cause })
       : undefined;
+    const outOfAttempts = sfn.Condition.numberGreaterThanEquals(`${path}.attempts`, props.poll.maxAttempts);
     if (props.notYetErrors && props.notYetErrors.length > 0) {
-      props.check.addCatch(count, { errors: props.notYetErrors, resultPath: `${path}.lastError` });
+      // "Not yet" as an error (a busy or unreachable service) counts against the same bound as a
+      // "not yet" answer: without this check a service that never answers again is polled forever.
+      const attemptsLeft = new sfn.Choice(scope, `${props.title}: attempts left?`, {
+        comment: `The check failed with a "not yet" error; the wait still gives up after ${props.poll.maxAttempts} checks.`,
+      })
+        .when(outOfAttempts, timedOut)
+        .otherwise(count);
+      props.check.addCatch(attemptsLeft, { errors: props.notYetErrors, resultPath: `${path}.lastError` });
     }
     entry.next(props.check);
     this.startState = entry;
@@ -85,9 +93,8 @@ export class BoundedPoll extends sfn.StateMachineFragment {
         done.next(target);
         const choice = new sfn.Choice(scope, props.question).when(props.done, done);
         if (props.failed && broken) choice.when(props.failed.condition, broken);
-        choice
-          .when(sfn.Condition.numberGreaterThanEquals(`${path}.attempts`, props.poll.maxAttempts), timedOut)
-          .otherwise(count.next(pause).next(props.check));
+        choice.when(outOfAttempts, timedOut).otherwise(count);
+        count.next(pause).next(props.check);
         props.check.next(choice);
         return sfn.Chain.custom(entry, target.endStates, target);
       },
