@@ -3,6 +3,7 @@ import type { VirtualClock } from '../clock';
 import { SimulatedEcs, type SimTask } from './ecs';
 import { type ContainerBehaviour, type ContainerLedger, MetaflowContainer } from './metaflow-container';
 import { type ApprovalAnswer, SimulatedNotifications, SimulatedStepFunctions } from './notifications';
+import { loopbackRange, taskAddress } from './loopback';
 import { type RdsFaults, SimulatedRds } from './rds';
 
 /** The deployment a scenario starts from and the faults it carries. */
@@ -33,8 +34,7 @@ export interface World {
 export const ACCOUNT = '123456789012';
 export const REGION = 'eu-west-1';
 
-/** Each process rehearses on its own 127.x.y.z range so parallel test workers never share an address. */
-const workerOctet = 100 + (Number(process.env.JEST_WORKER_ID ?? '0') % 100);
+/** Task addresses handed out in this process: with the process's own range, every task its own address. */
 let addressSeq = 0;
 
 /**
@@ -56,6 +56,8 @@ export class SimulatedDeployment {
   /** The metadata service version each task's container chose at start (kept after shutdown). */
   private readonly versions = new Map<string, string | null>();
   private readonly pinned = new Map<string, string>();
+  /** This process's loopback range (see loopback.ts), known once booted. */
+  private octet: number | undefined;
 
   constructor(
     readonly clock: VirtualClock,
@@ -105,10 +107,9 @@ export class SimulatedDeployment {
       },
       crashes: (task: SimTask) => (world.crashingImages ?? []).includes(task.image),
     };
-    // 254 hosts per /24 (no .0, no .255), 256 of those per worker: every task its own address.
     const ipFor = () => {
-      const n = addressSeq++;
-      return `127.${workerOctet}.${Math.floor(n / 254) % 256}.${(n % 254) + 1}`;
+      if (this.octet === undefined) throw new Error('the deployment has not booted: no loopback range yet');
+      return taskAddress(this.octet, addressSeq++);
     };
     this.ecs = new SimulatedEcs(clock, runtime, ipFor, record, {
       cluster: d.clusterName,
@@ -142,6 +143,7 @@ export class SimulatedDeployment {
 
   /** Boots the service's tasks on the image digest they were started with before the change. */
   async boot(): Promise<void> {
+    this.octet = await loopbackRange();
     const before = this.ecs.tasks.length;
     await this.ecs.boot(this.originalTaskDefinition, (task) => this.pinned.set(task.arn, this.world.runningImage));
     if (this.ecs.tasks.length - before !== this.world.desiredCount) throw new Error('the simulated service did not boot');
