@@ -21,28 +21,39 @@ export function rollbackStates(definition: Record<string, unknown>): Set<string>
 }
 
 /**
+ * What must hold after every rehearsal, whatever its outcome: the hazards the runbook exists to
+ * avoid. Returns the broken ones, in words.
+ */
+export function safetyViolations(result: RehearsalResult): string[] {
+  const v: string[] = [];
+  const { ledger } = result.deployment;
+  if (result.status === 'TIMED_OUT') v.push('the execution timed out: no Catch runs then, nothing was rolled back');
+  if (result.error === 'States.Runtime') v.push(`the execution ended in States.Runtime, which no Catch handles: ${result.cause}`);
+  if (ledger.patchRequests > 1) v.push(`PATCH /upgrade was sent ${ledger.patchRequests} times`);
+  if (ledger.maxConcurrentUpgrades > 1) v.push('two upgrades ran at once');
+  if (ledger.killedDuringUpgrade > 0) v.push('a task was stopped while goose was running');
+  if (ledger.migrationVersionRequests > 0) v.push('GET /version was sent to the migration service (on an empty database it runs every migration)');
+  const snapshotTaken = result.calls.some((c) => c.state === 'Take RDS snapshot' && !c.error);
+  if (snapshotTaken && result.deployment.rds.snapshots.length === 0) v.push('the snapshot is gone');
+  if (result.calls.some((c) => /delete/i.test(c.resource))) v.push('a delete call was made');
+  return v;
+}
+
+/**
  * The promises the runbook makes whatever goes wrong. Returns the broken ones, in words: an empty
  * list means every invariant held.
  */
 export function invariantViolations(result: RehearsalResult, opts: { rollbackMayFail: boolean }): string[] {
-  const v: string[] = [];
+  const v = safetyViolations(result);
   const { deployment } = result;
   const entered = new Set(result.states.map((s) => s.name));
   const upgradeSent = entered.has(UPGRADE_STATE);
   const dbId = deployment.config.deployment.dbInstanceIdentifier;
   const db = deployment.rds.find(dbId);
   const service = deployment.ecs.describeService();
-  const failed = result.status === 'FAILED';
 
-  if (result.status === 'TIMED_OUT') v.push('the execution timed out: no Catch runs then, nothing was rolled back');
-  else if (!failed) v.push('the execution did not end FAILED');
-  if (failed && !result.cause) v.push('the execution failed without a cause');
-  if (deployment.ledger.patchRequests > 1) v.push(`PATCH /upgrade was sent ${deployment.ledger.patchRequests} times`);
-  if (deployment.ledger.maxConcurrentUpgrades > 1) v.push('two upgrades ran at once');
-  if (deployment.ledger.killedDuringUpgrade > 0) v.push('a task was stopped while goose was running');
-  const snapshotTaken = result.calls.some((c) => c.state === 'Take RDS snapshot' && !c.error);
-  if (snapshotTaken && deployment.rds.snapshots.length === 0) v.push('the snapshot is gone');
-  if (result.calls.some((c) => /delete/i.test(c.resource))) v.push('a delete call was made');
+  if (result.status === 'SUCCEEDED') v.push('the execution did not end FAILED');
+  if (result.status !== 'SUCCEEDED' && !result.cause) v.push('the execution failed without a cause');
   const rollbackFailed = result.error === 'RollbackFailed';
   if (rollbackFailed && !opts.rollbackMayFail) v.push(`the rollback failed: ${result.cause}`);
   if (!rollbackFailed) {

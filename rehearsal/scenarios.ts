@@ -148,6 +148,13 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { status: 'FAILED', error: 'DatabaseConnectionMisconfigured', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
   },
   {
+    name: 'database-briefly-unreachable',
+    description: 'The instance reboots (a failover) as the schema status is first read: connections are refused for a minute, which is waited out like a service still starting.',
+    input,
+    world: { ...usual, databaseRebootSeconds: 60 },
+    expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
+  },
+  {
     name: 'database-not-available',
     description: 'The instance is being modified: preflight refuses to start and nothing is changed.',
     input,

@@ -24,7 +24,12 @@ export class MigrationServiceUnavailable extends NamedError {}
 export class MigrationServiceBusy extends NamedError {}
 /** The upgrade routes answer 404: the image runs with MF_MIGRATION_ENDPOINTS_ENABLED=0. */
 export class MigrationEndpointsDisabled extends NamedError {}
-/** The migration service cannot reach the database (SSL or connection settings): configuration, not schema. */
+/**
+ * The migration service is configured right but cannot reach the database now (refused, timed out,
+ * starting up or shutting down: a reboot, a failover): waited out within a bounded wait.
+ */
+export class DatabaseUnavailable extends NamedError {}
+/** The database refuses the migration service's settings (SSL, password, unknown database or user): configuration, not schema. */
 export class DatabaseConnectionMisconfigured extends NamedError {}
 /** Any other 500 from the migration service; its `detail` is in the message. */
 export class MigrationServiceError extends NamedError {}

@@ -29,6 +29,11 @@ export interface World {
   readonly otherRunningExecution?: string;
   /** Images whose container exits at start, so their tasks never become healthy. */
   readonly crashingImages?: readonly string[];
+  /**
+   * The instance reboots (a failover, a maintenance reboot) when the migration service is first
+   * asked for the schema status: for `seconds` every connection to it is refused.
+   */
+  readonly databaseRebootSeconds?: number;
 }
 
 export const ACCOUNT = '123456789012';
@@ -48,7 +53,8 @@ export class SimulatedDeployment {
   readonly sfn: SimulatedStepFunctions;
   /** The rehearsing execution's name, for ListExecutions. */
   executionName = 'rehearsal';
-  readonly ledger: ContainerLedger = { patchRequests: 0, concurrentUpgrades: 0, maxConcurrentUpgrades: 0, killedDuringUpgrade: 0 };
+  readonly ledger: ContainerLedger = { patchRequests: 0, concurrentUpgrades: 0, maxConcurrentUpgrades: 0, killedDuringUpgrade: 0, migrationVersionRequests: 0 };
+  private statusReads = 0;
   readonly originalTaskDefinition: string;
   /** AWS operations in progress over virtual time, to tell the runbook's own overhead from AWS's. */
   readonly operations: { kind: string; start: number; end: number }[] = [];
@@ -92,6 +98,9 @@ export class SimulatedDeployment {
           ledger: this.ledger,
           gooseBusyRequests,
           record,
+          onStatusRead: () => {
+            if (this.statusReads++ === 0 && world.databaseRebootSeconds) this.rds.reboot(d.dbInstanceIdentifier, world.databaseRebootSeconds);
+          },
           exited: () => {
             void this.containers.get(task.arn)?.stop();
             this.containers.delete(task.arn);

@@ -94,6 +94,14 @@ export class SimulatedRds {
     }
   }
 
+  /** A reboot or failover: the endpoint refuses connections until the instance is available again. */
+  reboot(id: string, seconds: number): void {
+    const inst = this.requireInstance(id);
+    inst.status = 'rebooting';
+    this.record('reboot', this.clock.now, this.clock.now + seconds * 1000);
+    inst.pending = { at: this.clock.now + seconds * 1000, apply: () => (inst.status = 'available') };
+  }
+
   describeDBInstances(p: Record<string, unknown>): unknown {
     let found: Instance[];
     if (typeof p.DbInstanceIdentifier === 'string') {
