@@ -15,6 +15,9 @@ export const handler = defineHandler(
       services: o.services as EcsServiceDescription[],
       dbInstanceIdentifier: requireString(o, 'dbInstanceIdentifier'),
       serviceName: requireString(o, 'serviceName'),
+      snapshotId: requireString(o, 'snapshotId'),
+      changeId: requireString(o, 'changeId'),
+      executionId: requireString(o, 'executionId'),
     };
   },
   (e) => assessPreflight(e.dbInstances, e.services, e),

@@ -1,3 +1,5 @@
+import { DB_INSTANCE_PARITY, membersOf } from '../handlers/logic/restore-parity';
+import { renameKeys, sfnMemberName } from '../handlers/lib/sdk-casing';
 import { allStates } from './assembly';
 import type { RehearsalResult } from './run';
 
@@ -60,10 +62,12 @@ export function invariantViolations(result: RehearsalResult, opts: { rollbackMay
     if (service.DesiredCount !== countBefore(result)) v.push(`the service runs ${service.DesiredCount} tasks, not the original ${countBefore(result)}`);
     if (service.TaskDefinition !== deployment.originalTaskDefinition) v.push(`the service runs ${String(service.TaskDefinition)}, not the original task definition`);
     if ((service.Deployments as unknown[]).length !== 1 || service.RunningCount !== service.DesiredCount) v.push('the service is not steady');
-    const restored = db?.createdFrom !== undefined && db.status === 'available';
+    // A restored instance may still take its first backup (backing-up): it serves all the same.
+    const serving = deployment.rds.connect(dbId) !== null;
+    const restored = db?.createdFrom !== undefined && serving;
     if (upgradeSent && !restored) v.push('the upgrade request was sent but the database was not restored');
     if (!upgradeSent && db?.createdFrom !== undefined) v.push('the database was restored although no upgrade request was sent');
-    if (db?.status !== 'available') v.push('no available database under the original identifier');
+    if (!serving) v.push('no database answers under the original identifier');
   } else {
     if (!/"dbInstances"/.test(result.cause ?? '') || !/"service"/.test(result.cause ?? '')) {
       v.push('the failed rollback does not report the state of the database and the service');
@@ -73,5 +77,34 @@ export function invariantViolations(result: RehearsalResult, opts: { rollbackMay
 }
 
 function countBefore(result: RehearsalResult): number {
-  return result.deployment.world.desiredCount;
+  return result.deployment.originalDesiredCount;
+}
+
+/**
+ * A restored database equals the original on every attribute the parity table says a restore puts
+ * back (inherited from the snapshot, passed to the restore, or applied after it), under the
+ * original identifier and endpoint. Each difference is named with both values.
+ */
+export function parityViolations(result: RehearsalResult): string[] {
+  const { deployment } = result;
+  const dbId = deployment.config.deployment.dbInstanceIdentifier;
+  const restored = deployment.rds.find(dbId);
+  if (!restored?.createdFrom) return [];
+  // Compared as Step Functions describes them, which is what the runbook reads and writes.
+  const original = asDescribed(deployment.originalInstance);
+  const now = asDescribed(restored.d);
+  const v: string[] = [];
+  for (const member of [...membersOf('snapshot'), ...membersOf('restore'), ...membersOf('modify')]) {
+    const rule = DB_INSTANCE_PARITY[member];
+    if (rule.comparedWhen && !rule.comparedWhen(original)) continue;
+    const key = sfnMemberName(member);
+    const normalize = rule.normalize ?? ((x: unknown) => x);
+    const [a, b] = [JSON.stringify(normalize(original[key]) ?? null), JSON.stringify(normalize(now[key]) ?? null)];
+    if (a !== b) v.push(`${member}: the original had ${a}, the restored instance has ${b}`);
+  }
+  return v;
+}
+
+function asDescribed(d: unknown): Record<string, unknown> {
+  return renameKeys(JSON.parse(JSON.stringify(d)), sfnMemberName) as Record<string, unknown>;
 }

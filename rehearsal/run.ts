@@ -6,7 +6,8 @@ import { type CallRecord, type InjectedFault, taskHandlers } from './dispatch';
 import type { Scenario } from './scenarios';
 import { APPROVAL_STATE } from '../workflows/fragments/approval';
 import { stepStartedBy } from '../workflows/steps';
-import { ACCOUNT, REGION, SimulatedDeployment } from './sim/deployment';
+import { ACCOUNT, FIXTURES, REGION } from './fixtures';
+import { SimulatedDeployment } from './sim/deployment';
 import { EcsEndpoint } from './sim/ecs-endpoint';
 
 export interface StateRecord {
@@ -86,7 +87,8 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
   const realStart = Date.now();
   const clock = new VirtualClock();
   const { scenario, assembly } = opts;
-  const deployment = new SimulatedDeployment(clock, assembly.config, scenario.world);
+  const deployment = new SimulatedDeployment(clock, FIXTURES[assembly.fixture], assembly.config, scenario.world);
+  refuseWhatTheInterpreterGetsWrong(assembly.definition);
   const endpoint = await EcsEndpoint.get();
   endpoint.target = deployment.ecs;
   const calls: CallRecord[] = [];
@@ -288,4 +290,23 @@ function groupSteps(records: StateRecord[], start: number, end: number): Rehears
   }
   close(end);
   return steps;
+}
+
+/**
+ * Definitions the interpreter would run differently from AWS are refused, not rehearsed:
+ * aws-local-stepfunctions 3.0.0 never matches a type test whose value is false (`IsPresent: false`
+ * is always false there, and true in AWS when the field is absent). Write `Not(IsPresent)`.
+ */
+export function refuseWhatTheInterpreterGetsWrong(definition: Record<string, Json>): void {
+  const tests = ['IsPresent', 'IsNull', 'IsNumeric', 'IsString', 'IsBoolean', 'IsTimestamp'];
+  const found: string[] = [];
+  const walk = (rule: Record<string, Json>, state: string) => {
+    for (const key of ['And', 'Or']) for (const r of (rule[key] as Record<string, Json>[] | undefined) ?? []) walk(r, state);
+    if (rule.Not) walk(rule.Not as Record<string, Json>, state);
+    for (const t of tests) if (rule[t] === false) found.push(`"${state}": ${t}: false on ${String(rule.Variable)}`);
+  };
+  for (const [name, state] of allStates(definition)) {
+    for (const rule of (state.Choices ?? []) as Record<string, Json>[]) walk(rule, name);
+  }
+  if (found.length > 0) throw new Error(`the local interpreter evaluates these Choice rules wrong (write Not(...) instead): ${found.join('; ')}`);
 }

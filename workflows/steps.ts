@@ -32,7 +32,7 @@ export const GUIDE_STEPS: readonly GuideStep[] = [
     onFailureOnly: true,
   },
   { id: 'restoreDatabase', title: 'Rollback: restore the database', startsAt: ['Rename the current instance aside'], onFailureOnly: true },
-  { id: 'rollbackService', title: 'Rollback: the service', startsAt: ['Describe the service before the rollback'], onFailureOnly: true },
+  { id: 'rollbackService', title: 'Rollback: the service', startsAt: ['Restart the service on the original release'], onFailureOnly: true },
   {
     id: 'report',
     title: 'Report',

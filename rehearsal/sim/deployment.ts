@@ -1,12 +1,14 @@
+import type { DBInstance } from '@aws-sdk/client-rds';
 import type { RunbookConfig } from '../../infra/config';
 import type { VirtualClock } from '../clock';
+import { ACCOUNT, type DeploymentFixture, REGION } from '../fixtures';
 import { SimulatedEcs, type SimTask } from './ecs';
 import { type ContainerBehaviour, type ContainerLedger, MetaflowContainer } from './metaflow-container';
 import { type ApprovalAnswer, SimulatedNotifications, SimulatedStepFunctions } from './notifications';
 import { loopbackRange, taskAddress } from './loopback';
-import { type RdsFaults, SimulatedRds } from './rds';
+import { RDS_DURATIONS, type RdsDurations, type RdsFaults, SimulatedRds } from './rds';
 
-/** The deployment a scenario starts from and the faults it carries. */
+/** The state a scenario starts from and the faults it carries, on any deployment fixture. */
 export interface World {
   /** Goose version of the database before the change. */
   readonly schemaVersion: string;
@@ -14,13 +16,14 @@ export interface World {
   readonly taskDefinitionImage: string;
   /** The image digest the running tasks were started with (ECS pins it per deployment). */
   readonly runningImage: string;
-  readonly desiredCount: number;
+  /** The service's task count, when the scenario needs another than the fixture's. */
+  readonly desiredCount?: number;
   readonly behaviour?: ContainerBehaviour;
   readonly rds?: RdsFaults;
   readonly dbStatus?: string;
-  /** Overrides of the instance's settings (storage type, IOPS). */
-  readonly dbSettings?: Record<string, unknown>;
-  /** The service's deployment configuration (ECS defaults 100 / 200 when not given). */
+  /** Overrides of the instance's settings (API casing), when the scenario needs them. */
+  readonly dbSettings?: Partial<DBInstance>;
+  /** The service's deployment configuration, when the scenario needs another than the fixture's. */
   readonly minimumHealthyPercent?: number;
   readonly maximumPercent?: number;
   /** How the approvers answer (approve when not given). */
@@ -34,10 +37,11 @@ export interface World {
    * asked for the schema status: for `seconds` every connection to it is refused.
    */
   readonly databaseRebootSeconds?: number;
+  /** How long RDS takes, when the scenario needs another than the usual (a large database). */
+  readonly rdsDurations?: Partial<RdsDurations>;
 }
 
-export const ACCOUNT = '123456789012';
-export const REGION = 'eu-west-1';
+export { ACCOUNT, REGION };
 
 /** Task addresses handed out in this process: with the process's own range, every task its own address. */
 let addressSeq = 0;
@@ -56,6 +60,10 @@ export class SimulatedDeployment {
   readonly ledger: ContainerLedger = { patchRequests: 0, concurrentUpgrades: 0, maxConcurrentUpgrades: 0, killedDuringUpgrade: 0, migrationVersionRequests: 0 };
   private statusReads = 0;
   readonly originalTaskDefinition: string;
+  /** The service's task count before the change: what every rollback must put back. */
+  readonly originalDesiredCount: number;
+  /** The instance as DescribeDBInstances showed it before the change (API casing). */
+  readonly originalInstance: DBInstance;
   /** AWS operations in progress over virtual time, to tell the runbook's own overhead from AWS's. */
   readonly operations: { kind: string; start: number; end: number }[] = [];
   private readonly containers = new Map<string, MetaflowContainer>();
@@ -67,6 +75,7 @@ export class SimulatedDeployment {
 
   constructor(
     readonly clock: VirtualClock,
+    readonly fixture: DeploymentFixture,
     readonly config: RunbookConfig,
     readonly world: World,
     /** Requests goose keeps waiting in the hang scenarios before it finishes. */
@@ -79,12 +88,10 @@ export class SimulatedDeployment {
     const endpointLost = (id: string) => {
       if (id === d.dbInstanceIdentifier) for (const c of this.containers.values()) c.databaseLost();
     };
-    this.rds = new SimulatedRds(clock, world.rds ?? {}, record, endpointLost, REGION, ACCOUNT);
-    this.rds.addInstance(d.dbInstanceIdentifier, { ...originalDbSettings(d.dbInstanceIdentifier), ...world.dbSettings }, { schemaVersion: world.schemaVersion, rows: 1000 }, [
-      { Key: 'team', Value: 'ml-platform' },
-    ]);
-    const db = this.rds.find(d.dbInstanceIdentifier);
-    if (db && world.dbStatus) db.status = world.dbStatus;
+    this.rds = new SimulatedRds(clock, world.rds ?? {}, record, endpointLost, fixture.account, { ...RDS_DURATIONS, ...world.rdsDurations }, REGION, ACCOUNT);
+    this.originalInstance = { ...fixture.dbInstance, ...world.dbSettings, ...(world.dbStatus ? { DBInstanceStatus: world.dbStatus } : {}) };
+    this.rds.addInstance(this.originalInstance, { schemaVersion: world.schemaVersion, rows: 1000 });
+    this.originalDesiredCount = world.desiredCount ?? fixture.service.desiredCount;
     const runtime = {
       start: async (task: SimTask) => {
         const container = await MetaflowContainer.start({
@@ -124,18 +131,19 @@ export class SimulatedDeployment {
       cluster: d.clusterName,
       service: d.serviceName,
       container: d.containerName,
-      desiredCount: world.desiredCount,
-      minimumHealthyPercent: world.minimumHealthyPercent,
-      maximumPercent: world.maximumPercent,
+      desiredCount: this.originalDesiredCount,
+      minimumHealthyPercent: world.minimumHealthyPercent ?? fixture.service.minimumHealthyPercent,
+      maximumPercent: world.maximumPercent ?? fixture.service.maximumPercent,
     }, REGION, ACCOUNT);
+    const dbHost = this.originalInstance.Endpoint?.Address as string;
     this.originalTaskDefinition = this.ecs.registerTaskDefinition({
-      family: 'metaflow-metadata-service',
+      family: fixture.service.family,
       networkMode: 'awsvpc',
       requiresCompatibilities: ['FARGATE'],
       cpu: '512',
       memory: '1024',
-      executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/metaflow-ecs-execution`,
-      taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/metaflow-metadata-service`,
+      executionRoleArn: fixture.service.executionRoleArn,
+      taskRoleArn: fixture.service.taskRoleArn,
       runtimePlatform: { cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX' },
       containerDefinitions: [
         {
@@ -143,7 +151,7 @@ export class SimulatedDeployment {
           image: world.taskDefinitionImage,
           essential: true,
           portMappings: [{ containerPort: d.servicePort }, { containerPort: d.migrationPort }],
-          environment: [{ name: 'MF_METADATA_DB_HOST', value: `${d.dbInstanceIdentifier}.simulated.${REGION}.rds.amazonaws.com` }],
+          environment: Object.entries({ MF_METADATA_DB_HOST: dbHost, MF_METADATA_DB_PORT: '5432', ...fixture.service.environment }).map(([name, value]) => ({ name, value })),
         },
       ],
       tags: [{ key: 'team', value: 'ml-platform' }],
@@ -155,7 +163,7 @@ export class SimulatedDeployment {
     this.octet = await loopbackRange();
     const before = this.ecs.tasks.length;
     await this.ecs.boot(this.originalTaskDefinition, (task) => this.pinned.set(task.arn, this.world.runningImage));
-    if (this.ecs.tasks.length - before !== this.world.desiredCount) throw new Error('the simulated service did not boot');
+    if (this.ecs.tasks.length - before !== this.originalDesiredCount) throw new Error('the simulated service did not boot');
   }
 
   async advance(): Promise<void> {
@@ -175,29 +183,4 @@ export class SimulatedDeployment {
       .filter((t) => t.lastStatus === 'RUNNING')
       .map((t) => this.versions.get(t.arn) ?? 'none');
   }
-}
-
-/** A production-like instance: Multi-AZ, its own groups, provisioned gp3, protected, tagged. */
-export function originalDbSettings(id: string): Record<string, unknown> {
-  return {
-    Engine: 'postgres',
-    EngineVersion: '15.8',
-    DbInstanceClass: 'db.r6g.large',
-    MultiAZ: true,
-    PubliclyAccessible: false,
-    DeletionProtection: true,
-    CopyTagsToSnapshot: true,
-    AutoMinorVersionUpgrade: false,
-    StorageType: 'gp3',
-    Iops: 12000,
-    AllocatedStorage: 400,
-    BackupRetentionPeriod: 14,
-    PreferredBackupWindow: '03:00-03:30',
-    PreferredMaintenanceWindow: 'sun:05:00-sun:05:30',
-    DbSubnetGroup: { DbSubnetGroupName: 'metaflow-db-subnets' },
-    VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0db0db0db0db0db01', Status: 'active' }],
-    DbParameterGroups: [{ DbParameterGroupName: 'metaflow-postgres15' }],
-    OptionGroupMemberships: [{ OptionGroupName: 'default:postgres-15' }],
-    Endpoint: { Port: 5432, Address: `${id}.simulated.${REGION}.rds.amazonaws.com` },
-  };
 }

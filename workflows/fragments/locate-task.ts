@@ -2,7 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
-import { sdkCall } from '../tasks';
+import { absent, sdkCall } from '../tasks';
 
 /**
  * Finds a running task of the service and records where to reach it in `$.endpoint`: the
@@ -56,7 +56,7 @@ export class LocateTask extends sfn.StateMachineFragment {
       resultPath: '$.endpoint',
     });
     const none = new sfn.Fail(scope, `No task is running (${props.label})`, { error: 'NoRunningTask', cause: 'The service reports no running task.' });
-    const check = new sfn.Choice(scope, `Is a task running (${props.label})?`).when(sfn.Condition.isNotPresent('$.tasks.TaskArns[0]'), none);
+    const check = new sfn.Choice(scope, `Is a task running (${props.label})?`).when(absent('$.tasks.TaskArns[0]'), none);
     if (props.requireSingleTask) {
       check.when(
         sfn.Condition.isPresent('$.tasks.TaskArns[1]'),

@@ -32,8 +32,9 @@ export function summarizeSuccess(scope: Construct): sfn.Pass {
       'migrationsApplied.$': '$.schema.before.unappliedMigrations',
       'serviceVersionBefore.$': '$.versionBefore.version',
       'serviceVersionAfter.$': '$.versionAfter.version',
-      'taskDefinition.$': '$.service.TaskDefinition',
-      'desiredCount.$': '$.service.DesiredCount',
+      // What the last waits proved the service runs: the release deployed and the original count.
+      'taskDefinition.$': '$.release.taskDefinition',
+      'desiredCount.$': '$.original.desiredCount',
       'approval.$': '$.approval',
     },
     // No ResultPath: the record replaces the state (ASL's default "$").

@@ -4,7 +4,7 @@ import type { RunbookContext } from '../context';
 import { ENTERED_TIME, invoke, retryUntilReady, sdkCall } from '../tasks';
 import { BoundedPoll } from './bounded-poll';
 import { LocateTask } from './locate-task';
-import { describeService, serviceGone, steady } from './service';
+import { describeService, runsDeployment, serviceNotThere, steady } from './service';
 
 export interface RestartServiceProps {
   /** Distinguishes the restarts in the console: "for the migration", "on the new schema", "on the original release". */
@@ -24,8 +24,8 @@ export interface RestartServiceProps {
 /**
  * The guide's "Stop All" no longer pulls a newer image: ECS pins a deployment's tasks to the image
  * digest it resolved. A new deployment (forceNewDeployment) resolves the tag again, respects the
- * service's minimum healthy percent, and is what "restart" means here. Done when the new deployment
- * is the only one and all its tasks run; then the task's address is recorded in `$.endpoint`.
+ * service's minimum healthy percent, and is what "restart" means here. Done when the deployment the
+ * restart created is the only one and all its tasks run; then the task's address is recorded in `$.endpoint`.
  */
 export class RestartService extends sfn.StateMachineFragment {
   readonly startState: sfn.State;
@@ -47,7 +47,8 @@ export class RestartService extends sfn.StateMachineFragment {
         ...count,
       },
       iamResources: [ctx.arns.service],
-      resultSelector: { 'StartedAt.$': ENTERED_TIME },
+      // The answer names the deployment the restart created: the wait is for that one.
+      resultSelector: { 'StartedAt.$': ENTERED_TIME, 'Service.$': '$.Service' },
       resultPath: `$.steps.${props.key}`,
       retry: { errors: ['Ecs.ServerException'] },
     });
@@ -57,14 +58,10 @@ export class RestartService extends sfn.StateMachineFragment {
       counter: props.key,
       check: describeService(scope, `Describe the service (restart ${props.label})`, ctx),
       question: `Has the restart ${props.label} rolled out?`,
-      done: sfn.Condition.and(
-        steady(props.desiredCountPath),
-        sfn.Condition.not(sfn.Condition.stringEqualsJsonPath('$.service.DeploymentId', `$.polls.${props.key}.PreviousDeploymentId`)),
-      ),
-      failed: { ...serviceGone, name: `Service is not active (${props.key})` },
+      done: sfn.Condition.and(steady(props.desiredCountPath), runsDeployment(`$.steps.${props.key}`)),
+      ...serviceNotThere(props.key),
       poll: ctx.config.waits.service,
       timeoutError: 'NewTaskNotHealthyInTime',
-      remember: { PreviousDeploymentId: '$.service.DeploymentId' },
     });
     const locate = new LocateTask(scope, ctx, { label: props.label, requireSingleTask: props.requireSingleTask });
     restart.next(wait);
