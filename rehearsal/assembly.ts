@@ -130,27 +130,99 @@ const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
   'AWS::URLSuffix': 'amazonaws.com',
 };
 
+/** A resource's physical name: its own name property when the template sets it, else its logical id. */
+function physicalName(resources: Template['Resources'], logicalId: string, property: string): string {
+  const named = resources[logicalId]?.Properties?.[property];
+  return typeof named === 'string' ? named : logicalId;
+}
+
+type Reference = (resources: Template['Resources'], logicalId: string) => string;
+const roleName: Reference = (r, id) => physicalName(r, id, 'RoleName');
+const topicArn: Reference = (_r, id) => `arn:aws:sns:${REGION}:${ACCOUNT}:${id}`;
+const keyArn: Reference = (_r, id) => `arn:aws:kms:${REGION}:${ACCOUNT}:key/${id}`;
+const stateMachineArn: Reference = (r, id) => `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${physicalName(r, id, 'StateMachineName')}`;
+const logGroupName: Reference = (r, id) => physicalName(r, id, 'LogGroupName');
+
+/**
+ * What `Ref` and `Fn::GetAtt` give for each kind of resource the stack references, in the simulated
+ * account. Names are logical ids unless the template names the resource (an SNS topic is always its
+ * logical id: the definition has always been resolved so).
+ */
+const REFERENCES: Readonly<Record<string, { ref?: Reference; attributes?: Readonly<Record<string, Reference>> }>> = {
+  'AWS::SNS::Topic': { ref: topicArn, attributes: { TopicArn: topicArn, TopicName: (_r, id) => id } },
+  'AWS::Lambda::Function': { ref: (_r, id) => id, attributes: { Arn: (_r, id) => lambdaArnFor(id) } },
+  'AWS::IAM::Role': {
+    ref: roleName,
+    attributes: { Arn: (r, id) => `arn:aws:iam::${ACCOUNT}:role/${rolePath(r, id)}${roleName(r, id)}`, RoleId: (_r, id) => `AROA${id}` },
+  },
+  'AWS::IAM::ManagedPolicy': { ref: (r, id) => `arn:aws:iam::${ACCOUNT}:policy/${physicalName(r, id, 'ManagedPolicyName')}` },
+  'AWS::KMS::Key': { ref: (_r, id) => id, attributes: { Arn: keyArn, KeyId: (_r, id) => id } },
+  'AWS::StepFunctions::StateMachine': { ref: stateMachineArn, attributes: { Arn: stateMachineArn, Name: (r, id) => physicalName(r, id, 'StateMachineName') } },
+  'AWS::Logs::LogGroup': { ref: logGroupName, attributes: { Arn: (r, id) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${logGroupName(r, id)}:*` } },
+};
+
+/** A role's path as its ARN carries it: `/service-role/` becomes `service-role/`; none for `/`. */
+function rolePath(resources: Template['Resources'], logicalId: string): string {
+  const path = resources[logicalId]?.Properties?.Path;
+  return typeof path === 'string' ? path.replace(/^\//, '') : '';
+}
+
 /**
  * The value a CloudFormation expression would have in the simulated account: literal strings,
- * pseudo parameters, Lambda ARNs (see `lambdaArnFor`), SNS topic references, and `Fn::Join` over
+ * pseudo parameters, `Ref` and `Fn::GetAtt` of the resources in `REFERENCES` (Lambda ARNs as
+ * `lambdaArnFor` makes them, SNS topic ARNs, IAM roles, KMS keys...), `Fn::Join` and `Fn::Sub` over
  * those. Anything else throws, so a new kind of reference is noticed, not mangled.
  */
 export function resolveTokens(resources: Template['Resources'], value: unknown): string {
+  const reference = (logicalId: string, attribute?: string): string => {
+    const pseudo = attribute === undefined ? PSEUDO_PARAMETERS[logicalId] : undefined;
+    if (pseudo) return pseudo;
+    const kind = REFERENCES[resources[logicalId]?.Type ?? ''];
+    const resolver = attribute === undefined ? kind?.ref : kind?.attributes?.[attribute];
+    if (!resolver) throw new Error(`cannot resolve ${attribute === undefined ? `Ref ${logicalId}` : `Fn::GetAtt ${logicalId}.${attribute}`}`);
+    return resolver(resources, logicalId);
+  };
   const resolve = (part: unknown): string => {
     if (typeof part === 'string') return part;
-    const token = (part ?? {}) as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]] };
-    if (token.Ref !== undefined) {
-      const pseudo = PSEUDO_PARAMETERS[token.Ref];
-      if (pseudo) return pseudo;
-      if (resources[token.Ref]?.Type === 'AWS::SNS::Topic') return `arn:aws:sns:${REGION}:${ACCOUNT}:${token.Ref}`;
-    }
+    const token = (part ?? {}) as {
+      Ref?: string;
+      'Fn::GetAtt'?: [string, string] | string;
+      'Fn::Join'?: [string, unknown[]];
+      'Fn::Sub'?: string | [string, Record<string, unknown>];
+    };
+    if (token.Ref !== undefined) return reference(token.Ref);
     const getAtt = token['Fn::GetAtt'];
-    if (getAtt && getAtt[1] === 'Arn' && resources[getAtt[0]]?.Type === 'AWS::Lambda::Function') return lambdaArnFor(getAtt[0]);
+    if (getAtt) {
+      const [logicalId, attribute] = typeof getAtt === 'string' ? (getAtt.split(/\.(.*)/s) as [string, string]) : getAtt;
+      return reference(logicalId, attribute);
+    }
     const join = token['Fn::Join'];
     if (join) return join[1].map(resolve).join(join[0]);
+    const sub = token['Fn::Sub'];
+    if (sub !== undefined) {
+      const [text, variables] = typeof sub === 'string' ? [sub, {}] : sub;
+      // ${Name} is a variable, a pseudo parameter or a Ref; ${Name.Attr} a GetAtt; ${!Literal} stays ${Literal}.
+      return text.replace(/\$\{(!?)([^}]+)\}/g, (_match, bang: string, name: string) => {
+        if (bang) return `\${${name}}`;
+        if (name in variables) return resolve(variables[name]);
+        const [logicalId, attribute] = name.split(/\.(.*)/s) as [string, string | undefined];
+        return reference(logicalId, attribute || undefined);
+      });
+    }
     throw new Error(`cannot resolve ${JSON.stringify(part)}`);
   };
   return resolve(value);
+}
+
+/** Every CloudFormation expression inside `value` (a policy document, a condition) resolved as `resolveTokens` does. */
+export function resolveTokensDeep(resources: Template['Resources'], value: unknown): Json {
+  if (Array.isArray(value)) return value.map((v) => resolveTokensDeep(resources, v));
+  if (value && typeof value === 'object') {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && (keys[0] === 'Ref' || keys[0]?.startsWith('Fn::'))) return resolveTokens(resources, value);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveTokensDeep(resources, v)]));
+  }
+  return value as Json;
 }
 
 /** The definition with its tokens resolved, and the bundled code (under `bundles`) of every function it calls. */
