@@ -96,6 +96,7 @@ export class RunbookStack extends Stack {
       timeout: Duration.seconds(worstCaseSeconds(config)),
     });
     this.grantRdsTagging(ctx.arns);
+    this.grantRestoreDependencies();
 
     // Started, succeeded, failed, timed out, aborted: from Step Functions' own status events.
     new events.Rule(this, 'ExecutionStatusNotifications', {
@@ -141,6 +142,39 @@ export class RunbookStack extends Stack {
   private grantRdsTagging(arns: ReturnType<typeof runbookArns>): void {
     this.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['rds:AddTagsToResource'], resources: [arns.snapshots, arns.dbInstance] }),
+    );
+  }
+
+  /**
+   * What a restore needs beyond RDS itself. A snapshot encrypted with a customer managed key (the
+   * Terraform modules make one) is restored only by a caller that may create a grant on the key and
+   * describe it (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html):
+   * any key of the account, but only through RDS and only for RDS's own grant. Enhanced monitoring is
+   * turned back on with the instance's monitoring role, which RDS must be passed
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html).
+   */
+  private grantRestoreDependencies(): void {
+    const viaRds = { 'kms:ViaService': `rds.${Aws.REGION}.amazonaws.com`, 'kms:CallerAccount': Aws.ACCOUNT_ID };
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:CreateGrant'],
+        resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
+        conditions: { StringEquals: viaRds, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }),
+    );
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:DescribeKey'],
+        resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
+        conditions: { StringEquals: viaRds },
+      }),
+    );
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/*`],
+        conditions: { StringEquals: { 'iam:PassedToService': 'monitoring.rds.amazonaws.com' } },
+      }),
     );
   }
 

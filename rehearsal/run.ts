@@ -115,7 +115,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
     Date.now = () => clock.now;
     const execution = machine.run(scenario.input as Json as never, {
       overrides: {
-        taskResourceLocalHandlers: taskHandlers({ assembly, deployment, clock, ecsEndpoint: endpoint.url, fault: opts.fault, calls, approvalTimeoutSeconds }) as never,
+        taskResourceLocalHandlers: taskHandlers({ assembly, deployment, clock, ecsEndpoint: endpoint, fault: opts.fault, calls, approvalTimeoutSeconds }) as never,
         waitTimeOverrides,
         retryIntervalOverrides,
       },
@@ -228,6 +228,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
   } finally {
     Date.now = realNow;
     endpoint.target = undefined;
+    endpoint.caller = undefined;
     await deployment.shutdown();
   }
 }

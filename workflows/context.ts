@@ -49,9 +49,12 @@ export function runbookArns(config: RunbookConfig): RunbookArns {
   const d = config.deployment;
   const rds = `arn:${Aws.PARTITION}:rds:${region}:${account}`;
   const ecs = `arn:${Aws.PARTITION}:ecs:${region}:${account}`;
-  const asidePrefix = d.dbInstanceIdentifier.toLowerCase().slice(0, 63 - '-pre-12345678'.length);
+  // RDS stores identifiers in lower case and authorizes the ARN it stores: a grant on the name as
+  // typed in upper case would match nothing (RDS API reference, CreateDBInstance: "stored as a lowercase string").
+  const dbId = d.dbInstanceIdentifier.toLowerCase();
+  const asidePrefix = dbId.slice(0, 63 - '-pre-12345678'.length);
   return {
-    dbInstance: `${rds}:db:${d.dbInstanceIdentifier}`,
+    dbInstance: `${rds}:db:${dbId}`,
     asideInstances: `${rds}:db:${asidePrefix}*-pre-*`,
     snapshots: `${rds}:snapshot:${SNAPSHOT_PREFIX}*`,
     subnetGroups: `${rds}:subgrp:*`,

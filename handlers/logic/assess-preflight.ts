@@ -71,7 +71,8 @@ export function assessPreflight(
   expected: PreflightRequest,
 ): OriginalState {
   const problems: string[] = [];
-  const db = dbInstances.find((d) => d.DbInstanceIdentifier === expected.dbInstanceIdentifier);
+  // RDS answers with the identifier in lower case, however it was typed.
+  const db = dbInstances.find((d) => d.DbInstanceIdentifier === expected.dbInstanceIdentifier.toLowerCase());
   const svc = services.find((s) => s.ServiceName === expected.serviceName);
   if (!db) problems.push(`DB instance ${expected.dbInstanceIdentifier} was not found`);
   else if (db.DbInstanceStatus !== 'available') {

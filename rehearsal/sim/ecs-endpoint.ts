@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsError } from './aws-error';
 import type { SimulatedEcs } from './ecs';
+import type { Authorizer, Principal } from './iam';
 
 /**
  * The ECS JSON API on 127.0.0.1, for the one handler that calls ECS with the AWS SDK itself
@@ -12,6 +13,9 @@ import type { SimulatedEcs } from './ecs';
 export class EcsEndpoint {
   private static instance: Promise<EcsEndpoint> | undefined;
   target: SimulatedEcs | undefined;
+  /** The role of the function calling now, and how to authorize it (set by the dispatcher). */
+  caller: Principal | undefined;
+  authorizer: Authorizer | undefined;
 
   private constructor(readonly url: string) {}
 
@@ -29,20 +33,26 @@ export class EcsEndpoint {
         const action = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
         const reply = (status: number, body: unknown) =>
           res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', connection: 'close' }).end(JSON.stringify(body));
-        const ecs = holder.endpoint?.target;
-        try {
-          if (!ecs) throw new AwsError('Ecs.ServerException', 'no simulated deployment is rehearsing');
+        const endpoint = holder.endpoint;
+        const ecs = endpoint?.target;
+        void (async () => {
+          try {
+          if (!ecs || !endpoint) throw new AwsError('Ecs.ServerException', 'no simulated deployment is rehearsing');
           const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+          if (!endpoint.caller || !endpoint.authorizer) throw new AwsError('Ecs.ServerException', 'no caller: only the runbook\'s functions call ECS here');
+          const decision = await endpoint.authorizer.authorize(endpoint.caller, { service: 'ecs', operation: action, params: input, via: 'sdk' });
+          if (!decision.allowed) return reply(decision.error.statusCode, { __type: decision.error.code, message: decision.error.message });
           if (action === 'DescribeTaskDefinition') return reply(200, ecs.findTaskDefinition(String(input.taskDefinition)));
           if (action === 'RegisterTaskDefinition') {
             const taskDefinition = ecs.registerTaskDefinition(input as unknown as RegisterTaskDefinitionCommandInput);
             return reply(200, { taskDefinition, tags: input.tags ?? [] });
           }
           throw new AwsError('Ecs.ClientException', `${action} is not simulated`);
-        } catch (err) {
-          const name = err instanceof Error ? err.name.replace(/^Ecs\./, '') : 'ServerException';
-          return reply(400, { __type: name, message: err instanceof Error ? err.message : String(err) });
-        }
+          } catch (err) {
+            const name = err instanceof Error ? err.name.replace(/^Ecs\./, '') : 'ServerException';
+            return reply(400, { __type: name, message: err instanceof Error ? err.message : String(err) });
+          }
+        })();
       });
     });
     server.unref();

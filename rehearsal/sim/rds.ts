@@ -1,7 +1,7 @@
 import type { DBInstance } from '@aws-sdk/client-rds';
 import { renameKeys, sfnMemberName } from '../../handlers/lib/sdk-casing';
 import type { VirtualClock } from '../clock';
-import { type DeploymentFixture, describeSubnetGroup, type KmsKey, type SubnetGroup } from '../fixtures';
+import { type DeploymentFixture, describeSubnetGroup, type SubnetGroup } from '../fixtures';
 import { memberNames, operation, valueProblems } from '../sdk-model';
 import { AwsError } from './aws-error';
 
@@ -67,9 +67,6 @@ export interface RdsDurations {
 
 export const RDS_DURATIONS: RdsDurations = { snapshot: 300, restore: 900, rename: 600, modify: 60, reboot: 60, baselineBackup: 7200 };
 
-/** Who makes a call, for the KMS check of a restore (see authorize in iam.ts). */
-export type KmsAuthorizer = (keyArn: string, actions: readonly string[]) => void;
-
 /** The database answers connections in these states; in every other one it refuses them. */
 const REACHABLE = new Set([
   'available',
@@ -92,8 +89,6 @@ const unmodeled = (code: string, message: string) => new AwsError('Rds.RdsExcept
 export class SimulatedRds {
   readonly instances: Instance[] = [];
   readonly snapshots: Snapshot[] = [];
-  /** The KMS check for the caller of a restore; the dispatcher sets it to the IAM evaluation of the calling role. */
-  kmsAuthorizer: KmsAuthorizer = () => undefined;
   private seq = 0;
 
   constructor(
@@ -227,11 +222,8 @@ export class SimulatedRds {
     if (!snap) throw new AwsError('Rds.DbSnapshotNotFoundException', `DBSnapshot not found: ${String(params.DBSnapshotIdentifier)}`);
     if (snap.status !== 'available') throw new AwsError('Rds.InvalidDbSnapshotStateException', `Snapshot ${snap.id} is not in available state (${snap.status}).`);
     checkTags(params.Tags);
+    // The caller's right to use the snapshot's KMS key is IAM's to decide (rehearsal/sim/iam.ts).
     const src = snap.source;
-    // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RestoreFromSnapshot.html: a customer
-    // managed key needs kms:CreateGrant and kms:DescribeKey for the caller (RDS user guide, "AWS KMS key management").
-    const key = this.account.kmsKeys.find((k: KmsKey) => k.arn === src.KmsKeyId);
-    if (src.StorageEncrypted && key?.manager === 'CUSTOMER') this.kmsAuthorizer(key.arn, ['kms:CreateGrant', 'kms:DescribeKey']);
     const defaults = this.restoreDefaults(src, params);
     this.validateSettings(defaults, params, 'restore');
     // The port becomes part of the endpoint, which exists only once the instance is created.

@@ -408,11 +408,11 @@ describe('authorizing the calls of a rehearsal', () => {
     }
   });
 
-  // Flips when the stack grants the state machine kms:CreateGrant and kms:DescribeKey on the
-  // deployment's key (through RDS): then expect { allowed: true } here, as the next test does.
-  it('denies today a restore of a snapshot encrypted with a customer managed key: the stack grants no KMS, RDS reports the key not accessible', async () => {
-    const decision = await createAuthorizer(principals, { world: ENCRYPTED }).authorize(machine, restoreCall());
+  it("allows a restore of a snapshot encrypted with a customer managed key through the stack's own KMS grant, and denies it as RDS does without that statement", async () => {
+    const withoutKms = principalsFromTemplate(withoutStatements(template, (st) => actionsOf(st).includes('kms:creategrant')));
 
+    await expect(createAuthorizer(principals, { world: ENCRYPTED }).authorize(machine, restoreCall())).resolves.toEqual({ allowed: true });
+    const decision = await createAuthorizer(withoutKms, { world: ENCRYPTED }).authorize(withoutKms.stateMachine, restoreCall());
     expect(denied(decision)).toEqual({
       name: 'Rds.KmsKeyNotAccessibleException',
       code: 'KMSKeyNotAccessibleFault',
@@ -432,9 +432,7 @@ describe('authorizing the calls of a rehearsal', () => {
     expect(denied(refused)?.name).toBe('Rds.KmsKeyNotAccessibleException');
   });
 
-  // Flips when runbookArns (workflows/context.ts) lowercases the configured identifier, as it
-  // already does for the renamed-aside pattern.
-  it('denies today every write to an instance configured in upper case: the stack grants the ARN as configured, RDS authorizes it in lower case', async () => {
+  it('allows the writes to an instance configured in upper case: RDS authorizes the lower-case ARN it stores, and the stack grants that one', async () => {
     const upper = synthRunbook({ deployment: { ...example.deployment, dbInstanceIdentifier: 'Metaflow-DB' } }).template.toJSON() as Template;
     const p = principalsFromTemplate(upper);
     const [name, resource] = tasksOf(/:createDBSnapshot$/)[0] as readonly [string, string];
@@ -442,7 +440,7 @@ describe('authorizing the calls of a rehearsal', () => {
 
     const decision = await createAuthorizer(p).authorize(p.stateMachine, { ...(call as AwsCall), params: { ...call?.params, DbInstanceIdentifier: 'Metaflow-DB' } });
 
-    expect(denied(decision)?.message).toContain(`rds:CreateDBSnapshot on resource: ${arn('rds', 'db:metaflow-db')} because no identity-based policy allows`);
+    expect(decision).toEqual({ allowed: true });
   });
 
   it('names a denial as each call path names it: SDK integration, optimized integration, JavaScript SDK', async () => {
