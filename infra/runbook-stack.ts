@@ -75,6 +75,7 @@ export class RunbookStack extends Stack {
       network: { vpc, subnets, securityGroup: this.handlerSecurityGroup },
     });
     this.grantRetarget(handlers);
+    this.grantLocate(handlers, runbookArns(config));
 
     const logGroup = new logs.LogGroup(this, 'RunbookLogs', {
       logGroupName: `/aws/vendedlogs/states/${config.stackName}`,
@@ -176,6 +177,16 @@ export class RunbookStack extends Stack {
         conditions: { StringEquals: { 'iam:PassedToService': 'monitoring.rds.amazonaws.com' } },
       }),
     );
+  }
+
+  /** The task finder reads the cluster's tasks, nothing else. */
+  private grantLocate(handlers: HandlerFunctions, arns: ReturnType<typeof runbookArns>): void {
+    const role = handlers.fns.locateTask.role;
+    if (!role) return;
+    // ListTasks authorizes on container instances, which a Fargate service has none of: granted on
+    // "*" limited to the cluster by condition, as the CDK's own ECS code does.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: { ArnEquals: { 'ecs:cluster': arns.cluster } } }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [arns.tasks] }));
   }
 
   private grantRetarget(handlers: HandlerFunctions): void {

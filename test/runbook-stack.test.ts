@@ -439,7 +439,6 @@ describe('RunbookStack', () => {
       ],
       ['ecs:UpdateService', [SERVICE]],
       ['ecs:DescribeServices', [SERVICE]],
-      ['ecs:DescribeTasks', [arn('ecs', `task/${d.clusterName}/*`)]],
     ])('lets the state machine use %s only on its own resources', (action, expected) => {
       expect(runbookResourcesFor(action)).toEqual([...expected].sort());
     });

@@ -8,6 +8,7 @@ export interface RunbookFunctions {
   readonly validateInput: lambda.IFunction;
   readonly assessPreflight: lambda.IFunction;
   readonly retargetTaskDefinition: lambda.IFunction;
+  readonly locateTask: lambda.IFunction;
   readonly pingMigrationService: lambda.IFunction;
   readonly getSchemaStatus: lambda.IFunction;
   readonly upgradeSchema: lambda.IFunction;

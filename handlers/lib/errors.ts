@@ -18,6 +18,15 @@ export class PreflightFailed extends NamedError {}
 /** The task definition cannot be moved to the target image (container missing, bad shape). */
 export class TaskDefinitionNotRetargetable extends NamedError {}
 
+/** The service runs no task. */
+export class NoRunningTask extends NamedError {}
+/** More than one task runs where the upgrade must reach exactly one (goose has no lock). */
+export class MoreThanOneTask extends NamedError {}
+/** The task is still starting (provisioning, pending) or has no address yet: retried, bounded. */
+export class TaskNotReady extends NamedError {}
+/** The task stopped (its container exited, or someone stopped it). */
+export class TaskStopped extends NamedError {}
+
 /** Nothing listens yet (connection refused, host unreachable): the task may still be starting. */
 export class MigrationServiceUnavailable extends NamedError {}
 /** It accepted the connection but did not answer in time: goose may be holding its event loop. */

@@ -69,7 +69,6 @@ export class SimulatedDeployment {
   private readonly containers = new Map<string, MetaflowContainer>();
   /** The metadata service version each task's container chose at start (kept after shutdown). */
   private readonly versions = new Map<string, string | null>();
-  private readonly pinned = new Map<string, string>();
   /** This process's loopback range (see loopback.ts), known once booted. */
   private octet: number | undefined;
 
@@ -98,7 +97,7 @@ export class SimulatedDeployment {
           host: task.ip,
           migrationPort: d.migrationPort,
           servicePort: d.servicePort,
-          image: this.pinned.get(task.arn) ?? task.image,
+          image: task.resolvedImage,
           connect: () => this.rds.connect(d.dbInstanceIdentifier),
           clock,
           behaviour: world.behaviour ?? {},
@@ -162,7 +161,11 @@ export class SimulatedDeployment {
   async boot(): Promise<void> {
     this.octet = await loopbackRange();
     const before = this.ecs.tasks.length;
-    await this.ecs.boot(this.originalTaskDefinition, (task) => this.pinned.set(task.arn, this.world.runningImage));
+    // The tasks running before the change run the image their deployment resolved then, whatever
+    // the task definition's tag resolves to now (ECS pins a deployment to a digest).
+    await this.ecs.boot(this.originalTaskDefinition, (task) => {
+      task.resolvedImage = this.world.runningImage;
+    });
     if (this.ecs.tasks.length - before !== this.originalDesiredCount) throw new Error('the simulated service did not boot');
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RegisterTaskDefinitionCommandInput, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { VirtualClock } from '../clock';
 import { AwsError, DURATIONS } from './aws-error';
@@ -6,7 +7,12 @@ export interface SimTask {
   readonly arn: string;
   readonly deploymentId: string;
   readonly taskDefinitionArn: string;
+  /** The image as the task definition names it (a tag). */
   readonly image: string;
+  /** What the tag resolved to when the task's deployment was created: the image it really runs. */
+  resolvedImage: string;
+  /** Why it stopped, once it did. */
+  stoppedReason?: string;
   readonly ip: string;
   lastStatus: 'PROVISIONING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
   desiredStatus: 'RUNNING' | 'STOPPED';
@@ -119,6 +125,7 @@ export class SimulatedEcs {
     if (!task) return;
     task.desiredStatus = 'STOPPED';
     task.lastStatus = 'STOPPED';
+    task.stoppedReason = 'Essential container in task exited';
   }
 
   updateService(p: Record<string, unknown>): unknown {
@@ -157,15 +164,37 @@ export class SimulatedEcs {
     if (arns.length === 0) throw new AwsError('Ecs.InvalidParameterException', 'Tasks cannot be empty.');
     const found = this.tasks.filter((t) => arns.includes(t.arn));
     return {
-      Tasks: found.map((t) => ({
-        TaskArn: t.arn,
-        LastStatus: t.lastStatus,
-        DesiredStatus: t.desiredStatus,
-        TaskDefinitionArn: t.taskDefinitionArn,
-        StartedBy: t.deploymentId,
-        Containers: [{ Name: this.containerName, Image: t.image, LastStatus: t.lastStatus, NetworkInterfaces: [{ PrivateIpv4Address: t.ip }] }],
-        Attachments: [{ Type: 'ElasticNetworkInterface', Status: 'ATTACHED', Details: [{ Name: 'privateIPv4Address', Value: t.ip }] }],
-      })),
+      Tasks: found.map((t) => {
+        // A task still provisioning has no network interface details, no container address and no
+        // digest yet (shared/facts/aws-behaviour.md): answers leave those fields out.
+        const running = t.lastStatus === 'RUNNING' || t.lastStatus === 'STOPPING';
+        return {
+          TaskArn: t.arn,
+          ClusterArn: `arn:aws:ecs:${this.region}:${this.account}:cluster/${this.cluster}`,
+          LastStatus: t.lastStatus,
+          DesiredStatus: t.desiredStatus,
+          TaskDefinitionArn: t.taskDefinitionArn,
+          StartedBy: t.deploymentId,
+          LaunchType: 'FARGATE',
+          ...(t.stoppedReason ? { StoppedReason: t.stoppedReason } : {}),
+          Containers: [
+            {
+              Name: this.containerName,
+              Image: t.image,
+              LastStatus: t.lastStatus,
+              ...(running ? { ImageDigest: imageDigest(t.resolvedImage), NetworkInterfaces: [{ AttachmentId: `eni-attach-${t.arn.slice(-8)}`, PrivateIpv4Address: t.ip }] } : {}),
+            },
+          ],
+          Attachments: [
+            {
+              Id: `eni-attach-${t.arn.slice(-8)}`,
+              Type: 'ElasticNetworkInterface',
+              Status: running ? 'ATTACHED' : 'PRECREATED',
+              Details: running ? [{ Name: 'subnetId', Value: 'subnet-0a1b2c3d4e5f60718' }, { Name: 'privateIPv4Address', Value: t.ip }] : [],
+            },
+          ],
+        };
+      }),
       Failures: arns.filter((a) => !found.some((t) => t.arn === a)).map((a) => ({ Arn: a, Reason: 'MISSING' })),
     };
   }
@@ -259,6 +288,7 @@ export class SimulatedEcs {
       deploymentId: deployment.id,
       taskDefinitionArn: deployment.taskDefinition,
       image,
+      resolvedImage: image,
       ip: this.ipFor(n),
       lastStatus: 'PROVISIONING',
       desiredStatus: 'RUNNING',
@@ -282,6 +312,11 @@ export class SimulatedEcs {
   private nextId(prefix: string): string {
     return `${prefix}/${(++this.seq * 7919).toString(36).padStart(12, '0')}`;
   }
+}
+
+/** A stand-in for the digest a tag resolved to: the same image, the same digest. */
+export function imageDigest(resolvedImage: string): string {
+  return `sha256:${createHash('sha256').update(resolvedImage).digest('hex')}`;
 }
 
 /** Step Functions' SDK results name fields in Java SDK v2 casing: for ECS, the first letter capitalised. */

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
 import { GUIDE_STEPS } from '../steps';
 import { sdkCall } from '../tasks';
-import { LocateTask } from './locate-task';
+import { locateTask } from './locate-task';
 import { readSchemaStatus } from './schema';
 
 const MAIN_STEPS = GUIDE_STEPS.filter((s) => !s.onFailureOnly && s.id !== 'summary');
@@ -21,7 +21,7 @@ export class DryRun extends sfn.StateMachineFragment {
 
   constructor(scope: Construct, ctx: RunbookContext) {
     super(scope, 'fragment: Dry run');
-    const locate = new LocateTask(scope, ctx, { label: 'dry run', requireSingleTask: false });
+    const locate = locateTask(scope, ctx, { label: 'dry run', requireSingleTask: false });
     const container = ctx.config.deployment.containerName;
     const taskDefinition = sdkCall(scope, 'Describe the task definition (dry run)', {
       comment: 'The image a restart would deploy, when no target image is given.',
@@ -57,7 +57,7 @@ export class DryRun extends sfn.StateMachineFragment {
           approvalRequired: ctx.config.approval.required,
           stepsThatWouldRun: steps,
           'statusReadFrom.$': '$.endpoint.TaskArn',
-          'imageRunningNow.$': '$.task.Image',
+          'imageRunningNow.$': '$.endpoint.Image',
           'taskDefinitionImage.$': '$.release.Images[0]',
           note:
             'The status was read from a task already running; the restart deploys the target image or the task definition image again, ' +
@@ -88,7 +88,7 @@ export class DryRun extends sfn.StateMachineFragment {
     upgradePlan.next(done);
     noUpgradePlan.next(done);
     unknownPlan.next(done);
-    this.startState = locate.startState;
+    this.startState = locate;
     this.endStates = [];
   }
 }

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
 import { ENTERED_TIME, invoke, retryUntilReady, sdkCall } from '../tasks';
 import { BoundedPoll } from './bounded-poll';
-import { LocateTask } from './locate-task';
+import { locateTask } from './locate-task';
 import { describeService, runsDeployment, serviceNotThere, steady } from './service';
 
 export interface RestartServiceProps {
@@ -63,7 +63,7 @@ export class RestartService extends sfn.StateMachineFragment {
       poll: ctx.config.waits.service,
       timeoutError: 'NewTaskNotHealthyInTime',
     });
-    const locate = new LocateTask(scope, ctx, { label: props.label, requireSingleTask: props.requireSingleTask });
+    const locate = locateTask(scope, ctx, { label: props.label, requireSingleTask: props.requireSingleTask });
     restart.next(wait);
     wait.next(locate);
     if (props.waitForMigrationService) {
