@@ -1,5 +1,14 @@
 export { ConfigError } from './load';
-export { loadRunbookConfig, parseRunbookConfig, runbookConfigSchema } from './runbook';
-export type { PollConfig, RunbookConfig } from './runbook';
+export {
+  isAuroraConfig,
+  loadAnyRunbookConfig,
+  loadRunbookConfig,
+  parseAnyRunbookConfig,
+  parseRunbookConfig,
+  requireDbInstance,
+  runbookConfigSchema,
+} from './runbook';
+export type { AnyRunbookConfig, AuroraRunbookConfig, PollConfig, RunbookConfig } from './runbook';
+export { CONFIG_VERSION_OUTPUT, canonicalJson, configVersion } from './version';
 export { loadSchedulingConfig, parseSchedulingConfig, schedulingConfigSchema } from './scheduling';
 export type { SchedulingConfig } from './scheduling';
