@@ -1,5 +1,7 @@
 export { ConfigError } from './load';
 export {
+  DEFAULT_MIGRATION_PORT,
+  DEFAULT_SERVICE_PORT,
   isAuroraConfig,
   loadAnyRunbookConfig,
   loadRunbookConfig,

@@ -4,6 +4,10 @@ import { ConfigError, parseWith, readJsonFile } from './load';
 /** CloudWatch Logs retention values long enough for an audit trail. */
 const LOG_RETENTION_DAYS = [30, 90, 180, 365, 731, 1827] as const;
 
+/** The metadata service image's own ports: the migration service, and the metadata service. */
+export const DEFAULT_MIGRATION_PORT = 8082;
+export const DEFAULT_SERVICE_PORT = 8080;
+
 /** DB instance and DB cluster identifiers follow the same rule. */
 const RDS_IDENTIFIER = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$/;
 
@@ -69,8 +73,8 @@ export const runbookConfigSchema = z.strictObject({
     migrationUrl: httpUrl.optional(),
     /** Set when the metadata service is reached through a load balancer or API gateway. */
     serviceUrl: httpUrl.optional(),
-    migrationPort: z.number().int().min(1).max(65535).default(8082),
-    servicePort: z.number().int().min(1).max(65535).default(8080),
+    migrationPort: z.number().int().min(1).max(65535).default(DEFAULT_MIGRATION_PORT),
+    servicePort: z.number().int().min(1).max(65535).default(DEFAULT_SERVICE_PORT),
   })
     .superRefine((d, ctx) => {
       if ((d.dbInstanceIdentifier === undefined) === (d.dbClusterIdentifier === undefined)) {
