@@ -6,6 +6,7 @@ import { decide, report, start, watch } from './commands';
 import type { CommonOptions, Deps } from './deps';
 import { createDeploymentClients } from './discovery/clients';
 import { DiscoveryError } from './discovery/errors';
+import { check } from './check';
 import { DEFAULT_OUT, init } from './init';
 import { DEFAULT_SCENARIO } from './local';
 
@@ -148,6 +149,21 @@ When two services qualify, or nothing does, it stops (exit 1) and lists the cand
         force: flag(values, 'force'),
         useLoadBalancer: flag(values, 'use-load-balancer'),
       });
+    },
+  },
+  check: {
+    usage: 'check [--config <file.json>]',
+    summary: 'report every precondition of a change against the live account, before starting one',
+    details: `Reads the deployment the configuration names (read-only) and reports, each by name:
+credentials (the configured account), service-steady, db-available, db-security-group (the database admits
+the service), service-security-group (the service's group admits the runbook's handlers), ssl-mode
+(MF_METADATA_DB_SSL_MODE set where PostgreSQL forces SSL), kms-key (the key a restore needs),
+snapshot-quota (room for one more manual snapshot) and stack-version (the stack deployed from this file).
+Exit 0 when all hold, 1 when one fails, 3 when one could not be checked.`,
+    options: { config: { type: 'string', arg: 'file.json', description: `the configuration deployed (default ${DEFAULT_OUT}, where init writes it)` } },
+    run: (deps, values, positionals) => {
+      if (positionals.length > 0) throw new UsageError(`check takes no arguments, got ${JSON.stringify(positionals[0])}`);
+      return check(deps, { ...common(values), config: str(values, 'config') ?? DEFAULT_OUT });
     },
   },
 };

@@ -197,7 +197,11 @@ async function networkLoadBalancer(
  * `metadata-service-v2`; the NLB serving 8080 on listener port 80; PostgreSQL 16.1, SSL mode prefer.
  * With `ui`, the UI's service runs in the same cluster with the same database settings (port 8083).
  */
-export async function cloudformationShape(c: DeploymentClients, stack = 'metaflow', options: { ui?: boolean; cidr?: string } = {}): Promise<Built> {
+export async function cloudformationShape(
+  c: DeploymentClients,
+  stack = 'metaflow',
+  options: { ui?: boolean; cidr?: string; desiredCount?: number } = {},
+): Promise<Built> {
   const cidr = options.cidr ?? '10.20.0.0/16';
   const octets = cidr.split('.').slice(0, 2).join('.');
   const vpcId = await vpc(c, cidr);
@@ -248,6 +252,8 @@ export async function cloudformationShape(c: DeploymentClients, stack = 'metaflo
     securityGroups: [fargate],
     publicIp: true,
     loadBalancers: lb.bindings,
+    // moto starts every service with one running task (MOTO_ECS_SERVICE_RUNNING, see test/support/moto.ts).
+    desiredCount: options.desiredCount,
   });
   if (options.ui) {
     const ui = 'metaflow-ui-service';

@@ -1,5 +1,6 @@
 import { main } from '../../cli/main';
 import type { Deps } from '../../cli/deps';
+import type { DeploymentClients } from '../../cli/discovery/clients';
 import type { Moto } from '../support/moto';
 import { REGION } from './shapes';
 
@@ -9,8 +10,8 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** One command line of the operator CLI, its deployment clients pointed at moto. */
-export async function runCli(moto: Moto, argv: readonly string[]): Promise<Run> {
+/** One command line of the operator CLI, its deployment clients pointed at moto (and changed by `adjust`, if given). */
+export async function runCli(moto: Moto, argv: readonly string[], adjust?: (clients: DeploymentClients) => void): Promise<Run> {
   let stdout = '';
   let stderr = '';
   const deps: Deps = {
@@ -20,7 +21,11 @@ export async function runCli(moto: Moto, argv: readonly string[]): Promise<Run> 
     clients: () => {
       throw new Error('init and check use the deployment clients only');
     },
-    deploymentClients: (options) => moto.clients(options.region ?? REGION),
+    deploymentClients: (options) => {
+      const clients = moto.clients(options.region ?? REGION);
+      adjust?.(clients);
+      return clients;
+    },
     sleep: async () => undefined,
     now: () => new Date('2026-11-25T10:00:00Z'),
     assembly: () => {

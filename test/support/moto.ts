@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -53,6 +56,7 @@ export function describeWithMoto(name: string, body: () => void): void {
 /** What a test changes in the one RDS call moto does not answer (see `deploymentClients`). */
 export interface RdsQuotas {
   manualSnapshots: { used: number; max: number };
+  manualClusterSnapshots: { used: number; max: number };
 }
 
 export interface Moto {
@@ -95,7 +99,7 @@ export async function startMoto(): Promise<Moto> {
     child.stderr?.on('data', read);
     child.once('exit', (code) => fail(new Error(`moto exited (${code}) before it started:\n${output}`)));
   });
-  const quotas: RdsQuotas = { manualSnapshots: { used: 3, max: 100 } };
+  const quotas = defaultQuotas();
   return {
     endpoint,
     quotas,
@@ -107,6 +111,29 @@ export async function startMoto(): Promise<Moto> {
     stop: () => stopChild(child),
   };
 }
+
+/**
+ * One moto for the test file (started before its first test, stopped after its last) and a scratch
+ * directory; every test starts from an empty account and the default quotas.
+ */
+export function useMoto(tempPrefix: string): { readonly moto: Moto; readonly dir: string } {
+  const env = {} as { moto: Moto; dir: string };
+  beforeAll(async () => {
+    env.moto = await startMoto();
+    env.dir = mkdtempSync(path.join(tmpdir(), tempPrefix));
+  });
+  afterAll(async () => {
+    await env.moto?.stop();
+    if (env.dir) rmSync(env.dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    await env.moto.reset();
+    Object.assign(env.moto.quotas, defaultQuotas());
+  });
+  return env;
+}
+
+const defaultQuotas = (): RdsQuotas => ({ manualSnapshots: { used: 3, max: 100 }, manualClusterSnapshots: { used: 0, max: 100 } });
 
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
@@ -125,10 +152,17 @@ function deploymentClients(endpoint: string, region: string, quotas: RdsQuotas):
   // every other RDS call goes to moto.
   rds.middlewareStack.add(
     (next, context) => async (args) => {
+      // moto names a default cluster parameter group (default.aurora8.0, PostgreSQL clusters too) that it
+      // cannot describe; AWS's default groups hold the engine defaults, which an empty answer stands for.
+      const input = args.input as { DBClusterParameterGroupName?: string };
+      if (context.commandName === 'DescribeDBClusterParametersCommand' && input.DBClusterParameterGroupName?.startsWith('default.')) {
+        return { output: { Parameters: [], $metadata: {} }, response: {} } as Awaited<ReturnType<typeof next>>;
+      }
       if (context.commandName !== 'DescribeAccountAttributesCommand') return next(args);
       const AccountQuotas: AccountQuota[] = [
         { AccountQuotaName: 'DBInstances', Used: 1, Max: 40 },
         { AccountQuotaName: 'ManualSnapshots', Used: quotas.manualSnapshots.used, Max: quotas.manualSnapshots.max },
+        { AccountQuotaName: 'ManualClusterSnapshots', Used: quotas.manualClusterSnapshots.used, Max: quotas.manualClusterSnapshots.max },
       ];
       return { output: { AccountQuotas, $metadata: {} }, response: {} } as Awaited<ReturnType<typeof next>>;
     },
