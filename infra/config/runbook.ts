@@ -62,7 +62,7 @@ export const runbookConfigSchema = z.strictObject({
     vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'expected a VPC id such as vpc-0abc1234'),
     subnetIds: z
       .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'expected a subnet id such as subnet-0abc1234'))
-      .min(1, 'expected at least one private subnet for the handlers'),
+      .min(1, 'expected at least one subnet for the handlers (the service\'s own serve them)'),
     availabilityZones: z
       .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'expected an availability zone such as eu-west-1a'))
       .min(1, 'expected the availability zones of the subnets, in the same order'),
