@@ -10,11 +10,11 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { runbookArns } from '../workflows/context';
 import { buildRunbook } from '../workflows/runbook';
-import type { RunbookConfig } from './config';
+import { type AnyRunbookConfig, CONFIG_VERSION_OUTPUT, configVersion, type RunbookConfig, requireDbInstance } from './config';
 import { HandlerFunctions } from './handler-functions';
 
 export interface RunbookStackProps extends StackProps {
-  readonly config: RunbookConfig;
+  readonly config: AnyRunbookConfig;
 }
 
 /**
@@ -28,7 +28,8 @@ export class RunbookStack extends Stack {
 
   constructor(scope: Construct, id: string, props: RunbookStackProps) {
     super(scope, id, props);
-    const { config } = props;
+    // Aurora configurations are valid files; the state machine for them comes later.
+    const config = requireDbInstance(props.config, `stack ${id}`);
     const d = config.deployment;
 
     // Imported by attributes, never looked up: synth must work without credentials.
@@ -133,6 +134,10 @@ export class RunbookStack extends Stack {
     }
 
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
+    new CfnOutput(this, CONFIG_VERSION_OUTPUT, {
+      value: configVersion(config),
+      description: 'Hash of the configuration this stack was deployed from (npm run runbook -- check compares it with the file)',
+    });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.topic.topicArn, description: 'Subscribe the approvers and on-call here' });
     new CfnOutput(this, 'ConsoleUrl', {
       value: `https://${Aws.REGION}.console.aws.amazon.com/states/home?region=${Aws.REGION}#/statemachines/view/${this.stateMachine.stateMachineArn}`,
