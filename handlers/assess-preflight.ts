@@ -16,6 +16,7 @@ export const handler = defineHandler(
       dbInstanceIdentifier: requireString(o, 'dbInstanceIdentifier'),
       serviceName: requireString(o, 'serviceName'),
       snapshotId: requireString(o, 'snapshotId'),
+      restoreInstanceId: requireString(o, 'restoreInstanceId'),
       changeId: requireString(o, 'changeId'),
       executionId: requireString(o, 'executionId'),
     };

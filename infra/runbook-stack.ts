@@ -1,4 +1,4 @@
-import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, App, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -9,12 +9,15 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { runbookArns } from '../workflows/context';
+import { worstCaseSeconds } from '../workflows/worst-case';
 import { buildRunbook } from '../workflows/runbook';
 import { type AnyRunbookConfig, CONFIG_VERSION_OUTPUT, configVersion, type RunbookConfig, requireDbInstance } from './config';
 import { HandlerFunctions } from './handler-functions';
 
 export interface RunbookStackProps extends StackProps {
   readonly config: AnyRunbookConfig;
+  /** The execution's timeout; by default derived from the definition (executionTimeoutSeconds). */
+  readonly timeoutSeconds?: number;
 }
 
 /**
@@ -95,7 +98,7 @@ export class RunbookStack extends Stack {
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
       // Every wait is bounded; the execution as a whole is too, so the timed-out alarm can fire.
-      timeout: Duration.seconds(worstCaseSeconds(config)),
+      timeout: Duration.seconds(props.timeoutSeconds ?? executionTimeoutSeconds(config)),
     });
     this.grantRdsTagging(ctx.arns);
     this.grantRestoreDependencies();
@@ -147,7 +150,7 @@ export class RunbookStack extends Stack {
   /** Creating a snapshot or restoring with Tags also needs AddTagsToResource on what is created. */
   private grantRdsTagging(arns: ReturnType<typeof runbookArns>): void {
     this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['rds:AddTagsToResource'], resources: [arns.snapshots, arns.dbInstance] }),
+      new iam.PolicyStatement({ actions: ['rds:AddTagsToResource'], resources: [arns.snapshots, arns.restoredInstances] }),
     );
   }
 
@@ -223,23 +226,16 @@ export class RunbookStack extends Stack {
 }
 
 /**
- * The longest an execution can legitimately take: every bounded wait at its limit (restarts and
- * readiness checks three times, the instance waits of a restore three times), the upgrade's own
- * timeout, the approval's, and an hour of margin for API calls and retries.
+ * The execution's timeout: the longest the definition can legitimately take (workflows/worst-case.ts,
+ * read from the definition this configuration builds, approval window included) and an hour of
+ * margin. The definition must be known before the state machine that carries it is made, so it is
+ * built once more in a throwaway app that bundles nothing.
  */
-export function worstCaseSeconds(config: RunbookConfig): number {
-  const w = config.waits;
-  const limit = (p: { intervalSeconds: number; maxAttempts: number }) => p.intervalSeconds * p.maxAttempts;
-  return (
-    limit(w.snapshot) +
-    5 * limit(w.service) +
-    4 * limit(w.migrationService) +
-    limit(w.upgradeSettle) +
-    3 * limit(w.instance) +
-    config.migration.upgradeTimeoutSeconds +
-    // The approver's time counts too: an execution that timed out while waiting would end without
-    // its rollback (an execution timeout cannot be caught).
-    (config.approval.required ? config.approval.timeoutMinutes * 60 : 0) +
-    3600
-  );
+export function executionTimeoutSeconds(config: RunbookConfig): number {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const probe = new RunbookStack(app, 'Probe', { config, env: { account: '123456789012', region: 'eu-west-1' }, timeoutSeconds: 1 });
+  const rendered = probe.resolve((probe.stateMachine.node.defaultChild as sfn.CfnStateMachine).definitionString) as unknown;
+  // The definition is a Fn::Join of text and references; the references are never numbers we read.
+  const joined = typeof rendered === 'string' ? rendered : (rendered as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'ref')).join('');
+  return worstCaseSeconds(JSON.parse(joined)) + 3600;
 }

@@ -100,7 +100,11 @@ async function main(): Promise<number> {
     '',
     `Runbook time:              ${m.totalSeconds.toFixed(0)} s, of which ${m.approvalWaitSeconds.toFixed(0)} s waiting for the approver; AWS operations in progress ${m.awsOperationSeconds.toFixed(0)} s ` +
       `(runbook time without the approval wait / AWS time: ${((m.totalSeconds - m.approvalWaitSeconds) / Math.max(1, m.awsOperationSeconds)).toFixed(2)})`,
-    `Metadata service downtime: ${m.downtimeSeconds.toFixed(0)} s (longest outage ${m.longestOutageSeconds.toFixed(0)} s; clients give up after ~31 s)`,
+    `Metadata service downtime: ${m.downtimeSeconds.toFixed(0)} s (no task running, or the database not answering; longest outage ${m.longestOutageSeconds.toFixed(0)} s; clients give up after ~31 s)`,
+    `Database not answering:    ${m.databaseUnreachableSeconds.toFixed(0)} s`,
+    `On fewer tasks:            ${m.reducedCapacitySeconds.toFixed(0)} s (reduced capacity)`,
+    `Writes at risk:            ${m.writesAtRiskSeconds === null ? 'none (no snapshot taken)' : `${m.writesAtRiskSeconds.toFixed(0)} s (from the snapshot's start to ${outcome.databaseRestored ? 'the restore: lost' : 'the upgrade request'})`}`,
+    ...(m.recoverySeconds === null ? [] : [`Failure to service back:   ${m.recoverySeconds.toFixed(0)} s`]),
     `State transitions:         ${m.stateTransitions}`,
     `Database:                  ${outcome.databaseRestored ? 'restored from the snapshot' : 'not restored'}, schema ${outcome.finalSchema}; snapshots kept: ${outcome.snapshotsKept.join(', ') || 'none'}`,
     `Service:                   ${outcome.desiredCount} tasks, ${outcome.taskDefinition.split('/').pop()}, versions ${outcome.finalServiceVersions.join(', ') || 'none running'}`,

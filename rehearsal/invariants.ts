@@ -72,6 +72,11 @@ export function invariantViolations(result: RehearsalResult, opts: { rollbackMay
     if (!/"dbInstances"/.test(result.cause ?? '') || !/"service"/.test(result.cause ?? '')) {
       v.push('the failed rollback does not report the state of the database and the service');
     }
+    // Every instance the change left behind (the original, the one restored beside it) is named.
+    for (const inst of deployment.rds.instances) {
+      const id = String(inst.d.DBInstanceIdentifier);
+      if (!(result.cause ?? '').includes(`"${id}"`)) v.push(`the failed rollback does not name the instance ${id}`);
+    }
   }
   return v;
 }

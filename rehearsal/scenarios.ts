@@ -17,6 +17,8 @@ export interface Expectation {
   readonly noAwsCall?: boolean;
   /** Only reads: no snapshot, no scaling, no restart, no upgrade. */
   readonly readOnly?: boolean;
+  /** When the rollback fails: whether an instance still answers under the original identifier. */
+  readonly databaseServing?: boolean;
 }
 
 export interface Scenario {
@@ -28,6 +30,8 @@ export interface Scenario {
 }
 
 const OLD_SCHEMA = '20211202100726';
+/** Where a failed upgrade leaves the schema: one of the two migrations applied. */
+const HALF_UPGRADED = '20220503175500';
 const NEW_SCHEMA = '20230118020300';
 
 /** The usual deployment: two tasks on a `latest` tag that now resolves to a newer image. */
@@ -128,10 +132,31 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'restore-fails',
-    description: 'The upgrade fails and the restored instance ends incompatible-restore: the rollback stops and reports every resource.',
+    description: 'The upgrade fails and the snapshot, restored beside the original, ends incompatible-restore: the original was never touched and serves; the rollback stops and names both instances.',
     input,
     world: { ...usual, behaviour: { upgrade: 'fail' }, rds: { restoreFails: true } },
-    expect: { status: 'FAILED', error: 'RollbackFailed', databaseRestored: false, finalSchema: OLD_SCHEMA },
+    expect: { status: 'FAILED', error: 'RollbackFailed', databaseRestored: false, finalSchema: HALF_UPGRADED, databaseServing: true },
+  },
+  {
+    name: 'swap-rename-aside-refused',
+    description: 'The snapshot is restored beside the original, but RDS refuses to rename the original aside: nothing was swapped, the original serves; the rollback stops and names both instances.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, rds: { renameRefused: 'original' } },
+    expect: { status: 'FAILED', error: 'RollbackFailed', databaseRestored: false, finalSchema: HALF_UPGRADED, databaseServing: true },
+  },
+  {
+    name: 'swap-takeover-refused',
+    description: 'The original is renamed aside, then RDS refuses the restored instance the original identifier: the original is renamed back and serves again; the rollback stops and says so.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, rds: { renameRefused: 'restored' } },
+    expect: { status: 'FAILED', error: 'RollbackFailed', databaseRestored: false, finalSchema: HALF_UPGRADED, databaseServing: true },
+  },
+  {
+    name: 'large-database-restore',
+    description: 'As upgrade-returns-500, on a large database (a snapshot of twenty minutes, a restore of an hour): the database is unreachable only during the two renames.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, rdsDurations: { snapshot: 1200, restore: 3600 } },
+    expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
   },
   {
     name: 'schema-unknown-to-image',

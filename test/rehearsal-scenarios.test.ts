@@ -108,18 +108,27 @@ describe('the runbook executed end to end against the example deployment', () =>
     expect(JSON.stringify(report.error)).toContain('upgrade failed');
   });
 
-  it('stops a failed rollback where it is and names every resource and its state', async () => {
+  it('stops a failed rollback where it is and names every resource and its state: a failed restore beside the original leaves the original serving', async () => {
     const result = await run('restore-fails');
     const report = JSON.parse(result.cause as string) as { outcome: string; resources: { dbInstances: { Instances: { DbInstanceIdentifier: string; DbInstanceStatus: string }[] } } };
 
     expect(report.outcome).toBe('ROLLBACK_FAILED');
-    expect(report.resources.dbInstances.Instances.map((i) => [i.DbInstanceIdentifier.replace(/-pre-.*/, '-pre-*'), i.DbInstanceStatus])).toEqual(
-      expect.arrayContaining([
-        ['metaflow-db', 'incompatible-restore'],
-        ['metaflow-db-pre-*', 'available'],
-      ]),
-    );
+    expect(report.resources.dbInstances.Instances.map((i) => [i.DbInstanceIdentifier.replace(/-restored-.*/, '-restored-*'), i.DbInstanceStatus])).toEqual([
+      ['metaflow-db', 'available'],
+      ['metaflow-db-restored-*', 'incompatible-restore'],
+    ]);
+    expect(result.states.map((s) => s.name)).not.toContain('Rename the current instance aside');
     expect(result.states.map((s) => s.name)).not.toContain('Restart the service on the original release');
+  });
+
+  it('undoes a swap the restored instance cannot complete: the original is renamed back and serves, and the cause says so', async () => {
+    const result = await run('swap-takeover-refused');
+    const report = JSON.parse(result.cause as string) as { rollbackError: { Error: string; Cause: string } };
+
+    expect(report.rollbackError).toMatchObject({ Error: 'SwapFailed', Cause: expect.stringContaining('the original instance was renamed back and serves again') });
+    expect(result.deployment.rds.find('metaflow-db')?.createdFrom).toBeUndefined();
+    expect(result.deployment.rds.connect('metaflow-db')).not.toBeNull();
+    expect(result.deployment.rds.instances.map((i) => i.d.DBInstanceIdentifier)).toEqual(expect.arrayContaining([expect.stringMatching(/^metaflow-db-restored-/)]));
   });
 
   it('keeps the metadata service answering through every restart when the service rolls', async () => {

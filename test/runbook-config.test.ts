@@ -149,6 +149,7 @@ describe('runbook configuration', () => {
       migrationService: { intervalSeconds: 10, maxAttempts: 30 },
       upgradeSettle: { intervalSeconds: 30, maxAttempts: 60 },
       instance: { intervalSeconds: 30, maxAttempts: 120 },
+      restore: { intervalSeconds: 60, maxAttempts: 360 },
     });
     expect(config.migration).toEqual({ minimumServiceVersion: '2.0.2', upgradeTimeoutSeconds: 840, requestTimeoutSeconds: 10 });
     expect(config).toMatchObject({ stackName: 'MetaflowMigrationRunbook', logRetentionDays: 365 });

@@ -429,13 +429,13 @@ describe('RunbookStack', () => {
     it.each([
       ['rds:CreateDBSnapshot', [DB, SNAPSHOTS]],
       ['rds:DescribeDBSnapshots', [DB, SNAPSHOTS]],
-      ['rds:AddTagsToResource', [DB, SNAPSHOTS, arn('rds', `db:${d.dbInstanceIdentifier}*-pre-*`)]],
+      ['rds:AddTagsToResource', [SNAPSHOTS, arn('rds', `db:${d.dbInstanceIdentifier}*-pre-*`), arn('rds', `db:${d.dbInstanceIdentifier}*-restored-*`)]],
       ['states:ListExecutions', [arn('states', 'stateMachine:MetaflowMigrationRunbook')]],
       ['sns:Publish', ['arn:aws:sns:eu-west-1:123456789012:Notifications87298708']],
-      ['rds:ModifyDBInstance', [DB, arn('rds', `db:${d.dbInstanceIdentifier}*-pre-*`)]],
+      ['rds:ModifyDBInstance', [DB, arn('rds', `db:${d.dbInstanceIdentifier}*-pre-*`), arn('rds', `db:${d.dbInstanceIdentifier}*-restored-*`)]],
       [
         'rds:RestoreDBInstanceFromDBSnapshot',
-        [DB, SNAPSHOTS, arn('rds', 'subgrp:*'), arn('rds', 'pg:*'), arn('rds', 'og:*')],
+        [arn('rds', `db:${d.dbInstanceIdentifier}*-restored-*`), SNAPSHOTS, arn('rds', 'subgrp:*'), arn('rds', 'pg:*'), arn('rds', 'og:*')],
       ],
       ['ecs:UpdateService', [SERVICE]],
       ['ecs:DescribeServices', [SERVICE]],
@@ -584,9 +584,10 @@ describe('RunbookStack', () => {
         rollbackRestart: 'service',
         upgradeSettle: 'upgradeSettle',
         rename: 'instance',
-        restore: 'instance',
+        restore: 'restore',
         restoreSettings: 'instance',
-        rebootRestored: 'instance',
+        takeOver: 'instance',
+        renameBack: 'instance',
       };
       const attemptsOf = (choice: AslState) => /\$\.polls\.(\w+)\.attempts/.exec(JSON.stringify(choice.Choices))?.[1];
       const loops = allStates.filter(([, s]) => s.Type === 'Choice' && attemptsOf(s)).map(([name, s]) => [name, s, attemptsOf(s) as string] as const);

@@ -29,6 +29,8 @@ export interface RunbookArns {
   readonly dbInstance: string;
   /** Renamed-aside instances: the original identifier's first characters, then `-pre-<hash>`. */
   readonly asideInstances: string;
+  /** Instances restored beside the original: its first characters, then `-restored-<hash>`. */
+  readonly restoredInstances: string;
   readonly snapshots: string;
   readonly cluster: string;
   readonly service: string;
@@ -53,10 +55,12 @@ export function runbookArns(config: RunbookConfig): RunbookArns {
   // RDS stores identifiers in lower case and authorizes the ARN it stores: a grant on the name as
   // typed in upper case would match nothing (RDS API reference, CreateDBInstance: "stored as a lowercase string").
   const dbId = d.dbInstanceIdentifier.toLowerCase();
-  const asidePrefix = dbId.slice(0, 63 - '-pre-12345678'.length);
+  // As handlers/logic/plan-change.ts derives them: the identifier cut to leave room for the tail.
+  const derived = (tail: string) => `${rds}:db:${dbId.slice(0, 63 - `-${tail}-12345678`.length)}*-${tail}-*`;
   return {
     dbInstance: `${rds}:db:${dbId}`,
-    asideInstances: `${rds}:db:${asidePrefix}*-pre-*`,
+    asideInstances: derived('pre'),
+    restoredInstances: derived('restored'),
     snapshots: `${rds}:snapshot:${SNAPSHOT_PREFIX}*`,
     subnetGroups: `${rds}:subgrp:*`,
     parameterGroups: `${rds}:pg:*`,

@@ -31,7 +31,8 @@ export const GUIDE_STEPS: readonly GuideStep[] = [
     startsAt: ['Schema untouched: keep the database', 'Schema may have changed: restore the database'],
     onFailureOnly: true,
   },
-  { id: 'restoreDatabase', title: 'Rollback: restore the database', startsAt: ['Rename the current instance aside'], onFailureOnly: true },
+  { id: 'restoreDatabase', title: 'Rollback: restore the database', startsAt: ['Restore the snapshot beside the original'], onFailureOnly: true },
+  { id: 'swapDatabase', title: 'Rollback: swap the restored database in', startsAt: ['Rename the current instance aside'], onFailureOnly: true },
   { id: 'rollbackService', title: 'Rollback: the service', startsAt: ['Restart the service on the original release'], onFailureOnly: true },
   {
     id: 'report',

@@ -92,8 +92,16 @@ export function invoke(scope: Construct, name: string, fn: lambda.IFunction, pro
     // '$' is ASL's default: leaving it out replaces the state the same way in AWS, and the local
     // interpreter (aws-local-stepfunctions 3.0.0) mishandles an explicit "ResultPath": "$".
     resultPath: props.resultPath === '$' ? undefined : props.resultPath,
-    taskTimeout: props.timeout ? sfn.Timeout.duration(props.timeout) : undefined,
+    // By default a little more than the function's own timeout: the Task never waits longer than the
+    // function can run, and the definition says how long each call may take.
+    taskTimeout: sfn.Timeout.duration(props.timeout ?? defaultTimeout(fn)),
   });
+}
+
+function defaultTimeout(fn: lambda.IFunction): Duration {
+  const own = (fn as Partial<lambda.Function>).timeout;
+  if (!own) throw new Error(`${fn.node.path}: a Task needs the function's timeout to bound its own`);
+  return own.plus(Duration.seconds(10));
 }
 
 /** Retries a readiness check on the named "not yet" errors, bounded like every wait. */

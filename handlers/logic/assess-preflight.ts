@@ -54,6 +54,8 @@ export interface PreflightRequest {
   readonly dbInstanceIdentifier: string;
   readonly serviceName: string;
   readonly snapshotId: string;
+  /** Where a restore puts the snapshot, beside the original (plan-change.ts). */
+  readonly restoreInstanceId: string;
   readonly changeId: string;
   readonly executionId: string;
 }
@@ -96,7 +98,7 @@ export function assessPreflight(
     throw new PreflightFailed(`nothing was changed: ${problems.join('; ')}`);
   }
   const restore = restoreParameters(db, {
-    dbInstanceIdentifier: expected.dbInstanceIdentifier,
+    dbInstanceIdentifier: expected.restoreInstanceId,
     snapshotId: expected.snapshotId,
     runbookTags: [
       { Key: `${RUNBOOK_TAG_PREFIX}change-id`, Value: expected.changeId },
@@ -114,8 +116,10 @@ export function assessPreflight(
     dbInstanceIdentifier: expected.dbInstanceIdentifier,
     restartsRoll: restartsRoll(svc),
     restore: { parameters: restore },
+    // The settings go to the restored instance before it takes the original's identifier; backups
+    // come back last, once it has.
     afterRestore: {
-      settings: settingsParameters(db, expected.dbInstanceIdentifier),
+      settings: settingsParameters(db, expected.restoreInstanceId),
       backups: backupParameters(db, expected.dbInstanceIdentifier),
     },
     notRestored: notRestoredSettings(db),

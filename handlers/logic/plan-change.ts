@@ -25,7 +25,9 @@ export interface ChangePlan {
   readonly dryRun: boolean;
   /** Where the pre-upgrade snapshot goes; unique per execution so a re-run never collides. */
   readonly snapshotId: string;
-  /** Where the current instance is renamed to if the database must be restored in place. */
+  /** Where the snapshot is restored, beside the original, if the database must be restored. */
+  readonly restoreInstanceId: string;
+  /** Where the current instance is renamed to when the restored one takes its identifier. */
   readonly asideInstanceId: string;
 }
 
@@ -67,8 +69,14 @@ export function planChange(input: unknown, executionName: string, dbInstanceIden
     targetImage,
     dryRun: o.dryRun === true,
     snapshotId: `metaflow-migration-${slug.slice(0, 200)}-${suffix}`,
-    asideInstanceId: `${rdsSlug(dbInstanceIdentifier).slice(0, 63 - `-pre-${suffix}`.length)}-pre-${suffix}`.replace(/--+/g, '-'),
+    restoreInstanceId: derivedInstanceId(dbInstanceIdentifier, `restored-${suffix}`),
+    asideInstanceId: derivedInstanceId(dbInstanceIdentifier, `pre-${suffix}`),
   };
+}
+
+/** `<id>-<tail>` cut to RDS's 63 characters (the tail kept whole), valid as an instance identifier. */
+function derivedInstanceId(dbInstanceIdentifier: string, tail: string): string {
+  return `${rdsSlug(dbInstanceIdentifier).slice(0, 63 - tail.length - 1)}-${tail}`.replace(/--+/g, '-');
 }
 
 /** Lowercase letters, digits and single hyphens: valid inside any RDS identifier. */

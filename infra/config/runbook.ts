@@ -122,6 +122,8 @@ export const runbookConfigSchema = z.strictObject({
       migrationService: poll(10, 30),
       upgradeSettle: poll(30, 60),
       instance: poll(30, 120),
+      /** A restore takes as long as the database is large; the original serves meanwhile (hours are fine). */
+      restore: poll(60, 360),
     })
     .default({
       snapshot: { intervalSeconds: 30, maxAttempts: 240 },
@@ -129,6 +131,7 @@ export const runbookConfigSchema = z.strictObject({
       migrationService: { intervalSeconds: 10, maxAttempts: 30 },
       upgradeSettle: { intervalSeconds: 30, maxAttempts: 60 },
       instance: { intervalSeconds: 30, maxAttempts: 120 },
+      restore: { intervalSeconds: 60, maxAttempts: 360 },
     }),
   approval: z
     .strictObject({

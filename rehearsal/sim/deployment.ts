@@ -90,6 +90,8 @@ export class SimulatedDeployment {
     this.rds = new SimulatedRds(clock, world.rds ?? {}, record, endpointLost, fixture.account, { ...RDS_DURATIONS, ...world.rdsDurations }, REGION, ACCOUNT);
     this.originalInstance = { ...fixture.dbInstance, ...world.dbSettings, ...(world.dbStatus ? { DBInstanceStatus: world.dbStatus } : {}) };
     this.rds.addInstance(this.originalInstance, { schemaVersion: world.schemaVersion, rows: 1000 });
+    this.rds.watched = d.dbInstanceIdentifier;
+    this.rds.observe(clock.now);
     this.originalDesiredCount = world.desiredCount ?? fixture.service.desiredCount;
     const runtime = {
       start: async (task: SimTask) => {

@@ -52,6 +52,8 @@ export interface RdsFaults {
   snapshotFails?: boolean;
   /** The restored instance ends `incompatible-restore`. */
   restoreFails?: boolean;
+  /** RDS refuses to rename the original instance, or the instance restored from the snapshot. */
+  renameRefused?: 'original' | 'restored';
 }
 
 /** Virtual seconds RDS takes; they grow with the database (a large one makes minutes into an hour). */
@@ -89,6 +91,12 @@ const unmodeled = (code: string, message: string) => new AwsError('Rds.RdsExcept
 export class SimulatedRds {
   readonly instances: Instance[] = [];
   readonly snapshots: Snapshot[] = [];
+  /**
+   * Whether the watched identifier (the one the service connects to) answers, each time that
+   * changes: the database outage is where it does not.
+   */
+  readonly reachability: { at: number; reachable: boolean }[] = [];
+  watched: string | undefined;
   private seq = 0;
 
   constructor(
@@ -120,10 +128,15 @@ export class SimulatedRds {
   }
 
   advanceTo(now: number): void {
-    for (const inst of this.instances) {
-      inst.timers.sort((a, b) => a.at - b.at);
-      while (inst.timers[0] && inst.timers[0].at <= now) (inst.timers.shift() as Instance['timers'][number]).apply();
+    // Every instance's transitions in time order, so the reachability timeline is in order too.
+    for (;;) {
+      const due = this.instances.flatMap((i) => i.timers.map((t) => ({ i, t }))).filter(({ t }) => t.at <= now).sort((a, b) => a.t.at - b.t.at)[0];
+      if (!due) break;
+      due.i.timers.splice(due.i.timers.indexOf(due.t), 1);
+      due.t.apply();
+      this.observe(due.t.at);
     }
+    this.observe(now);
     for (const snap of this.snapshots) {
       if (snap.status === 'creating' && snap.readyAt <= now) {
         snap.status = this.faults.snapshotFails ? 'failed' : 'available';
@@ -131,6 +144,13 @@ export class SimulatedRds {
         if (source?.d.DBInstanceStatus === 'backing-up') source.d.DBInstanceStatus = 'available';
       }
     }
+  }
+
+  /** Records whether the watched identifier answers at `at`, when that changed. */
+  observe(at: number): void {
+    if (this.watched === undefined) return;
+    const reachable = this.connect(this.watched) !== null;
+    if (this.reachability.at(-1)?.reachable !== reachable) this.reachability.push({ at, reachable });
   }
 
   /** A reboot or failover: the endpoint refuses connections until the instance is available again. */
@@ -303,6 +323,10 @@ export class SimulatedRds {
   }
 
   private rename(inst: Instance, newId: string): unknown {
+    const which = inst.createdFrom ? 'restored' : 'original';
+    if (this.faults.renameRefused === which) {
+      throw new AwsError('Rds.InvalidDbInstanceStateException', `DB instance ${inst.d.DBInstanceIdentifier} cannot be renamed now.`);
+    }
     if (!IDENTIFIER.test(newId)) throw unmodeled('InvalidParameterValue', `The parameter NewDBInstanceIdentifier is not a valid identifier: ${newId}`);
     const target = newId.toLowerCase();
     if (this.find(target)) throw new AwsError('Rds.DbInstanceAlreadyExistsException', 'DB instance already exists');
@@ -313,6 +337,7 @@ export class SimulatedRds {
     inst.d.PendingModifiedValues = { DBInstanceIdentifier: target };
     this.endpointLost(oldId);
     const answer = toSfn({ DBInstance: inst.d });
+    const port = inst.d.Endpoint?.Port ?? 5432;
     delete inst.d.Endpoint;
     this.record('rename', this.clock.now, this.clock.now + this.durations.rename * 1000);
     // For a minute the old identifier still describes as renaming; then only the new one exists.
@@ -320,10 +345,12 @@ export class SimulatedRds {
       inst.d.DBInstanceIdentifier = target;
       inst.d.DBInstanceArn = this.arn('db', target);
     });
+    // The rename reboots the instance: a parameter group waiting for a reboot is in force afterwards.
     this.after(inst, this.durations.rename, () => {
       inst.d.DBInstanceStatus = 'available';
       inst.d.PendingModifiedValues = {};
-      inst.d.Endpoint = this.endpoint(target, 5432);
+      inst.d.Endpoint = this.endpoint(target, port);
+      for (const g of inst.d.DBParameterGroups ?? []) g.ParameterApplyStatus = 'in-sync';
     });
     return answer;
   }

@@ -63,7 +63,8 @@ describe('the progress of a recorded Step Functions history', () => {
     ['scaleBack', 'skipped', undefined, undefined, undefined],
     ['summary', 'skipped', undefined, undefined, undefined],
     ['rollbackDecision', 'succeeded', 1022, 1022, undefined],
-    ['restoreDatabase', 'succeeded', 1022, 2590, undefined],
+    ['restoreDatabase', 'succeeded', 1022, 1600, undefined],
+    ['swapDatabase', 'succeeded', 1600, 2590, undefined],
     ['rollbackService', 'succeeded', 2590, 2668, undefined],
     ['report', 'succeeded', 2668, 2669, undefined],
   ] as const)('a rolled-back run: %s %s', (id, status, from, to, error) => {

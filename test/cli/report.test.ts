@@ -64,7 +64,8 @@ describe('the audit record of a recorded Step Functions history', () => {
     });
     expect(record.rollback?.actions.map((a) => [a.id, a.status, a.startedAt, a.endedAt])).toEqual([
       ['rollbackDecision', 'succeeded', at(1022), at(1022)],
-      ['restoreDatabase', 'succeeded', at(1022), at(2590)],
+      ['restoreDatabase', 'succeeded', at(1022), at(1600)],
+      ['swapDatabase', 'succeeded', at(1600), at(2590)],
       ['rollbackService', 'succeeded', at(2590), at(2668)],
       ['report', 'succeeded', at(2668), at(2669)],
     ]);
@@ -97,7 +98,7 @@ describe('the audit record of a recorded Step Functions history', () => {
     for (const status of ['succeeded', 'failed', 'skipped', 'pending']) expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^classDef ${status} fill:`)));
     expect(lines).toContain('class upgrade failed');
     expect(lines).toContain('class verify,restartOnNewSchema,version,scaleBack,summary skipped');
-    expect(lines).toContain('class preflight,snapshot,scaleToOne,restartForMigration,status,approval,rollbackDecision,restoreDatabase,rollbackService,report succeeded');
+    expect(lines).toContain('class preflight,snapshot,scaleToOne,restartForMigration,status,approval,rollbackDecision,restoreDatabase,swapDatabase,rollbackService,report succeeded');
     expect(lines).toContain('upgrade -. rollback .-> rollbackDecision["Rollback: decide"]');
     expect(lines).toContain('approval --> upgrade["6. Upgrade"]');
   });

@@ -10,7 +10,7 @@ process.env.RUNBOOK_QUIET = '1';
 /** An instance as Step Functions returns it (Java SDK v2 casing): the example deployment's. */
 const described = (d: DBInstance) => renameKeys(JSON.parse(JSON.stringify(d)), sfnMemberName) as Record<string, unknown>;
 const DB = described(FIXTURES.example.dbInstance);
-const IDS = { snapshotId: 'metaflow-migration-chg-1234-0a1b2c3d', changeId: 'CHG-1234', executionId: 'arn:aws:states:eu-west-1:123456789012:execution:Runbook:CHG-1234' };
+const IDS = { snapshotId: 'metaflow-migration-chg-1234-0a1b2c3d', restoreInstanceId: 'metaflow-db-restored-0a1b2c3d', changeId: 'CHG-1234', executionId: 'arn:aws:states:eu-west-1:123456789012:execution:Runbook:CHG-1234' };
 
 /** DescribeServices' Services[0]: steady, one deployment, all tasks running. */
 const SERVICE = {
@@ -55,7 +55,7 @@ describe('assess-preflight handler (may the runbook start, and what must a rollb
     const { restore, afterRestore, notRestored } = await assess();
 
     expect(restore.parameters).toEqual({
-      DbInstanceIdentifier: 'metaflow-db',
+      DbInstanceIdentifier: 'metaflow-db-restored-0a1b2c3d',
       DbSnapshotIdentifier: IDS.snapshotId,
       DbInstanceClass: 'db.r6g.large',
       DbSubnetGroupName: 'metaflow-db-subnets',
@@ -86,7 +86,7 @@ describe('assess-preflight handler (may the runbook start, and what must a rollb
       ],
     });
     expect(afterRestore).toEqual({
-      settings: { DbInstanceIdentifier: 'metaflow-db', ApplyImmediately: true, PreferredMaintenanceWindow: 'sun:05:00-sun:05:30', DatabaseInsightsMode: 'standard' },
+      settings: { DbInstanceIdentifier: 'metaflow-db-restored-0a1b2c3d', ApplyImmediately: true, PreferredMaintenanceWindow: 'sun:05:00-sun:05:30', DatabaseInsightsMode: 'standard' },
       backups: { DbInstanceIdentifier: 'metaflow-db', ApplyImmediately: true, BackupRetentionPeriod: 14, PreferredBackupWindow: '03:00-03:30' },
     });
     expect(notRestored).toEqual([]);

@@ -38,10 +38,12 @@ describe('validate-input handler (the operator execution input)', () => {
       dryRun: false,
       targetImage,
       snapshotId: expect.stringMatching(/^metaflow-migration-chg-1234-[0-9a-f]{8}$/),
+      restoreInstanceId: expect.stringMatching(/^metaflow-db-restored-[0-9a-f]{8}$/),
       asideInstanceId: expect.stringMatching(/^metaflow-db-pre-[0-9a-f]{8}$/),
     });
-    // One execution, one suffix: the snapshot and the set-aside instance are findable together.
+    // One execution, one suffix: the snapshot, the restored and the set-aside instances are findable together.
     expect(result.snapshotId.slice(-8)).toBe(result.asideInstanceId.slice(-8));
+    expect(result.restoreInstanceId.slice(-8)).toBe(result.asideInstanceId.slice(-8));
   });
 
   it.each([
@@ -53,8 +55,10 @@ describe('validate-input handler (the operator execution input)', () => {
   ])('derives valid RDS identifiers from $case', async ({ changeId, db }) => {
     const result = await plan({ changeId }, 'run-1', db);
     expectRdsIdentifier(result.snapshotId, 255);
-    expectRdsIdentifier(result.asideInstanceId, 63);
-    expect(result.asideInstanceId.startsWith(db.slice(0, 20))).toBe(true);
+    for (const derived of [result.asideInstanceId, result.restoreInstanceId]) {
+      expectRdsIdentifier(derived, 63);
+      expect(derived.startsWith(db.slice(0, 20))).toBe(true);
+    }
   });
 
   it('carries the requester, the reason and a dry run into the plan', async () => {
@@ -68,6 +72,7 @@ describe('validate-input handler (the operator execution input)', () => {
     const other = await plan({ changeId: 'CHG-1234' }, 'run-2');
     expect(other.snapshotId).not.toBe(first.snapshotId);
     expect(other.asideInstanceId).not.toBe(first.asideInstanceId);
+    expect(other.restoreInstanceId).not.toBe(first.restoreInstanceId);
   });
 
   it.each<[string, unknown, string]>([

@@ -63,6 +63,7 @@ export class Preflight extends sfn.StateMachineFragment {
         dbInstanceIdentifier: d.dbInstanceIdentifier,
         serviceName: d.serviceName,
         'snapshotId.$': '$.plan.snapshotId',
+        'restoreInstanceId.$': '$.plan.restoreInstanceId',
         'changeId.$': '$.plan.changeId',
       },
       resultPath: '$.original',

@@ -1,24 +1,28 @@
 import { Aws } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { PollConfig } from '../../infra/config';
 import type { RunbookContext } from '../context';
-import { absent, ENTERED_TIME, sdkCall } from '../tasks';
+import { ENTERED_TIME, sdkCall } from '../tasks';
 import { BoundedPoll } from './bounded-poll';
 import { bestEffort, notify } from './notify';
 import { changeTags } from './snapshot';
 
-/** Where the instance descriptions of the restore are written; the instance is `Instances[0]` when there is one. */
-const RESTORED = '$.restored.Instances[0]';
-
 /**
- * The guide's "restore your RDS instance using the backup", in place so the service keeps its
- * endpoint: rename the current instance aside (kept, never deleted), restore the snapshot under the
- * original identifier, then put back what the restore call cannot take and reboot if its parameter
- * group waits for one. Every call is built by preflight from the parity table
- * (handlers/logic/restore-parity.ts), so the restored instance is the original on every setting
- * the table says a restore carries over. Automated backups come back last (`turnBackupsOn`): with
- * them on, a restored instance refuses changes for hours. Metadata written after the snapshot is
- * not in the restore; it stays readable on the renamed instance.
+ * The guide's "restore your RDS instance using the backup", without taking the database away for
+ * the length of the restore: the snapshot is restored beside the original, under a temporary
+ * identifier, with every setting the original has (the calls are built by preflight from the parity
+ * table, handlers/logic/restore-parity.ts), while the original keeps serving. Then the swap: the
+ * original is renamed aside (kept, never deleted) and the restored instance takes the original
+ * identifier, which is what the service's MF_METADATA_DB_HOST, CloudFormation and Terraform name.
+ * The database does not answer only during the two renames, however large it is. The second
+ * rename reboots the restored instance, which puts its parameter group in force
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RenameInstance.html).
+ *
+ * If the restored instance cannot take the identifier, the original is renamed back: the one
+ * window with no instance under the original name is closed before the rollback reports. Automated
+ * backups come back last (`turnBackupsOn`): with them on, a restored instance refuses changes for
+ * hours. Metadata written after the snapshot is not in the restore; it stays on the renamed instance.
  */
 export class RestoreDatabase extends sfn.StateMachineFragment {
   readonly startState: sfn.State;
@@ -27,25 +31,111 @@ export class RestoreDatabase extends sfn.StateMachineFragment {
   constructor(scope: Construct, ctx: RunbookContext) {
     super(scope, 'fragment: Restore database');
     const dbId = ctx.config.deployment.dbInstanceIdentifier;
-    const rename = sdkCall(scope, 'Rename the current instance aside', {
-      comment: 'Frees the original identifier for the restore and keeps the upgraded instance for investigation. Applied at once, or RDS would wait for the maintenance window.',
+    const failedStates = (path: string) =>
+      sfn.Condition.or(
+        sfn.Condition.stringEquals(`${path}.DbInstanceStatus`, 'failed'),
+        sfn.Condition.stringMatches(`${path}.DbInstanceStatus`, 'incompatible-*'),
+        sfn.Condition.stringEquals(`${path}.DbInstanceStatus`, 'storage-full'),
+        sfn.Condition.stringEquals(`${path}.DbInstanceStatus`, 'inaccessible-encryption-credentials'),
+      );
+    /** Waits until an instance is available under `idExpression`; RDS refuses changes before that. */
+    const available = (props: {
+      title: string;
+      why: string;
+      counter: string;
+      check: string;
+      question: string;
+      idExpression: string;
+      resultPath: string;
+      failedName?: string;
+      timeoutError: string;
+      poll?: PollConfig;
+    }) =>
+      new BoundedPoll(scope, {
+        title: props.title,
+        why: props.why,
+        counter: props.counter,
+        check: describeInstance(scope, ctx, props.check, props.idExpression, props.resultPath),
+        question: props.question,
+        done: sfn.Condition.stringEquals(`${props.resultPath}.Instances[0].DbInstanceStatus`, 'available'),
+        ...(props.failedName
+          ? { failed: { condition: failedStates(`${props.resultPath}.Instances[0]`), name: props.failedName, error: 'RestoreFailed', cause: 'The restored instance reached a failed or incompatible state; the original is untouched.' } }
+          : {}),
+        poll: props.poll ?? ctx.config.waits.instance,
+        timeoutError: props.timeoutError,
+      });
+
+    const restore = sdkCall(scope, 'Restore the snapshot beside the original', {
+      comment:
+        'Under a temporary identifier, while the original keeps serving; with every setting the original has that a restore takes (groups, class, storage, zone, access, protection, CA, logs, IAM authentication, tags), built by preflight. Automated backups stay off until the end.',
+      service: 'rds',
+      action: 'restoreDBInstanceFromDBSnapshot',
+      requestPath: '$.original.restore.parameters',
+      iamResources: [ctx.arns.restoredInstances, ctx.arns.snapshots, ctx.arns.subnetGroups, ctx.arns.parameterGroups, ctx.arns.optionGroups],
+      resultSelector: { 'StartedAt.$': ENTERED_TIME },
+      resultPath: '$.steps.restore',
+    });
+    const restoredUp = available({
+      title: 'Wait for the restored instance available',
+      why: 'A restore takes as long as the database is large; the original serves meanwhile.',
+      counter: 'restore',
+      check: 'Describe the restored instance',
+      question: 'Is the restored instance available?',
+      idExpression: '$.plan.restoreInstanceId',
+      resultPath: '$.restored',
+      failedName: 'Restore did not complete',
+      timeoutError: 'RestoreNotAvailableInTime',
+      poll: ctx.config.waits.restore,
+    });
+    const settings = sdkCall(scope, 'Apply the settings the restore cannot set', {
+      comment: 'Maintenance window, storage autoscaling, enhanced monitoring and Performance Insights are not restore parameters: put back the original values, at once, before the swap.',
       service: 'rds',
       action: 'modifyDBInstance',
-      parameters: { DbInstanceIdentifier: dbId, // Java SDK v2 lowers only a leading run of capitals: the mid-word DB stays.
-        'NewDBInstanceIdentifier.$': '$.plan.asideInstanceId', ApplyImmediately: true },
-      iamResources: [ctx.arns.dbInstance, ctx.arns.asideInstances],
+      requestPath: '$.original.afterRestore.settings',
+      iamResources: [ctx.arns.restoredInstances],
       resultSelector: { 'StartedAt.$': ENTERED_TIME },
-      resultPath: '$.steps.renameAside',
+      resultPath: '$.steps.restoreSettings',
       retry: { errors: ['Rds.InvalidDbInstanceStateException'], maxAttempts: 6 },
     });
-    const renamed = new BoundedPoll(scope, {
+    const settled = available({
+      title: 'Wait for the restored instance settings',
+      why: 'The settings take a minute to apply; a rename needs an available instance.',
+      counter: 'restoreSettings',
+      check: 'Describe the restored instance again',
+      question: 'Is the restored instance available again?',
+      idExpression: '$.plan.restoreInstanceId',
+      resultPath: '$.restored',
+      failedName: 'Restored instance failed',
+      timeoutError: 'RestoreNotAvailableInTime',
+    });
+    const rename = (name: string, comment: string, from: string, to: string, resources: string[], resultKey: string) =>
+      sdkCall(scope, name, {
+        comment,
+        service: 'rds',
+        action: 'modifyDBInstance',
+        // Java SDK v2 lowers only a leading run of capitals: the mid-word DB of NewDBInstanceIdentifier stays.
+        parameters: { ...pathOrLiteral('DbInstanceIdentifier', from), ...pathOrLiteral('NewDBInstanceIdentifier', to), ApplyImmediately: true },
+        iamResources: resources,
+        resultSelector: { 'StartedAt.$': ENTERED_TIME },
+        resultPath: `$.steps.${resultKey}`,
+        retry: { errors: ['Rds.InvalidDbInstanceStateException'], maxAttempts: 6 },
+      });
+    const renameAside = rename(
+      'Rename the current instance aside',
+      'The swap begins: the original identifier is freed, the upgraded instance kept for investigation. From here until the restored instance has the identifier, the database does not answer. Applied at once, or RDS would wait for the maintenance window.',
+      dbId,
+      '$.plan.asideInstanceId',
+      [ctx.arns.dbInstance, ctx.arns.asideInstances],
+      'renameAside',
+    );
+    const renamed = available({
       title: 'Wait for the rename to take effect',
       why: 'A rename takes about ten minutes; the original identifier is free only once it is done.',
       counter: 'rename',
-      check: describeInstance(scope, ctx, 'Describe the renamed instance', '$.plan.asideInstanceId', '$.aside'),
+      check: 'Describe the renamed instance',
       question: 'Is the renamed instance available?',
-      done: sfn.Condition.stringEquals('$.aside.Instances[0].DbInstanceStatus', 'available'),
-      poll: ctx.config.waits.instance,
+      idExpression: '$.plan.asideInstanceId',
+      resultPath: '$.aside',
       timeoutError: 'RenameNotEffectiveInTime',
     });
     const tag = sdkCall(scope, 'Tag the renamed instance', {
@@ -59,100 +149,76 @@ export class RestoreDatabase extends sfn.StateMachineFragment {
       iamResources: [ctx.arns.asideInstances],
       resultPath: sfn.JsonPath.DISCARD,
     });
-
-    const restore = sdkCall(scope, 'Restore the snapshot under the original identifier', {
-      comment:
-        'With every setting the original had that a restore takes (groups, class, storage, zone, access, protection, CA, logs, IAM authentication, tags), built by preflight. Automated backups stay off until the end.',
-      service: 'rds',
-      action: 'restoreDBInstanceFromDBSnapshot',
-      requestPath: '$.original.restore.parameters',
-      iamResources: [ctx.arns.dbInstance, ctx.arns.snapshots, ctx.arns.subnetGroups, ctx.arns.parameterGroups, ctx.arns.optionGroups],
-      resultSelector: { 'StartedAt.$': ENTERED_TIME },
-      resultPath: '$.steps.restore',
-    });
-    const failedStates = sfn.Condition.or(
-      sfn.Condition.stringEquals(`${RESTORED}.DbInstanceStatus`, 'failed'),
-      sfn.Condition.stringMatches(`${RESTORED}.DbInstanceStatus`, 'incompatible-*'),
-      sfn.Condition.stringEquals(`${RESTORED}.DbInstanceStatus`, 'storage-full'),
-      sfn.Condition.stringEquals(`${RESTORED}.DbInstanceStatus`, 'inaccessible-encryption-credentials'),
+    const takeOver = rename(
+      'Give the restored instance the original identifier',
+      'The restored instance becomes the database the service, CloudFormation and Terraform know. The rename reboots it, which puts its parameter group in force.',
+      '$.plan.restoreInstanceId',
+      dbId,
+      [ctx.arns.restoredInstances],
+      'takeOver',
     );
-    /** The restored instance must be available (again) before the next change: RDS refuses changes otherwise. */
-    const available = (props: { title: string; why: string; counter: string; check: string; question: string; failedName: string }) =>
-      new BoundedPoll(scope, {
-        title: props.title,
-        why: props.why,
-        counter: props.counter,
-        check: describeInstance(scope, ctx, props.check, `'${dbId}'`, '$.restored'),
-        question: props.question,
-        done: sfn.Condition.stringEquals(`${RESTORED}.DbInstanceStatus`, 'available'),
-        failed: { condition: failedStates, name: props.failedName, error: 'RestoreFailed', cause: 'The restored instance reached a failed or incompatible state.' },
-        poll: ctx.config.waits.instance,
-        timeoutError: 'RestoreNotAvailableInTime',
-      });
-    const restoredUp = available({
-      title: 'Wait for the restored instance available',
-      why: 'The settings a restore cannot take can be applied only to an available instance.',
-      counter: 'restore',
-      check: 'Describe the restored instance',
-      question: 'Is the restored instance available?',
-      failedName: 'Restore did not complete',
+    const tookOver = available({
+      title: 'Wait for the restored instance under the original identifier',
+      why: 'The endpoint answers again once the rename is done; the service restarts only against it.',
+      counter: 'takeOver',
+      check: 'Describe the instance under the original identifier',
+      question: 'Does the original identifier serve the restored instance?',
+      idExpression: `'${dbId}'`,
+      resultPath: '$.restored',
+      failedName: 'Restored instance failed after the rename',
+      timeoutError: 'RenameNotEffectiveInTime',
     });
-    const settings = sdkCall(scope, 'Apply the settings the restore cannot set', {
-      comment: 'Maintenance window, storage autoscaling, enhanced monitoring and Performance Insights are not restore parameters: put back the original values, at once.',
-      service: 'rds',
-      action: 'modifyDBInstance',
-      requestPath: '$.original.afterRestore.settings',
-      iamResources: [ctx.arns.dbInstance],
-      resultSelector: { 'StartedAt.$': ENTERED_TIME },
-      resultPath: '$.steps.restoreSettings',
-      retry: { errors: ['Rds.InvalidDbInstanceStateException'], maxAttempts: 6 },
-    });
-    const settled = available({
-      title: 'Wait for the restored instance settings',
-      why: 'The settings take a minute to apply; the reboot and the service wait for an available database.',
-      counter: 'restoreSettings',
-      check: 'Describe the restored instance again',
-      question: 'Is the restored instance available again?',
-      failedName: 'Restored instance failed',
-    });
-    const reboot = sdkCall(scope, 'Reboot to apply the parameter group', {
-      comment: 'A restore with its own parameter group leaves it pending a reboot: without one, static parameters would not be in force.',
-      service: 'rds',
-      action: 'rebootDBInstance',
-      parameters: { DbInstanceIdentifier: dbId },
-      iamResources: [ctx.arns.dbInstance],
-      resultSelector: { 'StartedAt.$': ENTERED_TIME },
-      resultPath: '$.steps.rebootRestored',
-      retry: { errors: ['Rds.InvalidDbInstanceStateException'], maxAttempts: 6 },
-    });
-    const rebooted = available({
-      title: 'Wait for the restored instance after the reboot',
-      why: 'The service restarts only against an available database.',
-      counter: 'rebootRestored',
-      check: 'Describe the rebooted instance',
-      question: 'Is the rebooted instance available?',
-      failedName: 'Rebooted instance failed',
-    });
-    const restored = new sfn.Pass(scope, 'Database restored', { comment: 'The original identifier serves the snapshot again, with the original settings.' });
-    const applyStatus = `${RESTORED}.DbParameterGroups[0].ParameterApplyStatus`;
-    const needsReboot = new sfn.Choice(scope, 'Does the parameter group wait for a reboot?', {
-      comment: 'pending-reboot (or no status to tell): reboot once; in-sync: nothing to do.',
-    })
-      .when(absent(applyStatus), reboot)
-      .when(sfn.Condition.stringEquals(applyStatus, 'pending-reboot'), reboot)
-      .otherwise(restored);
 
-    rename.next(renamed);
-    renamed.next(tag);
-    tag.addCatch(restore, { resultPath: '$.taggingError' });
-    tag.next(restore);
+    // The one window with no instance under the original name: if the restored instance cannot take
+    // it, the original goes back, and the rollback stops with both instances named.
+    const renameBack = rename(
+      'Rename the original back',
+      'The restored instance could not take the identifier: the original goes back under it, so the service has its database again.',
+      '$.plan.asideInstanceId',
+      dbId,
+      [ctx.arns.asideInstances],
+      'renameBack',
+    );
+    const back = available({
+      title: 'Wait for the original under its identifier again',
+      why: 'The rename back takes about ten minutes, like any rename.',
+      counter: 'renameBack',
+      check: 'Describe the original again',
+      question: 'Is the original back under its identifier?',
+      idExpression: `'${dbId}'`,
+      resultPath: '$.renamedBack',
+      timeoutError: 'RenameNotEffectiveInTime',
+    });
+    // The local interpreter takes no intrinsic function in CausePath (AWS does): the cause is written first.
+    const explain = new sfn.Pass(scope, 'Say the swap was undone', {
+      comment: 'Names the restored instance and why it could not take the identifier, for the report.',
+      parameters: {
+        'text.$':
+          "States.Format('The restored instance {} could not take the original identifier ({}: {}); the original instance was renamed back and serves again. The restored instance is kept.', $.plan.restoreInstanceId, $.swapError.Error, $.swapError.Cause)",
+      },
+      resultPath: '$.swapUndone',
+    });
+    const swapUndone = new sfn.Fail(scope, 'Swap undone: the original serves again', {
+      comment: 'The rollback stops here: the original instance (with the upgraded schema) is back under its identifier; the restored instance is kept, tagged, for an operator to take over.',
+      error: 'SwapFailed',
+      causePath: '$.swapUndone.text',
+    });
+    takeOver.addCatch(renameBack, { resultPath: '$.swapError' });
+    renameBack.next(back);
+    back.next(explain).next(swapUndone);
+
+    const restored = new sfn.Pass(scope, 'Database restored', { comment: 'The original identifier serves the snapshot again, with the original settings.' });
     restore.next(restoredUp);
     restoredUp.next(settings);
     settings.next(settled);
-    settled.next(needsReboot);
-    reboot.next(rebooted);
-    rebooted.next(restored);
-    this.startState = rename;
+    settled.next(renameAside);
+    renameAside.next(renamed);
+    renamed.next(tag);
+    tag.addCatch(takeOver, { resultPath: '$.taggingError' });
+    tag.next(takeOver);
+    takeOver.next(tookOver);
+    tookOver.next(restored);
+    this.startState = restore;
     this.endStates = restored.endStates;
   }
 }
@@ -179,6 +245,11 @@ export function turnBackupsOn(scope: Construct, ctx: RunbookContext, then: sfn.I
       then,
     ),
   );
+}
+
+/** `{ key.$: path }` for a JSONPath, `{ key: value }` for a literal. */
+function pathOrLiteral(key: string, value: string): Record<string, string> {
+  return value.startsWith('$') ? { [`${key}.$`]: value } : { [key]: value };
 }
 
 /** DescribeDBInstances by a filter on the identifier: an instance not there (yet) is an empty list, not an error. */

@@ -73,11 +73,11 @@ export class Rollback extends sfn.StateMachineFragment {
 export function inspectAfterFailedRollback(scope: Construct, ctx: RunbookContext, then: sfn.IChainable): sfn.State {
   const d = ctx.config.deployment;
   const dbs = sdkCall(scope, 'Describe the DB instances after the failed rollback', {
-    comment: 'Both the original identifier and the renamed-aside one, whichever exist.',
+    comment: 'The original identifier, the renamed-aside one and the restored one, whichever exist.',
     service: 'rds',
     action: 'describeDBInstances',
     parameters: {
-      Filters: [{ Name: 'db-instance-id', 'Values.$': `States.Array('${d.dbInstanceIdentifier}', $.plan.asideInstanceId)` }],
+      Filters: [{ Name: 'db-instance-id', 'Values.$': `States.Array('${d.dbInstanceIdentifier}', $.plan.asideInstanceId, $.plan.restoreInstanceId)` }],
     },
     iamResources: [ctx.arns.anyDbInstance],
     iamAction: 'rds:DescribeDBInstances',
