@@ -104,7 +104,7 @@ const COMMANDS: Readonly<Record<string, Subcommand>> = {
   },
   reject: {
     usage: 'reject <executionArn> --reason <text>',
-    summary: 'reject the change an execution is waiting on; the service is rolled back, nothing is upgraded',
+    summary: 'reject the change an execution is waiting on: the run ends, nothing is changed',
     options: { reason: { type: 'string', arg: 'text', description: 'why (required): kept in the history and the report' } },
     run: (deps, values, positionals) => decide(deps, { ...common(values), executionArn: oneArn(positionals), decision: 'rejected', note: str(values, 'reason') }),
   },

@@ -32,6 +32,7 @@ export const handler = defineHandler(
       servicePort: requireInteger(o, 'servicePort', { min: 1, max: 65535 }),
       migrationUrl: optionalString(o, 'migrationUrl', { pattern: URL_PATTERN, expected: 'an http(s) URL' }),
       serviceUrl: optionalString(o, 'serviceUrl', { pattern: URL_PATTERN, expected: 'an http(s) URL' }),
+      expectedDigest: optionalString(o, 'expectedDigest', { pattern: /^sha256:[0-9a-f]{64}$/, expected: 'an image digest (sha256:...)' }),
     };
   },
   (e) => locateTask(e, reader),

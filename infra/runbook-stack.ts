@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { runbookArns } from '../workflows/context';
+import { passTaskRoles, runbookArns } from '../workflows/context';
 import { worstCaseSeconds } from '../workflows/worst-case';
 import { buildRunbook } from '../workflows/runbook';
 import { type AnyRunbookConfig, CONFIG_VERSION_OUTPUT, configVersion, type RunbookConfig, requireDbInstance } from './config';
@@ -78,7 +78,7 @@ export class RunbookStack extends Stack {
       config,
       network: { vpc, subnets, securityGroup: this.handlerSecurityGroup },
     });
-    this.grantRetarget(handlers);
+    this.grantRetarget(handlers, runbookArns(config));
     this.grantLocate(handlers, runbookArns(config));
 
     const logGroup = new logs.LogGroup(this, 'RunbookLogs', {
@@ -197,31 +197,26 @@ export class RunbookStack extends Stack {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [arns.tasks] }));
   }
 
-  private grantRetarget(handlers: HandlerFunctions): void {
+  /**
+   * The retarget function registers a revision of the service's own task definition family, and
+   * passes that family's own roles to ECS: nothing wider.
+   * RegisterTaskDefinition authorizes on the family's revisions (Service Authorization Reference,
+   * Amazon ECS); DescribeTaskDefinition has no resource-level permission.
+   */
+  private grantRetarget(handlers: HandlerFunctions, arns: ReturnType<typeof runbookArns>): void {
     const role = handlers.fns.retargetTaskDefinition.role;
     if (!role) return;
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        // DescribeTaskDefinition and RegisterTaskDefinition have no resource-level permissions.
-        actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
-        resources: ['*'],
-      }),
-    );
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: [arns.taskDefinitions] }));
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['ecs:TagResource'],
-        resources: [`arn:${Aws.PARTITION}:ecs:${Aws.REGION}:${Aws.ACCOUNT_ID}:task-definition/*`],
+        resources: [arns.taskDefinitions],
         conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
       }),
     );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        // The new revision keeps the original's task and execution roles, which the stack cannot name.
-        actions: ['iam:PassRole'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-      }),
-    );
+    const passRole = passTaskRoles(arns);
+    if (passRole) role.addToPrincipalPolicy(passRole);
   }
 }
 

@@ -38,6 +38,11 @@ export function safetyViolations(result: RehearsalResult): string[] {
   const snapshotTaken = result.calls.some((c) => c.state === 'Take RDS snapshot' && !c.error);
   if (snapshotTaken && result.deployment.rds.snapshots.length === 0) v.push('the snapshot is gone');
   if (result.calls.some((c) => /delete/i.test(c.resource))) v.push('a delete call was made');
+  // The plan task only reads: it must be stopping by the end, or the failure must name it left running.
+  for (const t of result.deployment.ecs.standalone) {
+    const named = result.error === 'PlanTaskNotStopped' && (result.cause ?? '').includes(t.arn);
+    if (t.desiredStatus !== 'STOPPED' && !named) v.push(`the plan task ${t.arn} is left ${t.lastStatus} and no failure says so`);
+  }
   return v;
 }
 

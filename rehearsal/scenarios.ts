@@ -19,6 +19,12 @@ export interface Expectation {
   readonly readOnly?: boolean;
   /** When the rollback fails: whether an instance still answers under the original identifier. */
   readonly databaseServing?: boolean;
+  /**
+   * Nothing was changed: the service runs its original task definition and count in its one
+   * deployment, no snapshot was taken, the database was neither modified nor restored. (Reading
+   * the plan may register a task definition revision and run a standalone task, stopped since.)
+   */
+  readonly untouched?: boolean;
 }
 
 export interface Scenario {
@@ -118,10 +124,38 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'new-task-never-healthy',
-    description: 'The target image crashes at start: the restart never rolls out, the wait gives up, the service goes back to its original release.',
+    description: 'The target image runs on its own (the plan is read) but its tasks never become healthy in the service: the restart never rolls out, the wait gives up, the service goes back to its original release.',
+    input: { ...input, targetImage: `${IMAGE}:v2.5.1-unhealthy` },
+    world: { ...usual, unhealthyInServiceImages: [`${IMAGE}:v2.5.1-unhealthy`] },
+    expect: { status: 'FAILED', error: 'NewTaskNotHealthyInTime', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
+    name: 'plan-task-crashes',
+    description: 'The target image exits at start: the task started to read the plan stops; nothing was changed.',
     input: { ...input, targetImage: `${IMAGE}:v2.5.1-crashloop` },
     world: { ...usual, crashingImages: [`${IMAGE}:v2.5.1-crashloop`] },
-    expect: { status: 'FAILED', error: 'NewTaskNotHealthyInTime', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+    expect: { status: 'FAILED', error: 'TaskStopped', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
+  },
+  {
+    name: 'plan-task-cannot-start',
+    description: 'ECS has no capacity for the task that would read the plan (RunTask answers with failures): nothing was changed.',
+    input,
+    world: { ...usual, runTaskFailure: 'RESOURCE:ENI' },
+    expect: { status: 'FAILED', error: 'PlanTaskNotStarted', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
+  },
+  {
+    name: 'plan-task-never-answers',
+    description: "The plan task runs but its migration service never answers: the wait gives up at its bound, the task is stopped, nothing was changed.",
+    input: { ...input, targetImage: `${IMAGE}:v2.5.1-silent` },
+    world: { ...usual, silentImages: [`${IMAGE}:v2.5.1-silent`] },
+    expect: { status: 'FAILED', error: 'MigrationServiceUnavailable', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
+  },
+  {
+    name: 'tag-moved-after-approval',
+    description: 'While the approver thinks, the latest tag is pushed again: the restart brings another digest than the approved one; stopped before the snapshot, the service rolled back, the database untouched.',
+    input,
+    world: { ...usual, tagMovesAfterApproval: `${IMAGE}:v2.5.1-rebuilt` },
+    expect: { status: 'FAILED', error: 'PlanChanged', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
   },
   {
     name: 'snapshot-fails',
@@ -160,10 +194,10 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'schema-unknown-to-image',
-    description: 'The database is newer than the pinned image knows: the runbook refuses to upgrade and puts the service back.',
+    description: 'The database is newer than the pinned image knows: the plan, read from that image, is refused before anything changes.',
     input,
     world: { ...usual, schemaVersion: NEW_SCHEMA, taskDefinitionImage: `${IMAGE}:v2.2.4`, runningImage: `${IMAGE}:v2.5.1` },
-    expect: { status: 'FAILED', error: 'SchemaVersionUnknown', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.2.4' },
+    expect: { status: 'FAILED', error: 'SchemaVersionUnknown', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1', untouched: true },
   },
   {
     name: 'database-ssl-misconfigured',
@@ -188,24 +222,24 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'approval-rejected',
-    description: 'The approver rejects the change at the gate: nothing was upgraded, the service goes back, the database is kept.',
+    description: 'The approver rejects the plan at the gate, before anything changed: the run ends there, nothing to undo.',
     input,
     world: { ...usual, approval: 'reject' },
-    expect: { status: 'FAILED', error: 'ChangeRejected', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+    expect: { status: 'FAILED', error: 'ChangeRejected', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
   },
   {
     name: 'approval-timed-out',
-    description: 'Nobody answers within the approval timeout (four hours in the example config): rolled back like a rejection.',
+    description: 'Nobody answers within the approval timeout (four hours in the example config): ApprovalTimedOut, nothing was changed.',
     input,
     world: { ...usual, approval: 'timeout' },
-    expect: { status: 'FAILED', error: 'States.Timeout', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+    expect: { status: 'FAILED', error: 'ApprovalTimedOut', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
   },
   {
     name: 'dry-run',
     description: 'dryRun: preflight and a read-only status check on a running task, then the plan; nothing is changed.',
     input: { ...input, dryRun: true },
     world: usual,
-    expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', readOnly: true },
+    expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
   },
   {
     name: 'second-execution-refused',

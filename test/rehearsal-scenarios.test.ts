@@ -36,7 +36,7 @@ describe('the runbook executed end to end against the example deployment', () =>
     // Every wait says when it started and ended: the snapshot's five minutes, plus at most one 30 s
     // check interval, on the virtual clock.
     const waits = (result.output as { waits: Record<string, { StartedAt: string; EndedAt: string; attempts: number }> }).waits;
-    expect(Object.keys(waits).sort()).toEqual(['restartForMigration', 'restartOnNewSchema', 'scaleBack', 'scaleToOne', 'snapshot']);
+    expect(Object.keys(waits).sort()).toEqual(['planTaskStop', 'restartForMigration', 'restartOnNewSchema', 'scaleBack', 'scaleToOne', 'snapshot']);
     const snapshotWait = Date.parse(waits.snapshot?.EndedAt as string) - Date.parse(waits.snapshot?.StartedAt as string);
     expect(snapshotWait).toBeGreaterThanOrEqual(300_000);
     expect(snapshotWait).toBeLessThan(335_000);
@@ -51,7 +51,10 @@ describe('the runbook executed end to end against the example deployment', () =>
     expect(entered).toEqual(
       expect.arrayContaining(['Restart the service for the migration', 'Restart the service on the new schema', 'Scale back to the original count']),
     );
-    expect(entered.indexOf('Take RDS snapshot')).toBeLessThan(entered.indexOf('Scale to one task'));
+    // The snapshot is the last step before the upgrade request: a restore loses only what was written during both.
+    expect(entered.indexOf('Take RDS snapshot')).toBeGreaterThan(entered.lastIndexOf('Restart the service for the migration'));
+    expect(entered.indexOf('Take RDS snapshot')).toBeGreaterThan(entered.lastIndexOf('Check the schema status'));
+    expect(entered.indexOf('Take RDS snapshot')).toBeLessThan(entered.indexOf('Upgrade the database schema'));
     expect(entered.indexOf('Check the metadata service version')).toBeGreaterThan(entered.indexOf('Restart the service on the new schema'));
   });
 
@@ -165,16 +168,23 @@ describe('the runbook executed end to end against the example deployment', () =>
       });
     });
 
-    it('asks the approvers with the change, the migrations and the task token, after the snapshot is available', async () => {
+    it('asks the approvers with the plan, the digest it was read from and both ways to answer, before anything changes', async () => {
       const result = await run('happy-path');
       const ask = result.deployment.sns.messages.find((m) => m.subject.startsWith('Approval needed'));
       const entered = result.states.map((s) => s.name);
 
       expect(ask?.message).toContain('CHG-1234');
       expect(ask?.message).toContain('["20220503175500","20230118020300"]');
+      expect(ask?.message).toMatch(/read from image netflixoss\/metaflow_metadata_service:latest at sha256:[0-9a-f]{64}/);
+      expect(ask?.message).toContain('runbook -- approve arn:aws:states:');
+      expect(ask?.message).toContain('aws stepfunctions send-task-success --task-token rehearsal-task-token-');
+      expect(ask?.message).toContain('console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/arn:aws:states:');
       expect(ask?.attributes).toMatchObject({ taskToken: { DataType: 'String', StringValue: expect.stringMatching(/^rehearsal-task-token-/) } });
-      expect(entered.indexOf('Wait for approval')).toBeGreaterThan(entered.lastIndexOf('Describe the snapshot'));
-      expect(entered.indexOf('Wait for approval')).toBeLessThan(entered.indexOf('Upgrade the database schema'));
+      // After the plan task is stopped, before the first change.
+      expect(entered.indexOf('Wait for approval')).toBeGreaterThan(entered.lastIndexOf('Describe the plan task'));
+      for (const change of ['Scale to one task', 'Restart the service for the migration', 'Take RDS snapshot']) {
+        expect([change, entered.indexOf('Wait for approval') < entered.indexOf(change)]).toEqual([change, true]);
+      }
     });
 
     it('does not ask for approval when nothing is pending', async () => {
@@ -186,24 +196,26 @@ describe('the runbook executed end to end against the example deployment', () =>
 
     it.each([
       ['approval-rejected', 'ChangeRejected', 'rejectedBy'],
-      ['approval-timed-out', 'States.Timeout', 'not answered in time'],
-    ])('%s: rolls the service back without touching the database and says so', async (name, error, detail) => {
+      ['approval-timed-out', 'ApprovalTimedOut', 'No approver answered within 240 minutes'],
+    ])('%s: changes nothing at all, no snapshot, and says so with the plan that was not approved', async (name, error, detail) => {
       const result = await run(name);
       const report = JSON.parse(result.cause as string) as Record<string, unknown>;
 
       expect(report).toMatchObject({
-        outcome: 'ROLLED_BACK',
+        outcome: 'NOTHING_CHANGED',
         changeId: 'CHG-1234',
         requestedBy: 'jane.doe@example.com',
-        databaseRestored: false,
+        plannedMigrations: ['20220503175500', '20230118020300'],
         error: { Error: error },
       });
       expect(JSON.stringify(report.error)).toContain(detail);
       expect(result.deployment.ledger.patchRequests).toBe(0);
-      expect(result.deployment.sns.messages.map((m) => m.subject)).toContain('Metaflow migration rolled back: CHG-1234');
+      expect(result.deployment.rds.snapshots).toEqual([]);
+      expect(result.deployment.ecs.describeService()).toMatchObject({ DesiredCount: 2, TaskDefinition: result.deployment.originalTaskDefinition });
+      expect(result.calls.map((c) => c.resource).filter((r) => /:(updateService|createDBSnapshot)$/.test(r))).toEqual([]);
     });
 
-    it('ends a dry run with the plan, says which image it read the status from, and changes nothing', async () => {
+    it('ends a dry run with the plan read from the image the restart would deploy, and changes nothing', async () => {
       const result = await run('dry-run');
 
       expect(result.output).toEqual({
@@ -215,20 +227,35 @@ describe('the runbook executed end to end against the example deployment', () =>
         snapshotIdToUse: expect.stringMatching(/^metaflow-migration-chg-1234-[0-9a-f]{8}$/),
         originalDesiredCount: 2,
         originalTaskDefinition: result.deployment.originalTaskDefinition,
+        releaseTaskDefinition: result.deployment.originalTaskDefinition,
         restartsRoll: true,
         approvalRequired: true,
-        // The running task pins v2.2.4, which knows no newer schema: per it, nothing is pending...
-        stepsThatWouldRun: ['1. Preflight', '2. Snapshot', '3. Scale to one task', '4. Restart onto the migration image', '5. Check schema status', '9. Check version', '10. Scale back'],
-        statusReadFrom: expect.stringMatching(/:task\/metaflow\//),
+        stepsThatWouldRun: [
+          '1. Preflight',
+          '2. Read the plan from the new image',
+          '3. Approval',
+          '4. Scale to one task',
+          '5. Restart onto the new image',
+          '6. Check the plan still holds',
+          '7. Snapshot',
+          '8. Upgrade',
+          '9. Verify',
+          '10. Restart on the new schema',
+          '11. Check version',
+          '12. Scale back',
+        ],
         currentSchemaVersion: '20211202100726',
-        migrationsToApply: [],
-        // ...and the plan says so: the task runs `latest` as resolved when it started (ECS reports the
-        // tag, not the digest), and the restart resolves the task definition's `latest` again.
-        imageRunningNow: 'netflixoss/metaflow_metadata_service:latest',
-        taskDefinitionImage: 'netflixoss/metaflow_metadata_service:latest',
-        note: expect.stringContaining('may know newer migrations'),
+        // The running tasks pin the old release, which knows no newer migration; the task
+        // definition's `latest` does, and the plan is read from a task of it.
+        migrationsToApply: ['20220503175500', '20230118020300'],
+        image: 'netflixoss/metaflow_metadata_service:latest',
+        imageDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+        readFrom: expect.stringMatching(/:task\/metaflow\//),
+        notRestoredByARestore: [],
       });
       expect(result.deployment.ecs.describeService()).toMatchObject({ DesiredCount: 2, TaskDefinition: result.deployment.originalTaskDefinition });
+      expect(result.deployment.ecs.standalone.map((t) => t.desiredStatus)).toEqual(['STOPPED']);
+      expect(result.deployment.rds.snapshots).toEqual([]);
       expect(result.deployment.sns.messages).toEqual([]);
     });
 

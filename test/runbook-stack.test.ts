@@ -576,6 +576,7 @@ describe('RunbookStack', () => {
     describe('waits', () => {
       /** Which configured poll bounds each `$.polls.<counter>` loop. */
       const POLL_CONFIG: Record<string, keyof RunbookConfig['waits']> = {
+        planTaskStop: 'service',
         snapshot: 'snapshot',
         scaleToOne: 'service',
         restartForMigration: 'service',
@@ -649,7 +650,7 @@ describe('RunbookStack', () => {
     });
 
     it.each([
-      ['Prepare: snapshot, one task, migration service', '$.error', 'Schema untouched: keep the database'],
+      ['Prepare: one task, the new image, the snapshot', '$.error', 'Schema untouched: keep the database'],
       ['Upgrade the schema and return to service', '$.error', 'Could the schema have changed?'],
       ['Roll back', '$.rollbackError', 'Describe the DB instances after the failed rollback'],
     ])('catches any failure of "%s" into %s, keeping the input, and goes to "%s"', (name, resultPath, next) => {

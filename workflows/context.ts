@@ -1,4 +1,5 @@
 import { Aws } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { RunbookConfig } from '../infra/config';
@@ -35,6 +36,10 @@ export interface RunbookArns {
   readonly cluster: string;
   readonly service: string;
   readonly tasks: string;
+  /** Every revision of the service's task definition family. */
+  readonly taskDefinitions: string;
+  /** The roles the service's tasks run with, which ECS must be passed to start one. */
+  readonly taskRoles: readonly string[];
   /** Describe calls with Filters (no identifier) authorize on every instance; they only read. */
   readonly anyDbInstance: string;
   readonly subnetGroups: string;
@@ -68,7 +73,19 @@ export function runbookArns(config: RunbookConfig): RunbookArns {
     cluster: `${ecs}:cluster/${d.clusterName}`,
     service: `${ecs}:service/${d.clusterName}/${d.serviceName}`,
     tasks: `${ecs}:task/${d.clusterName}/*`,
+    taskDefinitions: `${ecs}:task-definition/${d.taskDefinitionFamily}:*`,
+    taskRoles: [d.taskRoleArn, d.executionRoleArn].filter((r): r is string => r !== undefined),
     stateMachine: `arn:${Aws.PARTITION}:states:${region}:${account}:stateMachine:${config.stackName}`,
     anyDbInstance: `${rds}:db:*`,
   };
+}
+
+/** iam:PassRole of the service's own task and execution roles, to ECS tasks only; none when it has none. */
+export function passTaskRoles(arns: RunbookArns): iam.PolicyStatement | undefined {
+  if (arns.taskRoles.length === 0) return undefined;
+  return new iam.PolicyStatement({
+    actions: ['iam:PassRole'],
+    resources: [...arns.taskRoles],
+    conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+  });
 }

@@ -14,16 +14,17 @@ export interface GuideStep {
 
 export const GUIDE_STEPS: readonly GuideStep[] = [
   { id: 'preflight', title: '1. Preflight', startsAt: ['Validate the execution input'] },
-  { id: 'snapshot', title: '2. Snapshot', startsAt: ['Take RDS snapshot'] },
-  { id: 'scaleToOne', title: '3. Scale to one task', startsAt: ['Scale to one task'] },
-  { id: 'restartForMigration', title: '4. Restart onto the migration image', startsAt: ['Was a target image given?'] },
-  { id: 'status', title: '5. Check schema status', startsAt: ['Check the schema status'] },
-  { id: 'approval', title: '5a. Approval', startsAt: ['Are migrations pending?'] },
-  { id: 'upgrade', title: '6. Upgrade', startsAt: ['Upgrade the database schema'] },
-  { id: 'verify', title: '7. Verify', startsAt: ['Verify the schema is up to date'] },
-  { id: 'restartOnNewSchema', title: '8. Restart on the new schema', startsAt: ['Restart the service on the new schema'] },
-  { id: 'version', title: '9. Check version', startsAt: ['Check the metadata service version'] },
-  { id: 'scaleBack', title: '10. Scale back', startsAt: ['Scale back to the original count'] },
+  { id: 'plan', title: '2. Read the plan from the new image', startsAt: ['Was a target image given?'] },
+  { id: 'approval', title: '3. Approval', startsAt: ['Are migrations pending?'] },
+  { id: 'scaleToOne', title: '4. Scale to one task', startsAt: ['Scale to one task'] },
+  { id: 'restartForMigration', title: '5. Restart onto the new image', startsAt: ['Restart the service for the migration'] },
+  { id: 'status', title: '6. Check the plan still holds', startsAt: ['Check the schema status'] },
+  { id: 'snapshot', title: '7. Snapshot', startsAt: ['Take RDS snapshot'] },
+  { id: 'upgrade', title: '8. Upgrade', startsAt: ['Upgrade the database schema'] },
+  { id: 'verify', title: '9. Verify', startsAt: ['Verify the schema is up to date'] },
+  { id: 'restartOnNewSchema', title: '10. Restart on the new schema', startsAt: ['Restart the service on the new schema'] },
+  { id: 'version', title: '11. Check version', startsAt: ['Check the metadata service version'] },
+  { id: 'scaleBack', title: '12. Scale back', startsAt: ['Scale back to the original count'] },
   { id: 'summary', title: 'Summary', startsAt: ['Summarize the change'] },
   {
     id: 'rollbackDecision',
@@ -37,7 +38,7 @@ export const GUIDE_STEPS: readonly GuideStep[] = [
   {
     id: 'report',
     title: 'Report',
-    startsAt: ['Report the rolled-back change', 'Describe the DB instances after the failed rollback'],
+    startsAt: ['Report the rolled-back change', 'Describe the DB instances after the failed rollback', 'Report the refused change'],
     onFailureOnly: true,
   },
 ];

@@ -119,6 +119,11 @@ export async function discover(clients: DeploymentClients, retry: RetryPolicy, r
   );
   const container = containerName(ms);
   found('deployment.containerName', container.name, container.source);
+  const family = ms.taskDefinition.family as string;
+  const taskSource = `ecs:DescribeTaskDefinition ${family}:${ms.taskDefinition.revision}`;
+  found('deployment.taskDefinitionFamily', family, `${taskSource} family`);
+  if (ms.taskDefinition.taskRoleArn) found('deployment.taskRoleArn', ms.taskDefinition.taskRoleArn, `${taskSource} taskRoleArn`);
+  if (ms.taskDefinition.executionRoleArn) found('deployment.executionRoleArn', ms.taskDefinition.executionRoleArn, `${taskSource} executionRoleArn`);
 
   const host = containerVariable(ms.container, DB_HOST_VARIABLE);
   if (!host || 'secret' in host) {
@@ -215,6 +220,9 @@ export async function discover(clients: DeploymentClients, retry: RetryPolicy, r
         clusterName: ms.clusterName,
         serviceName,
         containerName: container.name,
+        taskDefinitionFamily: family,
+        ...(ms.taskDefinition.taskRoleArn ? { taskRoleArn: ms.taskDefinition.taskRoleArn } : {}),
+        ...(ms.taskDefinition.executionRoleArn ? { executionRoleArn: ms.taskDefinition.executionRoleArn } : {}),
         ...(db.kind === 'aurora' ? { dbClusterIdentifier: db.identifier } : { dbInstanceIdentifier: db.identifier }),
         vpcId: network.vpcId,
         subnetIds: perZone.map((s) => s.subnetId),

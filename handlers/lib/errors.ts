@@ -26,6 +26,8 @@ export class MoreThanOneTask extends NamedError {}
 export class TaskNotReady extends NamedError {}
 /** The task stopped (its container exited, or someone stopped it). */
 export class TaskStopped extends NamedError {}
+/** What the restart brought is not what was approved: another image digest, or other migrations pending. */
+export class PlanChanged extends NamedError {}
 
 /** Nothing listens yet (connection refused, host unreachable): the task may still be starting. */
 export class MigrationServiceUnavailable extends NamedError {}

@@ -26,6 +26,7 @@ export interface EcsServiceDescription {
   TaskDefinition?: string;
   Deployments?: { Id?: string; Status?: string; RolloutState?: string; RunningCount?: number; DesiredCount?: number }[];
   DeploymentConfiguration?: { MinimumHealthyPercent?: number; MaximumPercent?: number };
+  NetworkConfiguration?: { AwsvpcConfiguration?: { Subnets?: string[]; SecurityGroups?: string[]; AssignPublicIp?: string } };
 }
 
 export interface OriginalState {
@@ -39,6 +40,8 @@ export interface OriginalState {
    * task's start time, longer than the Metaflow client's ~31 s of retries.
    */
   readonly restartsRoll: boolean;
+  /** Where the service's tasks run: a task started to read the plan runs there too, as they do. */
+  readonly network: { readonly Subnets: string[]; readonly SecurityGroups: string[]; readonly AssignPublicIp: string };
   /**
    * The calls that put the database back, built here from the parity table so the state machine
    * sends them whole: the restore, the settings it cannot take, and automated backups last.
@@ -115,6 +118,7 @@ export function assessPreflight(
     deploymentId: required(svc.Deployments?.[0]?.Id, 'service deployment Id'),
     dbInstanceIdentifier: expected.dbInstanceIdentifier,
     restartsRoll: restartsRoll(svc),
+    network: networkOf(svc),
     restore: { parameters: restore },
     // The settings go to the restored instance before it takes the original's identifier; backups
     // come back last, once it has.
@@ -124,6 +128,13 @@ export function assessPreflight(
     },
     notRestored: notRestoredSettings(db),
   };
+}
+
+/** The service's awsvpc configuration (a Fargate service always has one). */
+function networkOf(svc: EcsServiceDescription): OriginalState['network'] {
+  const vpc = svc.NetworkConfiguration?.AwsvpcConfiguration;
+  if (!vpc?.Subnets?.length) throw new PreflightFailed('nothing was changed: the ECS service has no awsvpc network configuration (a Fargate service has one)');
+  return { Subnets: vpc.Subnets, SecurityGroups: vpc.SecurityGroups ?? [], AssignPublicIp: vpc.AssignPublicIp ?? 'DISABLED' };
 }
 
 /** ECS keeps ceil(desired × min%) tasks healthy and runs at most floor(desired × max%), here at one task. */

@@ -1,5 +1,5 @@
 import type { Task } from '@aws-sdk/client-ecs';
-import { MoreThanOneTask, NoRunningTask, TaskNotReady, TaskStopped } from '../lib/errors';
+import { MoreThanOneTask, NoRunningTask, PlanChanged, TaskNotReady, TaskStopped } from '../lib/errors';
 
 /** The two ECS reads this needs, so tests and the rehearsal can answer them. */
 export interface TaskReader {
@@ -20,6 +20,8 @@ export interface LocateRequest {
   /** Configured load balancer URLs, used instead of the task's address when given. */
   readonly migrationUrl?: string;
   readonly serviceUrl?: string;
+  /** The image digest the approved plan was read from: a task running another is refused. */
+  readonly expectedDigest?: string;
 }
 
 export interface TaskEndpoint {
@@ -47,7 +49,13 @@ export async function locateTask(req: LocateRequest, ecs: TaskReader): Promise<T
   const tasks = await ecs.describe(req.cluster, arns.slice(0, 1));
   const task = tasks[0];
   if (!task) throw new TaskNotReady(`DescribeTasks does not know ${arns[0]} yet`);
-  return endpointOf(task, req);
+  const endpoint = endpointOf(task, req);
+  if (req.expectedDigest && endpoint.ImageDigest !== req.expectedDigest) {
+    throw new PlanChanged(
+      `${endpoint.TaskArn} runs ${endpoint.Image} at ${endpoint.ImageDigest}, the approved plan was read from ${req.expectedDigest}: the image moved since the approval (a tag was pushed again?)`,
+    );
+  }
+  return endpoint;
 }
 
 /** Pure: the address and image of a described task, or why it cannot be used yet. */

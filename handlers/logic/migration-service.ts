@@ -5,6 +5,7 @@ import {
   MigrationServiceBusy,
   MigrationServiceError,
   MigrationServiceUnavailable,
+  PlanChanged,
   SchemaVersionUnknown,
   UnexpectedResponse,
   UpgradeFailed,
@@ -18,6 +19,11 @@ export interface MigrationRequest {
   /** `http://<task private IP>:8082` or the configured migration URL. */
   readonly baseUrl: string;
   readonly timeoutMs: number;
+}
+
+export interface StatusRequest extends MigrationRequest {
+  /** The migrations the approved plan lists: any other list means the plan changed since. */
+  readonly expectedUnapplied?: readonly string[];
 }
 
 /** `/db_schema_status` as the migration service documents it, with names the state machine reads. */
@@ -39,14 +45,20 @@ export async function pingMigrationService(req: MigrationRequest, send: Send): P
   return { answering: true };
 }
 
-export async function getSchemaStatus(req: MigrationRequest, send: Send): Promise<SchemaStatus> {
+export async function getSchemaStatus(req: StatusRequest, send: Send): Promise<SchemaStatus> {
   const res = await call(send, 'GET', `${req.baseUrl}/db_schema_status`, req.timeoutMs);
   if (res.status === 500) throw serverError(res.body);
   // MF_MIGRATION_ENDPOINTS_ENABLED=0 removes only /upgrade (observed on the real service): a 404
   // here means the URL does not lead to a migration service.
   if (res.status === 404) throw new UnexpectedResponse(`GET /db_schema_status answered 404 ${snippet(res.body)}: the URL does not lead to a Metaflow migration service`);
   if (res.status !== 200) throw new UnexpectedResponse(`GET /db_schema_status answered ${res.status} ${snippet(res.body)}`);
-  return judgeSchemaStatus(parseSchemaStatus(res.body));
+  const status = judgeSchemaStatus(parseSchemaStatus(res.body));
+  if (req.expectedUnapplied && JSON.stringify(status.unappliedMigrations) !== JSON.stringify(req.expectedUnapplied)) {
+    throw new PlanChanged(
+      `the task the restart brought lists ${JSON.stringify(status.unappliedMigrations)} as pending, the approved plan ${JSON.stringify(req.expectedUnapplied)}: nothing is upgraded that was not approved`,
+    );
+  }
+  return status;
 }
 
 /**

@@ -29,6 +29,8 @@ const poll = (intervalSeconds: number, maxAttempts: number) =>
     })
     .default({ intervalSeconds, maxAttempts });
 
+const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
 const httpUrl = z
   .string()
   .regex(/^https?:\/\/[^\s/]+(:\d+)?(\/[^\s]*)?$/, 'expected an http:// or https:// URL')
@@ -50,6 +52,13 @@ export const runbookConfigSchema = z.strictObject({
     clusterName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'expected an ECS cluster name'),
     serviceName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'expected an ECS service name'),
     containerName: z.string().min(1, 'expected the metadata service container name'),
+    /**
+     * The service's task definition family and the roles its tasks run with: what the runbook may
+     * register a revision of, run a task from, and pass to ECS (IAM scoped to them, nothing wider).
+     */
+    taskDefinitionFamily: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'expected the task definition family of the service (letters, digits, - and _)'),
+    taskRoleArn: z.string().regex(ROLE_ARN, 'expected the IAM role ARN of the service\'s tasks (taskRoleArn of its task definition)').optional(),
+    executionRoleArn: z.string().regex(ROLE_ARN, 'expected the IAM role ARN ECS uses to start the tasks (executionRoleArn of the task definition)').optional(),
     /** The database is either an RDS DB instance or an Aurora DB cluster: exactly one of these two. */
     dbInstanceIdentifier: z
       .string()

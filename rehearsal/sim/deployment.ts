@@ -30,8 +30,16 @@ export interface World {
   readonly approval?: ApprovalAnswer;
   /** Another execution of the runbook already running. */
   readonly otherRunningExecution?: string;
-  /** Images whose container exits at start, so their tasks never become healthy. */
+  /** Images whose container exits at start, wherever it runs (the plan's task included). */
   readonly crashingImages?: readonly string[];
+  /** Images whose tasks never become healthy in the service (its health checks), though they start on their own. */
+  readonly unhealthyInServiceImages?: readonly string[];
+  /** Images whose container never serves the migration service on 8082. */
+  readonly silentImages?: readonly string[];
+  /** RunTask finds no capacity: ECS answers with this failure reason and no task. */
+  readonly runTaskFailure?: string;
+  /** Once the approval is answered, the task definition's tag is pushed again: it resolves to this image. */
+  readonly tagMovesAfterApproval?: string;
   /**
    * The instance reboots (a failover, a maintenance reboot) when the migration service is first
    * asked for the schema status: for `seconds` every connection to it is refused.
@@ -69,6 +77,8 @@ export class SimulatedDeployment {
   private readonly containers = new Map<string, MetaflowContainer>();
   /** The metadata service version each task's container chose at start (kept after shutdown). */
   private readonly versions = new Map<string, string | null>();
+  /** Tags pushed again during the rehearsal: image reference → what it resolves to now. */
+  private readonly tagMoves = new Map<string, string>();
   /** This process's loopback range (see loopback.ts), known once booted. */
   private octet: number | undefined;
 
@@ -81,7 +91,9 @@ export class SimulatedDeployment {
     gooseBusyRequests = 2,
   ) {
     const d = config.deployment;
-    this.sns = new SimulatedNotifications(clock, world.approval ?? 'approve');
+    this.sns = new SimulatedNotifications(clock, world.approval ?? 'approve', () => {
+      if (world.tagMovesAfterApproval) this.tagMoves.set(world.taskDefinitionImage, world.tagMovesAfterApproval);
+    });
     this.sfn = new SimulatedStepFunctions(() => this.executionName, world.otherRunningExecution ? [world.otherRunningExecution] : []);
     const record = (kind: string, start: number, end: number) => this.operations.push({ kind, start, end });
     const endpointLost = (id: string) => {
@@ -106,6 +118,7 @@ export class SimulatedDeployment {
           ledger: this.ledger,
           gooseBusyRequests,
           record,
+          silent: (world.silentImages ?? []).includes(task.image),
           onStatusRead: () => {
             if (this.statusReads++ === 0 && world.databaseRebootSeconds) this.rds.reboot(d.dbInstanceIdentifier, world.databaseRebootSeconds);
           },
@@ -122,7 +135,9 @@ export class SimulatedDeployment {
         await this.containers.get(task.arn)?.stop();
         this.containers.delete(task.arn);
       },
-      crashes: (task: SimTask) => (world.crashingImages ?? []).includes(task.image),
+      crashes: (task: SimTask) =>
+        (world.crashingImages ?? []).includes(task.image) || (this.ecs.isServiceTask(task) && (world.unhealthyInServiceImages ?? []).includes(task.image)),
+      resolve: (image: string) => this.tagMoves.get(image) ?? image,
     };
     const ipFor = () => {
       if (this.octet === undefined) throw new Error('the deployment has not booted: no loopback range yet');
@@ -135,6 +150,7 @@ export class SimulatedDeployment {
       desiredCount: this.originalDesiredCount,
       minimumHealthyPercent: world.minimumHealthyPercent ?? fixture.service.minimumHealthyPercent,
       maximumPercent: world.maximumPercent ?? fixture.service.maximumPercent,
+      network: fixture.service,
     }, REGION, ACCOUNT);
     const dbHost = this.originalInstance.Endpoint?.Address as string;
     this.originalTaskDefinition = this.ecs.registerTaskDefinition({
@@ -163,6 +179,7 @@ export class SimulatedDeployment {
   async boot(): Promise<void> {
     this.octet = await loopbackRange();
     const before = this.ecs.tasks.length;
+    this.ecs.runTaskFailure = this.world.runTaskFailure;
     // The tasks running before the change run the image their deployment resolved then, whatever
     // the task definition's tag resolves to now (ECS pins a deployment to a digest).
     await this.ecs.boot(this.originalTaskDefinition, (task) => {

@@ -49,6 +49,8 @@ export interface ContainerOptions {
   readonly exited: () => void;
   /** Called on every `GET /db_schema_status`, before it is answered (a scenario may act on it). */
   readonly onStatusRead?: () => void;
+  /** The container never serves the migration service (a broken image): 8082 refuses connections. */
+  readonly silent?: boolean;
 }
 
 /** The aiohttp answers the real service gives outside its routes (see the facts file, "Observed on the real service"). */
@@ -98,7 +100,7 @@ export class MetaflowContainer {
 
   static async start(opts: ContainerOptions): Promise<MetaflowContainer> {
     const c = new MetaflowContainer(opts);
-    await c.listen(opts.migrationPort, (req, res) => c.migration(req, res));
+    if (!opts.silent) await c.listen(opts.migrationPort, (req, res) => c.migration(req, res));
     if (c.serviceVersion !== null) await c.listen(opts.servicePort, (req, res) => c.metadata(req, res));
     return c;
   }

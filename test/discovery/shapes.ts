@@ -1,3 +1,4 @@
+import { MOTO_ACCOUNT } from '../support/moto';
 import * as ec2 from '@aws-sdk/client-ec2';
 import * as ecs from '@aws-sdk/client-ecs';
 import * as elbv2 from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -24,6 +25,9 @@ export interface Expected {
     clusterName: string;
     serviceName: string;
     containerName: string;
+    taskDefinitionFamily: string;
+    taskRoleArn?: string;
+    executionRoleArn?: string;
     dbInstanceIdentifier?: string;
     dbClusterIdentifier?: string;
     vpcId: string;
@@ -130,9 +134,17 @@ function metadataContainer(name: string, db: { host: string; user: string; passw
   };
 }
 
-export async function registerTaskDefinition(c: DeploymentClients, family: string, container: ecs.ContainerDefinition): Promise<string> {
+/** The roles a deployment's task definition names: what init records for the runbook's narrow PassRole. */
+export const roles = (task: string, execution: string) => ({ taskRoleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/${task}`, executionRoleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/${execution}` });
+
+export async function registerTaskDefinition(
+  c: DeploymentClients,
+  family: string,
+  container: ecs.ContainerDefinition,
+  taskRoles: { taskRoleArn?: string; executionRoleArn?: string } = {},
+): Promise<string> {
   const registered = await c.ecs.send(
-    new ecs.RegisterTaskDefinitionCommand({ family, networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '512', memory: '1024', containerDefinitions: [container] }),
+    new ecs.RegisterTaskDefinitionCommand({ family, networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '512', memory: '1024', containerDefinitions: [container], ...taskRoles }),
   );
   return registered.taskDefinition?.taskDefinitionArn as string;
 }
@@ -244,10 +256,11 @@ export async function cloudformationShape(
   const lb = await networkLoadBalancer(c, { lb: `${stack}-NLB-1R2T3Y4U5I6O`.slice(0, 32), tg8080: `${stack}-NLBTarg-8080`, tg8082: `${stack}-NLBTarg-8082` }, vpcId, subnets, name);
   const db = { host, user: 'master', password, name: 'metaflow', sslMode: 'prefer' };
   const container = metadataContainer(name, db);
+  const cfnRoles = roles(`${stack}-MetadataSvcECSTaskRole-7U8I9O0P1A2S`, `${stack}-ECSTaskExecutionRole-1QW2E3R4T5Y6`);
   await ecsService(c, {
     cluster: clusterName,
     name,
-    taskDefinition: await registerTaskDefinition(c, name, container),
+    taskDefinition: await registerTaskDefinition(c, name, container, cfnRoles),
     subnets,
     securityGroups: [fargate],
     publicIp: true,
@@ -266,6 +279,8 @@ export async function cloudformationShape(
         clusterName,
         serviceName: name,
         containerName: name,
+        taskDefinitionFamily: name,
+        ...cfnRoles,
         dbInstanceIdentifier: dbId,
         vpcId,
         subnetIds: subnets,
@@ -348,10 +363,11 @@ export async function terraformShape(c: DeploymentClients): Promise<Built> {
   const lb = await networkLoadBalancer(c, { lb: `${P}nlb${S}`, tg8080: `${P}mdtg${S}`, tg8082: `${P}dbtg${S}` }, vpcId, used, containerName);
   const db = { host, user: 'metaflow', password, name: 'metaflow' };
   const container = metadataContainer(containerName, db);
+  const tfRoles = roles(`${P}metadata-svc-ecs-task-role${S}`, `${P}ecs-execution-role${S}`);
   await ecsService(c, {
     cluster: clusterName,
     name: serviceName,
-    taskDefinition: await registerTaskDefinition(c, containerName, container),
+    taskDefinition: await registerTaskDefinition(c, containerName, container, tfRoles),
     subnets: used,
     securityGroups: [metadataGroup],
     publicIp: true,
@@ -374,6 +390,8 @@ export async function terraformShape(c: DeploymentClients): Promise<Built> {
         clusterName,
         serviceName,
         containerName,
+        taskDefinitionFamily: containerName,
+        ...tfRoles,
         dbInstanceIdentifier: dbId,
         vpcId,
         subnetIds: used,
@@ -424,11 +442,12 @@ export async function consoleShape(c: DeploymentClients, options: { dbHost?: str
   const container = metadataContainer('metadata-service', { host: options.dbHost ?? endpoint, user: 'postgres', password, name: 'postgres', sslMode: 'require' });
   // An operator may add a shared group (say, for monitoring) beside the service's own.
   const groups = options.secondGroup ? [await securityGroup(c, vpcId, 'monitoring', [[9100, { cidr: '10.0.0.0/8' }]]), serviceGroup] : [serviceGroup];
-  await ecsService(c, { cluster: clusterName, name: 'metadata', taskDefinition: await registerTaskDefinition(c, 'metadata', container), subnets, securityGroups: groups, publicIp: true });
+  const consoleRoles = { executionRoleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/ecsTaskExecutionRole` };
+  await ecsService(c, { cluster: clusterName, name: 'metadata', taskDefinition: await registerTaskDefinition(c, 'metadata', container, consoleRoles), subnets, securityGroups: groups, publicIp: true });
   return {
     expected: {
       kind: 'console',
-      deployment: { clusterName, serviceName: 'metadata', containerName: 'metadata-service', dbInstanceIdentifier: dbId, vpcId, subnetIds: subnets, availabilityZones: [zone('a'), zone('b')], serviceSecurityGroupId: serviceGroup },
+      deployment: { clusterName, serviceName: 'metadata', containerName: 'metadata-service', taskDefinitionFamily: 'metadata', ...consoleRoles, dbInstanceIdentifier: dbId, vpcId, subnetIds: subnets, availabilityZones: [zone('a'), zone('b')], serviceSecurityGroupId: serviceGroup },
       egress: 'internet gateway',
     },
     password,
@@ -473,10 +492,11 @@ export async function auroraShape(c: DeploymentClients): Promise<Built> {
   const containerName = `${P}service${S}`;
   const lb = await networkLoadBalancer(c, { lb: `${P}nlb${S}`, tg8080: `${P}mdtg${S}`, tg8082: `${P}dbtg${S}` }, vpcId, privates, containerName);
   const container = metadataContainer(containerName, { host: created.DBCluster?.Endpoint as string, user: 'metaflow', password, name: 'metaflow' });
+  const auroraRoles = roles(`${P}metadata-svc-ecs-task-role${S}`, `${P}ecs-execution-role${S}`);
   await ecsService(c, {
     cluster: clusterName,
     name: serviceName,
-    taskDefinition: await registerTaskDefinition(c, containerName, container),
+    taskDefinition: await registerTaskDefinition(c, containerName, container, auroraRoles),
     subnets: privates,
     securityGroups: [metadataGroup],
     publicIp: true,
@@ -489,6 +509,8 @@ export async function auroraShape(c: DeploymentClients): Promise<Built> {
         clusterName,
         serviceName,
         containerName,
+        taskDefinitionFamily: containerName,
+        ...auroraRoles,
         dbClusterIdentifier: clusterId,
         vpcId,
         subnetIds: privates,

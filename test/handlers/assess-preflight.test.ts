@@ -22,6 +22,7 @@ const SERVICE = {
   PendingCount: 0,
   TaskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/metadata-service:7',
   Deployments: [{ Id: 'ecs-svc/1234567890123456789', Status: 'PRIMARY', RolloutState: 'COMPLETED', RunningCount: 2, DesiredCount: 2 }],
+  NetworkConfiguration: { AwsvpcConfiguration: { Subnets: ['subnet-0a1b2c3d4e5f60718'], SecurityGroups: ['sg-0a1b2c3d4e5f60718'], AssignPublicIp: 'DISABLED' } },
 };
 
 type Db = Record<string, unknown>;

@@ -3,6 +3,7 @@ import example from '../../config/example.json';
 import { allStates, type Json, resolveTokens, type Template } from '../../rehearsal/assembly';
 import * as dispatch from '../../rehearsal/dispatch';
 import { rehearse } from '../../rehearsal/run';
+import { FIXTURES } from '../../rehearsal/fixtures';
 import { SCENARIOS } from '../../rehearsal/scenarios';
 import { ACCOUNT, REGION } from '../../rehearsal/sim/deployment';
 import { SimulatedEcs } from '../../rehearsal/sim/ecs';
@@ -27,8 +28,16 @@ import { synthRunbook } from '../support/synth';
 const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
 const KEY = arn('kms', 'key/1234abcd-12ab-34cd-56ef-1234567890ab');
 /** The simulated deployment's snapshots are not encrypted: no KMS key to authorize. */
-const UNENCRYPTED: WorldLookup = { snapshotKey: () => undefined };
-const ENCRYPTED: WorldLookup = { snapshotKey: () => KEY };
+/** The example deployment's account: its snapshots unencrypted, its task definitions run with its two roles. */
+const UNENCRYPTED: WorldLookup = {
+  snapshotKey: () => undefined,
+  taskDefinition: (reference) => ({
+    arn: reference.startsWith('arn:') ? reference : `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${reference}`,
+    taskRoleArn: FIXTURES.example.service.taskRoleArn,
+    executionRoleArn: FIXTURES.example.service.executionRoleArn,
+  }),
+};
+const ENCRYPTED: WorldLookup = { ...UNENCRYPTED, snapshotKey: () => KEY };
 
 // The real stack, as `cdk synth` writes it for the example configuration: the template the rehearsal runs.
 const assembly = runbookAssembly();

@@ -7,7 +7,7 @@ import { runbookAssembly } from './assembly';
 
 /** Scenarios that end FAILED after a change was made, and so must have rolled back. */
 const ROLLS_BACK = SCENARIOS.filter(
-  (s) => s.expect.status === 'FAILED' && s.expect.error !== 'RollbackFailed' && !s.expect.noAwsCall && !s.expect.readOnly && s.expect.error !== 'PreflightFailed',
+  (s) => s.expect.status === 'FAILED' && s.expect.error !== 'RollbackFailed' && !s.expect.noAwsCall && !s.expect.readOnly && !s.expect.untouched && s.expect.error !== 'PreflightFailed',
 );
 
 /**
@@ -47,6 +47,18 @@ export function scenarioTable(fixture: FixtureName): void {
       }
       if (scenario.expect.error === 'RollbackFailed') {
         expect(invariantViolations(result, { rollbackMayFail: true })).toEqual([]);
+      }
+      if (scenario.expect.untouched) {
+        const service = result.deployment.ecs.describeService();
+        expect({ taskDefinition: service.TaskDefinition, desiredCount: service.DesiredCount, deployments: (service.Deployments as unknown[]).length }).toEqual({
+          taskDefinition: result.deployment.originalTaskDefinition,
+          desiredCount: result.deployment.originalDesiredCount,
+          deployments: 1,
+        });
+        expect(result.calls.filter((c) => /:(updateService|createDBSnapshot|modifyDBInstance|restoreDBInstanceFromDBSnapshot)$/.test(c.resource) && !c.error).map((c) => c.state)).toEqual([]);
+        expect(result.deployment.rds.snapshots).toEqual([]);
+        // The plan's task, if one was started, is stopped.
+        expect(result.deployment.ecs.standalone.filter((t) => t.lastStatus !== 'STOPPED').map((t) => t.arn)).toEqual([]);
       }
       if (scenario.expect.readOnly) {
         expect(result.calls.filter((c) => /:(create|update|modify|restore|register)\w*$/i.test(c.resource)).map((c) => c.state)).toEqual([]);

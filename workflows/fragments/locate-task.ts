@@ -12,7 +12,15 @@ import { invoke, retryUntilReady } from '../tasks';
 export function locateTask(
   scope: Construct,
   ctx: RunbookContext,
-  props: { label: string; requireSingleTask: boolean; taskArnPath?: string },
+  props: {
+    label: string;
+    requireSingleTask: boolean;
+    /** A task known by its ARN (a standalone task) instead of the service's. */
+    taskArnPath?: string;
+    /** Refuse a task running another image digest than this one (the approved plan's). */
+    expectedDigestPath?: string;
+    resultPath?: string;
+  },
 ): sfn.TaskStateBase {
   const d = ctx.config.deployment;
   const task = invoke(scope, `Find the task to call (${props.label})`, ctx.fns.locateTask, {
@@ -28,8 +36,9 @@ export function locateTask(
       servicePort: d.servicePort,
       ...(d.migrationUrl ? { migrationUrl: d.migrationUrl } : {}),
       ...(d.serviceUrl ? { serviceUrl: d.serviceUrl } : {}),
+      ...(props.expectedDigestPath ? { 'expectedDigest.$': props.expectedDigestPath } : {}),
     },
-    resultPath: '$.endpoint',
+    resultPath: props.resultPath ?? '$.endpoint',
   });
   retryUntilReady(task, ['TaskNotReady'], ctx.config.waits.migrationService);
   return task;

@@ -19,6 +19,19 @@ export interface RestartServiceProps {
   readonly requireSingleTask: boolean;
   /** Wait for the migration service on 8082 to answer before going on. */
   readonly waitForMigrationService: boolean;
+  /** The new task must run this image digest (the approved plan's), or the step fails with PlanChanged. */
+  readonly expectedDigestPath?: string;
+}
+
+/** GET /ping on the migration service of the task at `endpointPath`, retried while it starts, bounded. */
+export function waitForMigrationService(scope: Construct, ctx: RunbookContext, label: string, endpointPath: string): sfn.TaskStateBase {
+  const ping = invoke(scope, `Wait for the migration service to answer (${label})`, ctx.fns.pingMigrationService, {
+    comment: 'The container starts the migration service on 8082 first; retried while it is not up yet, a bounded number of times.',
+    payload: { 'baseUrl.$': `${endpointPath}.migrationUrl`, timeoutMs: ctx.config.migration.requestTimeoutSeconds * 1000 },
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  retryUntilReady(ping, ['MigrationServiceUnavailable', 'MigrationServiceBusy'], ctx.config.waits.migrationService);
+  return ping;
 }
 
 /**
@@ -63,16 +76,11 @@ export class RestartService extends sfn.StateMachineFragment {
       poll: ctx.config.waits.service,
       timeoutError: 'NewTaskNotHealthyInTime',
     });
-    const locate = locateTask(scope, ctx, { label: props.label, requireSingleTask: props.requireSingleTask });
+    const locate = locateTask(scope, ctx, { label: props.label, requireSingleTask: props.requireSingleTask, expectedDigestPath: props.expectedDigestPath });
     restart.next(wait);
     wait.next(locate);
     if (props.waitForMigrationService) {
-      const ping = invoke(scope, `Wait for the migration service to answer (${props.label})`, ctx.fns.pingMigrationService, {
-        comment: 'The container starts the migration service on 8082 first; retried while it is not up yet, a bounded number of times.',
-        payload: { 'baseUrl.$': '$.endpoint.migrationUrl', timeoutMs: ctx.config.migration.requestTimeoutSeconds * 1000 },
-        resultPath: sfn.JsonPath.DISCARD,
-      });
-      retryUntilReady(ping, ['MigrationServiceUnavailable', 'MigrationServiceBusy'], ctx.config.waits.migrationService);
+      const ping = waitForMigrationService(scope, ctx, props.label, '$.endpoint');
       locate.next(ping);
       this.endStates = ping.endStates;
     } else {

@@ -10,10 +10,21 @@ import { BoundedPoll } from './bounded-poll';
  * database that cannot be reached right now (a reboot, a failover) is waited for, bounded like the
  * service's own start; settings it refuses fail at once.
  */
-export function readSchemaStatus(scope: Construct, name: string, ctx: RunbookContext, comment: string, resultPath: string) {
+export function readSchemaStatus(
+  scope: Construct,
+  name: string,
+  ctx: RunbookContext,
+  comment: string,
+  resultPath: string,
+  options: { endpointPath?: string; expectedUnappliedPath?: string } = {},
+) {
   const read = invoke(scope, name, ctx.fns.getSchemaStatus, {
     comment,
-    payload: { 'baseUrl.$': '$.endpoint.migrationUrl', timeoutMs: ctx.config.migration.requestTimeoutSeconds * 1000 },
+    payload: {
+      'baseUrl.$': `${options.endpointPath ?? '$.endpoint'}.migrationUrl`,
+      timeoutMs: ctx.config.migration.requestTimeoutSeconds * 1000,
+      ...(options.expectedUnappliedPath ? { 'expectedUnapplied.$': options.expectedUnappliedPath } : {}),
+    },
     resultSelector: {
       'isUpToDate.$': '$.isUpToDate',
       'currentVersion.$': '$.currentVersion',
