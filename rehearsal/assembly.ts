@@ -158,6 +158,10 @@ const REFERENCES: Readonly<Record<string, { ref?: Reference; attributes?: Readon
   'AWS::IAM::ManagedPolicy': { ref: (r, id) => `arn:aws:iam::${ACCOUNT}:policy/${physicalName(r, id, 'ManagedPolicyName')}` },
   'AWS::KMS::Key': { ref: (_r, id) => id, attributes: { Arn: keyArn, KeyId: (_r, id) => id } },
   'AWS::StepFunctions::StateMachine': { ref: stateMachineArn, attributes: { Arn: stateMachineArn, Name: (r, id) => physicalName(r, id, 'StateMachineName') } },
+  'AWS::CloudWatch::Alarm': {
+    ref: (r, id) => physicalName(r, id, 'AlarmName'),
+    attributes: { Arn: (r, id) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${physicalName(r, id, 'AlarmName')}` },
+  },
   'AWS::Logs::LogGroup': { ref: logGroupName, attributes: { Arn: (r, id) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${logGroupName(r, id)}:*` } },
 };
 

@@ -25,6 +25,8 @@ export interface Expectation {
    * the plan may register a task definition revision and run a standalone task, stopped since.)
    */
   readonly untouched?: boolean;
+  /** Words the failure's cause must contain (the fields a rejected input names). */
+  readonly causeMentions?: readonly string[];
 }
 
 export interface Scenario {
@@ -250,10 +252,17 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'invalid-input',
-    description: 'A change id with a space and an unknown field: rejected by field name before any AWS call.',
-    input: { changeId: 'CHG 12', dryrun: true },
+    description: 'A change id with a space, a requester with a space and an unknown field: every one named at once, before any AWS call.',
+    input: { changeId: 'CHG 12', requestedBy: 'Jane Doe', dryrun: true },
     world: usual,
-    expect: { status: 'FAILED', error: 'InvalidExecutionInput', databaseRestored: false, finalSchema: OLD_SCHEMA, noAwsCall: true },
+    expect: {
+      status: 'FAILED',
+      error: 'InvalidExecutionInput',
+      databaseRestored: false,
+      finalSchema: OLD_SCHEMA,
+      noAwsCall: true,
+      causeMentions: ['3 problems', 'dryrun: unknown field', 'changeId: expected', 'requestedBy: expected'],
+    },
   },
 ];
 

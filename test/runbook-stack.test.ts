@@ -258,7 +258,7 @@ describe('RunbookStack', () => {
       template.hasResourceProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: { Enabled: true } });
     });
 
-    it.each(['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'])('alarms on the first %s', (metric) => {
+    it.each(['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'])('alarms on the first %s and tells the notification topic', (metric) => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: metric,
@@ -266,7 +266,18 @@ describe('RunbookStack', () => {
         Statistic: 'Sum',
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: logicalIdOf('Notifications') }],
       });
+    });
+
+    it('lets CloudWatch publish to the topic for its own alarms only', () => {
+      const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+      const statements = Object.values(template.findResources('AWS::SNS::TopicPolicy')).flatMap(
+        (r) => (r.Properties.PolicyDocument.Statement as { Principal?: { Service?: string }; Condition?: Record<string, Record<string, unknown>> }[]),
+      );
+      const fromCloudWatch = statements.filter((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com');
+
+      expect(fromCloudWatch.map((s) => s.Condition?.ArnEquals?.['aws:SourceArn'])).toEqual(alarms.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })));
     });
   });
 

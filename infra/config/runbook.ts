@@ -144,9 +144,9 @@ export const runbookConfigSchema = z.strictObject({
     }),
   approval: z
     .strictObject({
-      /** On by default: a person confirms the pending migrations after the snapshot is available. */
+      /** On by default: a person approves the plan (the migrations the new image would apply) before anything changes. */
       required: z.boolean().default(true),
-      /** How long an execution waits for an answer before it rolls back (at most 7 days). */
+      /** How long an execution waits for an answer; unanswered, the change is refused and nothing changes (at most 7 days). */
       timeoutMinutes: z.number().int().min(5).max(10080).default(240),
     })
     .default({ required: true, timeoutMinutes: 240 }),
