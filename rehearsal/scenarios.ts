@@ -55,7 +55,7 @@ const input = { changeId: 'CHG-1234', requestedBy: 'jane.doe@example.com', reaso
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'happy-path',
-    description: 'Two tasks on the latest tag: snapshot, one task, restart, upgrade two migrations, restart, 2.5.1, back to two.',
+    description: 'Two tasks on the latest tag: the plan read from latest (two migrations), approved; one task, restart, snapshot, upgrade, restart, 2.5.1, back to two.',
     input,
     world: usual,
     expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
@@ -69,7 +69,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'already-up-to-date',
-    description: 'The schema is current: steps 6-8 are skipped, the version is checked and the count restored.',
+    description: 'The schema is current: no approval is asked, the service still moves to the new image; snapshot, upgrade and the second restart are skipped.',
     input,
     world: { ...usual, schemaVersion: NEW_SCHEMA, runningImage: `${IMAGE}:v2.5.1` },
     expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
@@ -238,7 +238,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'dry-run',
-    description: 'dryRun: preflight and a read-only status check on a running task, then the plan; nothing is changed.',
+    description: 'dryRun: preflight, the plan read from a task of the image the restart would deploy, and the report; nothing is changed.',
     input: { ...input, dryRun: true },
     world: usual,
     expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
