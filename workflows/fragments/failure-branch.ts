@@ -58,6 +58,7 @@ export class FailureBranch extends Construct {
           'databaseRestored.$': '$.rollback.restoreDatabase',
           'decision.$': '$.rollback.reason',
           'serviceVersionAfterRollback.$': '$.versionAfterRollback.version',
+          'serviceReleaseAfterRollback': { 'taskDefinition.$': '$.rollbackRelease.taskDefinition', 'image.$': '$.rollbackRelease.targetImage' },
           ...KNOWN_BEFORE,
         },
         { errorPath: '$.error.Error', causePath: '$.error.Cause' },
