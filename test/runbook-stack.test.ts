@@ -670,8 +670,8 @@ describe('RunbookStack', () => {
       expect(parallel.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: resultPath, Next: next }]);
     });
 
-    it('explains every state but Choice and Fail states with a Comment', () => {
-      const silent = allStates.filter(([, s]) => !['Choice', 'Fail'].includes(s.Type) && !s.Comment?.trim()).map(([name]) => name);
+    it('explains every state with a Comment, Choices and Fails included: the console shows it beside the graph', () => {
+      const silent = allStates.filter(([, s]) => !s.Comment?.trim()).map(([name]) => name);
       expect(silent).toEqual([]);
       expect(allStates.filter(([, s]) => s.Type === 'Task' || s.Type === 'Wait').length).toBeGreaterThan(0);
     });
