@@ -23,6 +23,7 @@ import {
 } from '../../rehearsal/sim/iam';
 import { runbookAssembly } from '../support/assembly';
 import { synthRunbook } from '../support/synth';
+import { actionsOf, policyDocuments, type Statement, withoutStatements } from '../support/template-policies';
 
 const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
 const KEY = arn('kms', 'key/1234abcd-12ab-34cd-56ef-1234567890ab');
@@ -36,19 +37,6 @@ const template = assembly.template;
 const principals = principalsFromTemplate(template);
 const machine = principals.stateMachine;
 
-type Statement = Record<string, Json>;
-
-/** The statements of every AWS::IAM::Policy of `t`, as mutable lists. */
-const policyDocuments = (t: Template) =>
-  Object.values(t.Resources).flatMap((r) => (r.Type === 'AWS::IAM::Policy' && r.Properties ? [r.Properties.PolicyDocument as unknown as { Statement: Statement[] }] : []));
-
-/** The template with every statement `drop` matches taken out of every IAM policy. */
-function withoutStatements(source: Template, drop: (statement: Statement) => boolean): Template {
-  const copy = structuredClone(source);
-  for (const document of policyDocuments(copy)) document.Statement = document.Statement.filter((s) => !drop(s));
-  return copy;
-}
-
 /** The template with `statement` added to the policy attached to the state machine's role. */
 function withMachineStatement(source: Template, statement: Statement): Template {
   const copy = structuredClone(source);
@@ -59,7 +47,6 @@ function withMachineStatement(source: Template, statement: Statement): Template 
   return copy;
 }
 
-const actionsOf = (s: Statement) => [s.Action].flat().map((a) => String(a).toLowerCase());
 const denied = (d: Decision) => (d.allowed ? undefined : d.error);
 
 describe('principals from the template', () => {

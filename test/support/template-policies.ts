@@ -1,0 +1,18 @@
+import type { Json, Template } from '../../rehearsal/assembly';
+
+/** A statement of an IAM policy document in a synthesized template. */
+export type Statement = Record<string, Json>;
+
+/** The statements of every AWS::IAM::Policy of `t`, as mutable lists. */
+export const policyDocuments = (t: Template) =>
+  Object.values(t.Resources).flatMap((r) => (r.Type === 'AWS::IAM::Policy' && r.Properties ? [r.Properties.PolicyDocument as unknown as { Statement: Statement[] }] : []));
+
+/** The template with every statement `drop` matches taken out of every IAM policy. */
+export function withoutStatements(source: Template, drop: (statement: Statement) => boolean): Template {
+  const copy = structuredClone(source);
+  for (const document of policyDocuments(copy)) document.Statement = document.Statement.filter((s) => !drop(s));
+  return copy;
+}
+
+/** A statement's actions, in lower case (IAM compares them so). */
+export const actionsOf = (s: Statement) => [s.Action].flat().map((a) => String(a).toLowerCase());
