@@ -1,7 +1,6 @@
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import example from '../../config/example.json';
 import { allStates, type Json, resolveTokens, type Template } from '../../rehearsal/assembly';
-import * as dispatch from '../../rehearsal/dispatch';
 import { rehearse } from '../../rehearsal/run';
 import { SCENARIOS } from '../../rehearsal/scenarios';
 import { ACCOUNT, REGION } from '../../rehearsal/sim/deployment';
@@ -271,19 +270,6 @@ describe('authorizing the calls of a rehearsal', () => {
   const states = allStates(assembly.definition);
 
   beforeAll(async () => {
-    const taskHandlers = dispatch.taskHandlers;
-    const spy = jest.spyOn(dispatch, 'taskHandlers').mockImplementation((opts) => {
-      const handlers = taskHandlers(opts);
-      return Object.fromEntries(
-        Object.entries(handlers).map(([state, handler]) => [
-          state,
-          (input: Json) => {
-            taskInputs.set(state, [...(taskInputs.get(state) ?? []), input]);
-            return handler(input);
-          },
-        ]),
-      );
-    });
     // The retarget handler's own RegisterTaskDefinition, as the simulated ECS endpoint receives it.
     const register = SimulatedEcs.prototype.registerTaskDefinition;
     const registerSpy = jest.spyOn(SimulatedEcs.prototype, 'registerTaskDefinition').mockImplementation(function (this: SimulatedEcs, input) {
@@ -291,9 +277,11 @@ describe('authorizing the calls of a rehearsal', () => {
       return register.call(this, input);
     });
     try {
-      for (const scenario of SCENARIOS) await rehearse({ assembly, scenario });
+      for (const scenario of SCENARIOS) {
+        const { calls } = await rehearse({ assembly, scenario, recordCalls: true });
+        for (const call of calls) taskInputs.set(call.state, [...(taskInputs.get(call.state) ?? []), call.input as Json]);
+      }
     } finally {
-      spy.mockRestore();
       registerSpy.mockRestore();
     }
   }, 60_000);
