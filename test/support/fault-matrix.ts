@@ -32,11 +32,11 @@ export interface Baseline {
   readonly calls: CallRecord[];
 }
 
-export const INJECTED = 'Injected.Fault';
+const INJECTED = 'Injected.Fault';
 /** Calls that change the deployment, by the Task's resource. */
-export const MUTATING = /:(create|update|modify|restore|register|reboot|addTags)\w*$/i;
+const MUTATING = /:(create|update|modify|restore|register|reboot|addTags)\w*$/i;
 
-export function baselineOf(result: RehearsalResult): Baseline {
+function baselineOf(result: RehearsalResult): Baseline {
   const { scenario, status, error, cause, calls } = result;
   return { scenario, status, error, cause, states: result.states.map((s) => s.name), calls };
 }
@@ -170,18 +170,6 @@ export class FaultMatrix {
     return undefined;
   }
 
-  /** Every not-yet outcome of every wait this fixture's scenarios can drive: a recorded answer, each error. */
-  waitVariants(): { wait: BoundedWait; outcome: WaitOutcome; base: Baseline }[] {
-    return this.waits.flatMap((wait) => {
-      const recorded = wait.statusNotYet ? this.recordedNotYet(wait) : undefined;
-      const reached = this.reaching(wait.check);
-      return [
-        ...(recorded ? [{ wait, outcome: { answer: recorded.answer } as WaitOutcome, base: recorded.base }] : []),
-        ...(reached ? wait.notYetErrors.map((error) => ({ wait, outcome: { error } as WaitOutcome, base: reached })) : []),
-      ];
-    });
-  }
-
   /**
    * The check answers `outcome` every time from the first: the wait must check exactly its bound
    * (each check retried as its Retry says), give up with its timeout error (RollbackFailed when
@@ -241,10 +229,6 @@ export class FaultMatrix {
 }
 
 export type WaitOutcome = { readonly answer: Json } | { readonly error: string };
-
-export function describeOutcome(outcome: WaitOutcome): string {
-  return 'error' in outcome ? `the error ${outcome.error}` : 'a recorded "not yet" answer';
-}
 
 function carries(answer: Json, path: string): boolean {
   return locate(answer, parsePath(path)).length > 0;
