@@ -42,7 +42,8 @@ export function safetyViolations(result: RehearsalResult): string[] {
   if (result.calls.some((c) => /delete/i.test(c.resource))) v.push('a delete call was made');
   // The plan task only reads: it must be stopping by the end, or the failure must name it left running.
   for (const t of result.deployment.ecs.standalone) {
-    const named = result.error === 'PlanTaskNotStopped' && (result.cause ?? '').includes(t.arn);
+    const cause = result.cause ?? '';
+    const named = result.error === 'PlanTaskNotStopped' && (cause.includes(t.arn) || (t.deploymentId !== '' && cause.includes(`--started-by ${t.deploymentId}`)));
     if (t.desiredStatus !== 'STOPPED' && !named) v.push(`the plan task ${t.arn} is left ${t.lastStatus} and no failure says so`);
   }
   return v;
