@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { InvalidExecutionInput } from '../lib/errors';
 import { asRecord, describe, optionalString, rejectUnknownKeys, requireString } from '../lib/validate';
+import { type DatabaseIdentifier, type DerivedNames, derivedNames, executionSuffix, rdsSlug } from './derived-names';
 
 /** A ticket-like reference: it ends up in snapshot and instance names and in tags. */
 export const CHANGE_ID = /^[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*$/;
@@ -15,7 +15,7 @@ export const REASON = /^[^\p{Cc}]{1,500}$/u;
 
 export const EXECUTION_INPUT_FIELDS = ['changeId', 'requestedBy', 'reason', 'targetImage', 'dryRun'] as const;
 
-export interface ChangePlan {
+interface PlanFields {
   readonly changeId: string;
   readonly requestedBy: string;
   /** Always a string, so notifications and reports can quote it. */
@@ -25,17 +25,19 @@ export interface ChangePlan {
   readonly dryRun: boolean;
   /** Where the pre-upgrade snapshot goes; unique per execution so a re-run never collides. */
   readonly snapshotId: string;
-  /** Where the snapshot is restored, beside the original, if the database must be restored. */
-  readonly restoreInstanceId: string;
-  /** Where the current instance is renamed to when the restored one takes its identifier. */
-  readonly asideInstanceId: string;
 }
+
+/**
+ * The plan, and where a restore would put the snapshot (beside the original) and the original
+ * database (renamed aside): an instance's or a cluster's names (derived-names.ts).
+ */
+export type ChangePlan = PlanFields & DerivedNames;
 
 /**
  * Validates the operator's input and derives every name the run will create, so the names are in
  * the history before any AWS call and a rollback never has to guess them.
  */
-export function planChange(input: unknown, executionName: string, dbInstanceIdentifier: string): ChangePlan {
+export function planChange(input: unknown, executionName: string, database: DatabaseIdentifier): ChangePlan {
   const o = asRecord(input, 'execution input', InvalidExecutionInput);
   rejectUnknownKeys(o, EXECUTION_INPUT_FIELDS, '', InvalidExecutionInput);
   const changeId = requireString(o, 'changeId', {
@@ -61,7 +63,7 @@ export function planChange(input: unknown, executionName: string, dbInstanceIden
     }) ?? null;
 
   const slug = rdsSlug(changeId);
-  const suffix = createHash('sha256').update(executionName).digest('hex').slice(0, 8);
+  const suffix = executionSuffix(executionName);
   return {
     changeId,
     requestedBy,
@@ -69,20 +71,6 @@ export function planChange(input: unknown, executionName: string, dbInstanceIden
     targetImage,
     dryRun: o.dryRun === true,
     snapshotId: `metaflow-migration-${slug.slice(0, 200)}-${suffix}`,
-    restoreInstanceId: derivedInstanceId(dbInstanceIdentifier, `restored-${suffix}`),
-    asideInstanceId: derivedInstanceId(dbInstanceIdentifier, `pre-${suffix}`),
+    ...derivedNames(database, executionName),
   };
-}
-
-/** `<id>-<tail>` cut to RDS's 63 characters (the tail kept whole), valid as an instance identifier. */
-function derivedInstanceId(dbInstanceIdentifier: string, tail: string): string {
-  return `${rdsSlug(dbInstanceIdentifier).slice(0, 63 - tail.length - 1)}-${tail}`.replace(/--+/g, '-');
-}
-
-/** Lowercase letters, digits and single hyphens: valid inside any RDS identifier. */
-export function rdsSlug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
 }

@@ -1,6 +1,7 @@
 import type { DBInstance } from '@aws-sdk/client-rds';
 import { handler } from '../../handlers/assess-preflight';
 import { renameKeys, sfnMemberName } from '../../handlers/lib/sdk-casing';
+import type { OriginalState } from '../../handlers/logic/assess-preflight';
 import { FIXTURE_NAMES, FIXTURES } from '../../rehearsal/fixtures';
 import { operation, valueProblems } from '../../rehearsal/sdk-model';
 import { expectNamedError, rejectionOf } from '../support/http-stub';
@@ -27,7 +28,7 @@ const SERVICE = {
 type Db = Record<string, unknown>;
 type Service = Partial<typeof SERVICE> & Record<string, unknown>;
 
-const assess = (db: Db | null = DB, service: Service | null = SERVICE) =>
+const assess = (db: Db | null = DB, service: Service | null = SERVICE): Promise<OriginalState> =>
   handler({
     // A neighbour first: the runbook must pick its instance and service by name.
     dbInstances: [{ ...DB, DbInstanceIdentifier: 'other-db', DbInstanceStatus: 'stopped' }, ...(db ? [db] : [])],
@@ -35,7 +36,7 @@ const assess = (db: Db | null = DB, service: Service | null = SERVICE) =>
     dbInstanceIdentifier: String(db?.DbInstanceIdentifier ?? 'metaflow-db'),
     serviceName: 'metadata-service',
     ...IDS,
-  });
+  }) as Promise<OriginalState>;
 
 const without = <T extends object>(o: T, key: keyof T): T => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key)) as T;
 
