@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { CfnParameter, CfnRule, Fn, type Stack } from 'aws-cdk-lib';
-import { type AnyRunbookConfig, ConfigError, canonicalJson, loadAnyRunbookConfig } from './config';
+import { ConfigError, canonicalJson, loadRunbookConfig, type RunbookConfig } from './config';
 
 /**
  * Keys the CDK itself puts in the context all hold a colon: its own settings (`aws:cdk:bundling-stacks`),
@@ -42,8 +42,8 @@ function editDistance(a: string, b: string): number {
 export const EXAMPLE_CONFIG = path.join(__dirname, '..', 'config', 'example.json');
 
 /** Whether a configuration describes the example's made-up deployment (a copy of the file left unedited counts too). */
-export function isExampleDeployment(config: AnyRunbookConfig): boolean {
-  return canonicalJson(config.deployment) === canonicalJson(loadAnyRunbookConfig(EXAMPLE_CONFIG).deployment);
+export function isExampleDeployment(config: RunbookConfig): boolean {
+  return canonicalJson(config.deployment) === canonicalJson(loadRunbookConfig(EXAMPLE_CONFIG).deployment);
 }
 
 export const EXAMPLE_REFUSAL =

@@ -1,3 +1,5 @@
+import { everyKind } from './database/names';
+
 /**
  * The guide's steps as an operator follows them, and the state that starts each one. The console
  * graph, the rehearsal's per-step times and the CLI's progress view all group states this way.
@@ -14,7 +16,7 @@ export interface GuideStep {
 
 export const GUIDE_STEPS: readonly GuideStep[] = [
   { id: 'preflight', title: '1. Preflight', startsAt: ['Validate the execution input'] },
-  { id: 'snapshot', title: '2. Snapshot', startsAt: ['Take RDS snapshot'] },
+  { id: 'snapshot', title: '2. Snapshot', startsAt: everyKind('snapshot') },
   { id: 'scaleToOne', title: '3. Scale to one task', startsAt: ['Scale to one task'] },
   { id: 'restartForMigration', title: '4. Restart onto the migration image', startsAt: ['Was a target image given?'] },
   { id: 'status', title: '5. Check schema status', startsAt: ['Check the schema status'] },
@@ -31,13 +33,13 @@ export const GUIDE_STEPS: readonly GuideStep[] = [
     startsAt: ['Schema untouched: keep the database', 'Schema may have changed: restore the database'],
     onFailureOnly: true,
   },
-  { id: 'restoreDatabase', title: 'Rollback: restore the database', startsAt: ['Restore the snapshot beside the original'], onFailureOnly: true },
-  { id: 'swapDatabase', title: 'Rollback: swap the restored database in', startsAt: ['Rename the current instance aside'], onFailureOnly: true },
+  { id: 'restoreDatabase', title: 'Rollback: restore the database', startsAt: everyKind('restore'), onFailureOnly: true },
+  { id: 'swapDatabase', title: 'Rollback: swap the restored database in', startsAt: everyKind('swap'), onFailureOnly: true },
   { id: 'rollbackService', title: 'Rollback: the service', startsAt: ['Restart the service on the original release'], onFailureOnly: true },
   {
     id: 'report',
     title: 'Report',
-    startsAt: ['Report the rolled-back change', 'Describe the DB instances after the failed rollback'],
+    startsAt: ['Report the rolled-back change', ...everyKind('inspect')],
     onFailureOnly: true,
   },
 ];

@@ -2,7 +2,7 @@ import type { DBInstance } from '@aws-sdk/client-rds';
 import { handler } from '../../handlers/assess-preflight';
 import { renameKeys, sfnMemberName } from '../../handlers/lib/sdk-casing';
 import type { OriginalState } from '../../handlers/logic/assess-preflight';
-import { FIXTURE_NAMES, FIXTURES } from '../../rehearsal/fixtures';
+import { FIXTURES, INSTANCE_FIXTURE_NAMES } from '../../rehearsal/fixtures';
 import { operation, valueProblems } from '../../rehearsal/sdk-model';
 import { expectNamedError, rejectionOf } from '../support/http-stub';
 
@@ -93,7 +93,7 @@ describe('assess-preflight handler (may the runbook start, and what must a rollb
     expect(notRestored).toEqual([]);
   });
 
-  it.each(FIXTURE_NAMES.map((f) => [f]))('sends only members of the API models for the %s deployment', async (fixture) => {
+  it.each(INSTANCE_FIXTURE_NAMES.map((f) => [f]))('sends only members of the API models for the %s deployment', async (fixture) => {
     const { restore, afterRestore } = await assess(described(FIXTURES[fixture].dbInstance));
 
     expect(valueProblems(operation('rds', 'RestoreDBInstanceFromDBSnapshot').input, restore.parameters, 'restore')).toEqual([]);

@@ -7,7 +7,6 @@ import { RestartService } from './restart-service';
 import { ScaleService } from './scale-service';
 import { readSchemaStatus } from './schema';
 import { checkServiceVersion } from './service-version';
-import { TakeSnapshot } from './snapshot';
 
 /**
  * Guide steps 1-5, in one Parallel so that any failure in them is caught in one place: snapshot,
@@ -15,7 +14,7 @@ import { TakeSnapshot } from './snapshot';
  * migrations are pending) the approval. The schema is not touched here.
  */
 export function preparePhase(scope: Construct, ctx: RunbookContext): sfn.Parallel {
-  const snapshot = new TakeSnapshot(scope, ctx);
+  const snapshot = ctx.database.snapshot(scope, ctx);
   const scaleDown = new ScaleService(scope, ctx, {
     title: 'Scale to one task',
     why: 'Guide steps 2-3: the upgrade must reach exactly one task, because goose has no lock.',

@@ -1,0 +1,3 @@
+import { faultMatrix } from './support/fault-matrix';
+
+faultMatrix('terraform-aurora');
