@@ -83,6 +83,13 @@ describe('the CDK app', () => {
     expect(synthApp({ config: copy }).template.toJSON().Rules).toHaveProperty('RefuseExampleConfiguration');
   });
 
+  it('synthesizes the Aurora example configuration offline, for a cluster, and refuses to deploy it like the example', () => {
+    const { template } = synthApp({ config: 'config/example-aurora.json' });
+
+    expect(template.toJSON().Rules).toHaveProperty('RefuseExampleConfiguration');
+    expect(JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'))).toContain('aws-sdk:rds:restoreDBClusterFromSnapshot');
+  });
+
   it("leaves an operator's own configuration deployable", () => {
     const template = synthApp({ config: ownConfig }).template.toJSON();
     expect(template.Rules).not.toHaveProperty('RefuseExampleConfiguration');
