@@ -1,7 +1,9 @@
-import example from '../config/example.json';
+import { Template } from 'aws-cdk-lib/assertions';
+import { FIXTURES } from '../rehearsal/fixtures';
 import { nestedStates } from '../workflows/asl';
 import { apiModel, pathProblems, resultPaths, sfnExceptionName, shapeProblems } from './support/api-models';
-import { type AslDefinition, type AslState, resolveTokens, synthRunbook, TEST_ACCOUNT, TEST_REGION } from './support/synth';
+import { runbookAssembly } from './support/assembly';
+import { type AslDefinition, type AslState, resolveTokens, TEST_ACCOUNT, TEST_REGION } from './support/synth';
 
 /**
  * The stack built for an Aurora cluster (`dbClusterIdentifier`): the state machine for a cluster,
@@ -9,10 +11,14 @@ import { type AslDefinition, type AslState, resolveTokens, synthRunbook, TEST_AC
  * (runbook-stack.test.ts); these check what differs, and that the cluster's definition meets the
  * same rules (API models, bounded waits, comments).
  */
-const CLUSTER = 'metaflow-aurora';
-const { dbInstanceIdentifier: _instance, ...deployment } = example.deployment;
-const aurora = synthRunbook({ deployment: { ...deployment, dbClusterIdentifier: CLUSTER } });
-const instance = synthRunbook();
+// The stacks the suite synthesized for the Terraform modules' deployments: with an Aurora cluster, and with an instance.
+const built = (fixture: 'terraform-aurora' | 'terraform') => {
+  const assembly = runbookAssembly(fixture);
+  return { config: assembly.config, template: Template.fromJSON(assembly.template), definition: assembly.definition as unknown as AslDefinition };
+};
+const aurora = built('terraform-aurora');
+const instance = built('terraform');
+const CLUSTER = String(FIXTURES['terraform-aurora'].dbCluster.DBClusterIdentifier);
 const { config, definition } = aurora;
 
 type Statement = { Effect: string; Action?: string | string[]; Resource?: unknown; Condition?: unknown };
