@@ -27,8 +27,9 @@ export function worstCaseSeconds(definition: { States: Record<string, State> }):
   const walk = (s: Record<string, State>) => {
     for (const [name, state] of Object.entries(s)) {
       states.set(name, state);
-      // A Map's iterations run one after another at worst (the runbook's are sequential): the
-      // processor's states count once per item, and the runbook's clusters have few instances.
+      // A Map's processor counts once: the bound of one item. The definition does not know how many
+      // instances an Aurora cluster has; the Terraform module's has one, and each instance more can
+      // take its waits again (a known gap, covered only by the hour of margin).
       for (const nested of nestedStates(state)) walk(nested);
     }
   };
