@@ -65,6 +65,8 @@ export class SimulatedStepFunctions {
 
   listExecutions(p: Record<string, unknown>): unknown {
     if (p.StatusFilter !== 'RUNNING') throw new AwsError('Sfn.InvalidArnException', 'only RUNNING is simulated');
-    return { Executions: [this.self(), ...this.others].map((Name) => ({ Name, Status: 'RUNNING', ExecutionArn: `${String(p.StateMachineArn)}:${Name}` })) };
+    // An execution's ARN is its state machine's with `execution` for `stateMachine`, and its name after.
+    const executionArn = (name: string) => `${String(p.StateMachineArn).replace(':stateMachine:', ':execution:')}:${name}`;
+    return { Executions: [this.self(), ...this.others].map((Name) => ({ Name, Status: 'RUNNING', ExecutionArn: executionArn(Name) })) };
   }
 }

@@ -28,6 +28,8 @@ export class Preflight extends sfn.StateMachineFragment {
       resultSelector: {
         'plan.$': '$',
         'StartedAt.$': '$$.State.EnteredTime',
+        // Compared with the running executions' names (a Choice reads only the state).
+        'executionName.$': '$$.Execution.Name',
         steps: {},
         polls: {},
         approval: { decision: ctx.config.approval.required ? 'not reached' : 'not required by configuration' },
