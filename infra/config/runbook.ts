@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { approverPatternProblem } from '../../handlers/logic/identity';
 import { ConfigError, parseWith, readJsonFile } from './load';
 
 /** CloudWatch Logs retention values long enough for an audit trail. */
@@ -30,6 +31,12 @@ const poll = (intervalSeconds: number, maxAttempts: number) =>
     .default({ intervalSeconds, maxAttempts });
 
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+/** An approver pattern IAM could never match is refused at synth, with the reason. */
+function approverPatternIssue(pattern: string, ctx: z.RefinementCtx): void {
+  const problem = approverPatternProblem(pattern);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+}
 
 const httpUrl = z
   .string()
@@ -144,12 +151,20 @@ export const runbookConfigSchema = z.strictObject({
     }),
   approval: z
     .strictObject({
-      /** On by default: a person confirms the pending migrations after the snapshot is available. */
+      /** On by default: a person approves the plan before anything changes. */
       required: z.boolean().default(true),
-      /** How long an execution waits for an answer before it rolls back (at most 7 days). */
+      /** How long an execution waits for an answer before the change is refused (at most 7 days). */
       timeoutMinutes: z.number().int().min(5).max(10080).default(240),
+      /**
+       * Who may approve or reject, as IAM principal ARN patterns (handlers/logic/identity.ts): a
+       * role admits every session of it. Empty: anyone IAM lets call the runbook's endpoint, and the
+       * plain SendTaskSuccess payload is accepted too, marked unverified.
+       */
+      approvers: z.array(z.string().superRefine(approverPatternIssue)).max(100, 'expected at most 100 approver patterns').default([]),
+      /** Off by default: the requester may not approve or reject their own change. */
+      allowSelfApproval: z.boolean().default(false),
     })
-    .default({ required: true, timeoutMinutes: 240 }),
+    .default({ required: true, timeoutMinutes: 240, approvers: [], allowSelfApproval: false }),
   notifications: z
     .strictObject({
       /** An existing SNS topic to publish to; without it the stack creates one. */
