@@ -12,7 +12,8 @@ const HELP = `Usage: npm run rehearse -- [--scenario <name>] [--deployment <name
 Runs the synthesized runbook state machine end to end against a simulated Metaflow deployment
 (RDS, ECS and real Metaflow containers on 127.0.0.1), printing each state as it is entered and
 left, then a summary: per-step times, downtime, state transitions. The approval gate is answered
-automatically: approved, or rejected with --reject.
+by the scenario's people through the rehearsal's endpoint (a function URL on loopback that checks
+their SigV4 signatures): approved by default, or rejected with --reject.
 
 --config takes the settings of your configuration file (waits, approval, migration) and rehearses
 them on the chosen deployment.
@@ -32,7 +33,7 @@ function clockText(seconds: number): string {
 function printEvent(e: StateEvent): void {
   const r = e.record;
   if (r.name === APPROVAL_STATE && e.kind === 'entered') {
-    process.stdout.write(`${clockText(e.elapsedSeconds)}  ⏸ ${r.name}: paused for an approver (the rehearsal answers for them; --reject to refuse)\n`);
+    process.stdout.write(`${clockText(e.elapsedSeconds)}  ⏸ ${r.name}: paused for an approver (the scenario's people answer through the endpoint; --reject to refuse)\n`);
     return;
   }
   if (r.type === 'Pass' || r.type === 'Choice') {
@@ -73,7 +74,10 @@ async function main(): Promise<number> {
     return 0;
   }
   const found = findScenario(values.scenario);
-  const scenario = found && values.reject ? { ...found, world: { ...found.world, approval: 'reject' as const }, expect: { ...found.expect, status: 'FAILED' as const, error: 'ChangeRejected' } } : found;
+  const scenario =
+    found && values.reject
+      ? { ...found, world: { ...found.world, approvals: undefined, approval: 'reject' as const }, expect: { ...found.expect, status: 'FAILED' as const, error: 'ChangeRejected' } }
+      : found;
   if (!scenario) {
     process.stderr.write(`--scenario: unknown scenario "${values.scenario}"; expected one of: ${SCENARIOS.map((s) => s.name).join(', ')}\n`);
     return 2;
@@ -86,8 +90,13 @@ async function main(): Promise<number> {
   const synthStarted = Date.now();
   const assembly = synthesizeRunbook({ fixture: fixture.name, settingsPath: values.config });
   process.stdout.write(`Synthesized ${assembly.config.stackName} in ${((Date.now() - synthStarted) / 1000).toFixed(1)} s\n`);
-  process.stdout.write(`Scenario ${scenario.name}: ${scenario.description}\nInput: ${JSON.stringify(scenario.input)}\n\n`);
-  const result = await rehearse({ assembly, scenario, onEvent: values.quiet ? undefined : printEvent });
+  process.stdout.write(`Scenario ${scenario.name}: ${scenario.description}\n`);
+  const result = await rehearse({
+    assembly,
+    scenario,
+    onEvent: values.quiet ? undefined : printEvent,
+    onStart: ({ name, input }) => process.stdout.write(`Execution ${name}, ${scenario.world.startedBy ? "started through the runbook's endpoint" : 'started as typed in the console'}: ${JSON.stringify(input)}\n\n`),
+  });
   const outcome = outcomeOf(result);
   const m = result.metrics;
   const lines = [
@@ -105,6 +114,13 @@ async function main(): Promise<number> {
     `On fewer tasks:            ${m.reducedCapacitySeconds.toFixed(0)} s (reduced capacity)`,
     `Writes at risk:            ${m.writesAtRiskSeconds === null ? 'none (no snapshot taken)' : `${m.writesAtRiskSeconds.toFixed(0)} s (from the snapshot's start to ${outcome.databaseRestored ? 'the restore: lost' : 'the upgrade request'})`}`,
     ...(m.recoverySeconds === null ? [] : [`Failure to service back:   ${m.recoverySeconds.toFixed(0)} s`]),
+    ...(result.approvalAttempts.length === 0
+      ? []
+      : [
+          `Approval answers:          ${result.approvalAttempts
+            .map((a) => `${a.by} ${a.decision} via ${a.via}: ${a.status}${typeof a.answer.error === 'string' ? ` ${a.answer.error}` : typeof a.answer.Message === 'string' || typeof a.answer.message === 'string' ? ' refused before the function ran' : ''}`)
+            .join('; ')}`,
+        ]),
     `State transitions:         ${m.stateTransitions}`,
     `Database:                  ${outcome.databaseRestored ? 'restored from the snapshot' : 'not restored'}, schema ${outcome.finalSchema}; snapshots kept: ${outcome.snapshotsKept.join(', ') || 'none'}`,
     `Service:                   ${outcome.desiredCount} tasks, ${outcome.taskDefinition.split('/').pop()}, versions ${outcome.finalServiceVersions.join(', ') || 'none running'}`,

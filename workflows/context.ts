@@ -1,5 +1,6 @@
 import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { RunbookConfig } from '../infra/config';
@@ -15,6 +16,8 @@ export interface RunbookFunctions {
   readonly upgradeSchema: lambda.IFunction;
   readonly getServiceVersion: lambda.IFunction;
   readonly composeReport: lambda.IFunction;
+  /** Checks the runbook endpoint's attestations of who asked and who answered (the only one allowed kms:VerifyMac). */
+  readonly verifyIdentity: lambda.IFunction;
 }
 
 /** What every fragment needs: the configuration, the functions, and ARNs to scope IAM to. */
@@ -24,6 +27,8 @@ export interface RunbookContext {
   readonly arns: RunbookArns;
   /** Where approvals are requested and notifications go. */
   readonly topic: sns.ITopic;
+  /** The HMAC key the runbook's endpoint attests identities with. */
+  readonly attestationKey: kms.IKey;
 }
 
 export interface RunbookArns {
@@ -47,6 +52,8 @@ export interface RunbookArns {
   readonly optionGroups: string;
   /** The runbook's own state machine, built from its name (its ARN token would be circular). */
   readonly stateMachine: string;
+  /** Every execution of it. */
+  readonly executions: string;
 }
 
 /** Snapshot identifiers the runbook creates (see handlers/logic/plan-change.ts). */
@@ -76,6 +83,7 @@ export function runbookArns(config: RunbookConfig): RunbookArns {
     taskDefinitions: `${ecs}:task-definition/${d.taskDefinitionFamily}:*`,
     taskRoles: [d.taskRoleArn, d.executionRoleArn].filter((r): r is string => r !== undefined),
     stateMachine: `arn:${Aws.PARTITION}:states:${region}:${account}:stateMachine:${config.stackName}`,
+    executions: `arn:${Aws.PARTITION}:states:${region}:${account}:execution:${config.stackName}:*`,
     anyDbInstance: `${rds}:db:*`,
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidExecutionInput } from '../lib/errors';
 import { asRecord, describe, optionalString, rejectUnknownKeys, requireString } from '../lib/validate';
+import { type Attestation, attestationProblem } from './attestation';
 
 /** A ticket-like reference: it ends up in snapshot and instance names and in tags. */
 export const CHANGE_ID = /^[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*$/;
@@ -13,7 +14,7 @@ export const REQUESTER = /^[\w.@+=,/:-]{1,200}$/;
 /** One line of at most 500 characters: it is quoted in notifications and reports. */
 export const REASON = /^[^\p{Cc}]{1,500}$/u;
 
-export const EXECUTION_INPUT_FIELDS = ['changeId', 'requestedBy', 'reason', 'targetImage', 'dryRun'] as const;
+export const EXECUTION_INPUT_FIELDS = ['changeId', 'requestedBy', 'reason', 'targetImage', 'dryRun', 'attestation'] as const;
 
 export interface ChangePlan {
   readonly changeId: string;
@@ -23,6 +24,8 @@ export interface ChangePlan {
   readonly targetImage: string | null;
   /** Run the read-only checks and report the plan; change nothing. */
   readonly dryRun: boolean;
+  /** The runbook endpoint's attestation of who started the execution; null when it was started otherwise. */
+  readonly attestation: Attestation | null;
   /** Where the pre-upgrade snapshot goes; unique per execution so a re-run never collides. */
   readonly snapshotId: string;
   /** Where the snapshot is restored, beside the original, if the database must be restored. */
@@ -60,6 +63,9 @@ export function planChange(input: unknown, executionName: string, dbInstanceIden
       error: InvalidExecutionInput,
     }) ?? null;
 
+  const attestationShape = o.attestation === undefined ? undefined : attestationProblem(o.attestation, 'attestation');
+  if (attestationShape) throw new InvalidExecutionInput(attestationShape);
+
   const slug = rdsSlug(changeId);
   const suffix = createHash('sha256').update(executionName).digest('hex').slice(0, 8);
   return {
@@ -68,6 +74,7 @@ export function planChange(input: unknown, executionName: string, dbInstanceIden
     reason,
     targetImage,
     dryRun: o.dryRun === true,
+    attestation: (o.attestation as Attestation | undefined) ?? null,
     snapshotId: `metaflow-migration-${slug.slice(0, 200)}-${suffix}`,
     restoreInstanceId: derivedInstanceId(dbInstanceIdentifier, `restored-${suffix}`),
     asideInstanceId: derivedInstanceId(dbInstanceIdentifier, `pre-${suffix}`),

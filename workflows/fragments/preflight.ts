@@ -35,6 +35,23 @@ export class Preflight extends sfn.StateMachineFragment {
       },
       resultPath: '$',
     });
+    const whoAsked = invoke(scope, 'Verify who asked', ctx.fns.verifyIdentity, {
+      comment:
+        "The requester as the audit record keeps it: verified when the runbook's endpoint started the execution for a signed request (its attestation checked with KMS), typed otherwise. A forged or copied attestation is refused.",
+      payload: {
+        check: 'requester',
+        'requestedBy.$': '$.plan.requestedBy',
+        'changeId.$': '$.plan.changeId',
+        'executionName.$': '$$.Execution.Name',
+        // This check's own time, seconds after the start (the input's validation comes first):
+        // $$.Execution.StartTime would do in AWS, but the local interpreter takes it from the real
+        // clock while the rehearsal runs on a virtual one, and we deploy only what we rehearse.
+        'checkedAt.$': '$$.State.EnteredTime',
+        'attestation.$': '$.plan.attestation',
+        keyArn: ctx.attestationKey.keyArn,
+      },
+      resultPath: '$.requester',
+    });
     const describeDb = sdkCall(scope, 'Describe the DB instance', {
       comment: 'A snapshot needs the instance available; its settings are what a restore must put back.',
       service: 'rds',
@@ -68,7 +85,7 @@ export class Preflight extends sfn.StateMachineFragment {
       },
       resultPath: '$.original',
     });
-    validate.next(describeDb).next(describeService).next(assess);
+    validate.next(whoAsked).next(describeDb).next(describeService).next(assess);
     this.startState = validate;
     this.endStates = assess.endStates;
   }

@@ -9,6 +9,7 @@ function commonRecord(): Record<string, string> {
   return {
     'changeId.$': '$.plan.changeId',
     'requestedBy.$': '$.plan.requestedBy',
+    'requester.$': '$.requester',
     'reason.$': '$.plan.reason',
     'targetImage.$': '$.plan.targetImage',
     'execution.$': '$$.Execution.Id',
@@ -96,6 +97,7 @@ export function failNothingChanged(scope: Construct, ctx: RunbookContext): sfn.C
     {
       outcome: 'NOTHING_CHANGED',
       'error.$': '$.error',
+      'approval.$': '$.approval',
       'plannedMigrations.$': '$.schema.plan.unappliedMigrations',
       'image.$': '$.planEndpoint.Image',
       'imageDigest.$': '$.planEndpoint.ImageDigest',
