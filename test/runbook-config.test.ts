@@ -70,6 +70,7 @@ describe('runbook configuration', () => {
     ['an approver in any account', { 'approval.approvers': ['arn:aws:iam::123456789012:role/Approvers', 'arn:aws:iam::*:role/Approvers'] }, 'approval.approvers[1]'],
     ['an IAM group as an approver', { 'approval.approvers': ['arn:aws:iam::123456789012:group/Approvers'] }, 'approval.approvers[0]'],
     ['self-approval given as text', { 'approval.allowSelfApproval': 'yes' }, 'approval.allowSelfApproval'],
+    ['more approvers than the endpoint environment holds', { 'approval.approvers': Array.from({ length: 60 }, (_, i) => `arn:aws:iam::123456789012:user/approver-number-${i}`) }, 'approval.approvers'],
     ['an Aurora cluster identifier ending in a hyphen', { 'deployment.dbInstanceIdentifier': undefined, 'deployment.dbClusterIdentifier': 'metaflow-' }, 'deployment.dbClusterIdentifier'],
   ] as [string, Record<string, unknown>, string, string[]?][])('rejects %s, naming the key', (_what, changes, key, alsoKeys = []) => {
     // Prepare

@@ -32,6 +32,9 @@ const poll = (intervalSeconds: number, maxAttempts: number) =>
 
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 
+/** The approvers' JSON, within the endpoint's 4 KB of environment beside its other variables. */
+const MAX_APPROVERS_CHARS = 3000;
+
 /** An approver pattern IAM could never match is refused at synth, with the reason. */
 function approverPatternIssue(pattern: string, ctx: z.RefinementCtx): void {
   const problem = approverPatternProblem(pattern);
@@ -160,7 +163,12 @@ export const runbookConfigSchema = z.strictObject({
        * role admits every session of it. Empty: anyone IAM lets call the runbook's endpoint, and the
        * plain SendTaskSuccess payload is accepted too, marked unverified.
        */
-      approvers: z.array(z.string().superRefine(approverPatternIssue)).max(100, 'expected at most 100 approver patterns').default([]),
+      approvers: z
+        .array(z.string().superRefine(approverPatternIssue))
+        // They travel in the endpoint function's environment, which holds 4 KB in all
+        // ("Total size of environment variables set: 4 KB", https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+        .refine((list) => JSON.stringify(list).length <= MAX_APPROVERS_CHARS, `expected at most ${MAX_APPROVERS_CHARS} characters of approver patterns in all (Lambda environment variables hold 4 KB): use wildcards or roles`)
+        .default([]),
       /** Off by default: the requester may not approve or reject their own change. */
       allowSelfApproval: z.boolean().default(false),
     })
