@@ -1,6 +1,6 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { CHANGE_ID, IMAGE_REF, REASON } from '../handlers/logic/plan-change';
+import { EXECUTION_INPUT_RULES } from '../handlers/logic/plan-change';
 import { ENDPOINT_URL_OUTPUT } from '../infra/config/version';
 import type { PersonName } from '../rehearsal/sim/people';
 import {
@@ -105,12 +105,14 @@ export function startRequest(args: StartArgs, env: Deps['env']): { body: StartRe
       if (required) problems.push(`${flag}: expected ${expected}, got nothing`);
     } else if (!ok(value)) problems.push(`${flag}: expected ${expected}, got ${JSON.stringify(value)}`);
   };
-  check('--change-id', args.changeId, (v) => CHANGE_ID.test(v) && v.length <= 64, 'a ticket reference such as CHG-1234 (letters, digits, single - _ . separators, starting with a letter, at most 64 characters)', true);
+  // The input's own rules, as validate-input checks them; the requester is the endpoint's to write.
+  const field = (flag: string, value: string | undefined, rule: (typeof EXECUTION_INPUT_RULES)['changeId' | 'reason' | 'targetImage']) => check(flag, value, rule.ok, rule.expected, rule.required);
+  field('--change-id', args.changeId, EXECUTION_INPUT_RULES.changeId);
   if (args.requestedBy !== undefined) {
     problems.push("--requested-by: not taken any more: the runbook's endpoint records who you are from your signed request (your AWS identity)");
   }
-  check('--target-image', args.targetImage, (v) => IMAGE_REF.test(v), 'an image reference such as netflixoss/metaflow_metadata_service:v2.5.1');
-  check('--reason', args.reason, (v) => REASON.test(v), 'one line of at most 500 characters');
+  field('--target-image', args.targetImage, EXECUTION_INPUT_RULES.targetImage);
+  field('--reason', args.reason, EXECUTION_INPUT_RULES.reason);
   const stateMachineArn = args.stateMachineArn ?? env.RUNBOOK_STATE_MACHINE_ARN;
   const endpointGiven = (args.endpointUrl ?? env.RUNBOOK_ENDPOINT_URL) !== undefined;
   if (!args.local) {

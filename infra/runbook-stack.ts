@@ -1,5 +1,6 @@
 import { Annotations, App, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -135,7 +136,7 @@ export class RunbookStack extends Stack {
       ['TimedOutAlarm', this.stateMachine.metricTimedOut(), 'timed out'],
       ['AbortedAlarm', this.stateMachine.metricAborted(), 'was aborted'],
     ] as const) {
-      new cloudwatch.Alarm(this, id, {
+      const alarm = new cloudwatch.Alarm(this, id, {
         alarmDescription: `A Metaflow migration runbook execution ${what}: check its history and the rollback report.`,
         metric: metric.with({ statistic: 'Sum' }),
         threshold: 1,
@@ -143,6 +144,22 @@ export class RunbookStack extends Stack {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
+      // An alarm nobody hears is no alarm: it notifies the runbook's topic.
+      alarm.addAlarmAction(new cloudwatchActions.SnsAction(this.topic));
+      // Once the topic has a policy of its own (the EventBridge target adds one), CloudWatch must be
+      // allowed to publish, for these alarms only: "Resource: arn:aws:cloudwatch:…:alarm:… is not
+      // authorized to perform: SNS:Publish" otherwise
+      // (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger). A topic
+      // given in the configuration keeps its own policy: the README says what it must allow.
+      this.topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: `Allow${id}ToPublish`,
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [this.topic.topicArn],
+          conditions: { ArnEquals: { 'aws:SourceArn': alarm.alarmArn }, StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        }),
+      );
     }
 
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });

@@ -100,14 +100,32 @@ export function synthesizeRunbook(options: SynthesisOptions = {}): RunbookAssemb
   const bundles = options.bundlesFrom ?? bundled;
   const context: Record<string, unknown> = { 'aws:cdk:enable-asset-metadata': true, ...(bundles ? { 'aws:cdk:bundling-stacks': [] } : {}) };
   const app = new App({ outdir, context, builtinCloudFormationValidation: false });
-  new RunbookStack(app, config.stackName, { config, env: { account: ACCOUNT, region: REGION } });
-  const assembly = app.synth();
+  // Bundling happens as the functions are constructed.
+  const assembly = withoutBundlingLines(() => {
+    new RunbookStack(app, config.stackName, { config, env: { account: ACCOUNT, region: REGION } });
+    return app.synth();
+  });
   const template = assembly.getStackByName(config.stackName).template as Template;
   const resolved = resolveRunbook(template, bundles?.outdir ?? outdir);
   const made: RunbookAssembly = { fixture: options.fixture ?? DEFAULT_FIXTURE, config, template, outdir, ...resolved };
   if (bundles) reuseBundles(made, bundles);
   else bundled = made;
   return made;
+}
+
+/**
+ * The CDK announces each bundle on stderr ("Bundling asset …"): noise in a rehearsal's output and in
+ * test logs. Other writes pass through, and a failed bundling still throws with esbuild's message.
+ */
+function withoutBundlingLines<T>(synth: () => T): T {
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: unknown, ...rest: unknown[]) =>
+    typeof chunk === 'string' && /^Bundling asset \S+\.\.\.\n?$/.test(chunk) ? true : (write as (...a: unknown[]) => boolean).call(process.stderr, chunk, ...rest)) as typeof process.stderr.write;
+  try {
+    return synth();
+  } finally {
+    process.stderr.write = write;
+  }
 }
 
 /** Functions are named by their construct path, the same in every fixture: take the bundles already built. */
@@ -199,6 +217,10 @@ const REFERENCES: Readonly<Record<string, { ref?: Reference; attributes?: Readon
   'AWS::IAM::ManagedPolicy': { ref: (r, id) => `arn:aws:iam::${ACCOUNT}:policy/${physicalName(r, id, 'ManagedPolicyName')}` },
   'AWS::KMS::Key': { ref: (_r, id) => id, attributes: { Arn: keyArn, KeyId: (_r, id) => id } },
   'AWS::StepFunctions::StateMachine': { ref: stateMachineArn, attributes: { Arn: stateMachineArn, Name: (r, id) => physicalName(r, id, 'StateMachineName') } },
+  'AWS::CloudWatch::Alarm': {
+    ref: (r, id) => physicalName(r, id, 'AlarmName'),
+    attributes: { Arn: (r, id) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${physicalName(r, id, 'AlarmName')}` },
+  },
   'AWS::Logs::LogGroup': { ref: logGroupName, attributes: { Arn: (r, id) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${logGroupName(r, id)}:*` } },
 };
 

@@ -1,4 +1,6 @@
 import { DB_INSTANCE_PARITY, membersOf } from '../handlers/logic/restore-parity';
+import { pinnedImage } from '../handlers/logic/retarget-task-definition';
+import { imageDigest } from './sim/ecs';
 import { renameKeys, sfnMemberName } from '../handlers/lib/sdk-casing';
 import { allStates } from './assembly';
 import type { RehearsalResult } from './run';
@@ -40,7 +42,8 @@ export function safetyViolations(result: RehearsalResult): string[] {
   if (result.calls.some((c) => /delete/i.test(c.resource))) v.push('a delete call was made');
   // The plan task only reads: it must be stopping by the end, or the failure must name it left running.
   for (const t of result.deployment.ecs.standalone) {
-    const named = result.error === 'PlanTaskNotStopped' && (result.cause ?? '').includes(t.arn);
+    const cause = result.cause ?? '';
+    const named = result.error === 'PlanTaskNotStopped' && (cause.includes(t.arn) || (t.deploymentId !== '' && cause.includes(`--started-by ${t.deploymentId}`)));
     if (t.desiredStatus !== 'STOPPED' && !named) v.push(`the plan task ${t.arn} is left ${t.lastStatus} and no failure says so`);
   }
   return v;
@@ -65,7 +68,7 @@ export function invariantViolations(result: RehearsalResult, opts: { rollbackMay
   if (rollbackFailed && !opts.rollbackMayFail) v.push(`the rollback failed: ${result.cause}`);
   if (!rollbackFailed) {
     if (service.DesiredCount !== countBefore(result)) v.push(`the service runs ${service.DesiredCount} tasks, not the original ${countBefore(result)}`);
-    if (service.TaskDefinition !== deployment.originalTaskDefinition) v.push(`the service runs ${String(service.TaskDefinition)}, not the original task definition`);
+    v.push(...originalReleaseViolations(result));
     if ((service.Deployments as unknown[]).length !== 1 || service.RunningCount !== service.DesiredCount) v.push('the service is not steady');
     // A restored instance may still take its first backup (backing-up): it serves all the same.
     const serving = deployment.rds.connect(dbId) !== null;
@@ -117,4 +120,46 @@ export function parityViolations(result: RehearsalResult): string[] {
 
 function asDescribed(d: unknown): Record<string, unknown> {
   return renameKeys(JSON.parse(JSON.stringify(d)), sfnMemberName) as Record<string, unknown>;
+}
+
+/**
+ * The service is back on the release it ran before the change: its original task definition, or a
+ * revision of it that differs only in naming the digest the original tasks ran (a tag such as
+ * `latest` may pull another image since), and every task it runs is that digest.
+ */
+export function originalReleaseViolations(result: RehearsalResult): string[] {
+  const { deployment } = result;
+  const { ecs } = deployment;
+  const service = ecs.describeService();
+  const current = String(service.TaskDefinition);
+  const digest = imageDigest(deployment.world.runningImage);
+  const v: string[] = [];
+  if (current !== deployment.originalTaskDefinition) {
+    const original = ecs.findTaskDefinition(deployment.originalTaskDefinition).taskDefinition;
+    const revision = ecs.findTaskDefinition(current).taskDefinition;
+    const container = deployment.config.deployment.containerName;
+    const pinned = (td: typeof original) => ({
+      ...td,
+      taskDefinitionArn: undefined,
+      revision: undefined,
+      registeredAt: undefined,
+      containerDefinitions: td.containerDefinitions?.map((c) => (c.name === container ? { ...c, image: undefined } : c)),
+    });
+    const image = revision.containerDefinitions?.find((c) => c.name === container)?.image;
+    const originalImage = original.containerDefinitions?.find((c) => c.name === container)?.image ?? '';
+    if (image !== pinnedImage(originalImage, digest) || canonical(pinned(revision)) !== canonical(pinned(original))) {
+      v.push(`the service runs ${current} (${String(image)}), neither the original task definition nor it pinned to the original digest ${digest}`);
+    }
+  }
+  for (const task of ecs.tasks.filter((t) => t.desiredStatus === 'RUNNING')) {
+    if (imageDigest(task.resolvedImage) !== digest) v.push(`the task ${task.arn} runs ${task.resolvedImage}, not the release the service ran before (${deployment.world.runningImage})`);
+  }
+  return v;
+}
+
+/** JSON with every object's keys sorted: equal values, equal text, whatever order they were built in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
 }

@@ -83,6 +83,8 @@ export interface RehearsalOptions {
   readonly assembly: RunbookAssembly;
   readonly scenario: Scenario;
   readonly fault?: InjectedFault;
+  /** Keep every Task call's input and answer in `calls` (the fault matrix replays and derives from them). */
+  readonly recordCalls?: boolean;
   readonly onEvent?: (event: StateEvent) => void;
   /** Off only to run a deliberately broken definition (a mutation test). */
   readonly validateDefinition?: boolean;
@@ -186,7 +188,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
     const approvalTimeoutSeconds = 60 * assembly.config.approval.timeoutMinutes;
     const execution = machine.run(input as never, {
       overrides: {
-        taskResourceLocalHandlers: taskHandlers({ assembly, deployment, clock, apiEndpoint: api, fault: opts.fault, calls, approvalTimeoutSeconds }) as never,
+        taskResourceLocalHandlers: taskHandlers({ assembly, deployment, clock, apiEndpoint: api, fault: opts.fault, calls, recordCalls: opts.recordCalls, approvalTimeoutSeconds }) as never,
         waitTimeOverrides,
         retryIntervalOverrides,
       },

@@ -33,6 +33,8 @@ export interface Expectation {
   readonly answeredBy?: { readonly id: string | null; readonly verified: boolean };
   /** The HTTP status each attempt to answer the approval got, in order. */
   readonly attempts?: readonly number[];
+  /** Words the failure's cause must contain (the fields a rejected input names). */
+  readonly causeMentions?: readonly string[];
 }
 
 export interface Scenario {
@@ -72,7 +74,7 @@ const input = { changeId: 'CHG-1234', requestedBy: 'jane.doe@example.com', reaso
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'happy-path',
-    description: 'Two tasks on the latest tag: snapshot, one task, restart, upgrade two migrations, restart, 2.5.1, back to two.',
+    description: 'Two tasks on the latest tag: the plan read from latest (two migrations), approved; one task, restart, snapshot, upgrade, restart, 2.5.1, back to two.',
     input,
     world: usual,
     expect: {
@@ -92,7 +94,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'already-up-to-date',
-    description: 'The schema is current: steps 6-8 are skipped, the version is checked and the count restored.',
+    description: 'The schema is current: no approval is asked, the service still moves to the new image; snapshot, upgrade and the second restart are skipped.',
     input,
     world: { ...usual, schemaVersion: NEW_SCHEMA, runningImage: `${IMAGE}:v2.5.1` },
     expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
@@ -341,7 +343,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'dry-run',
-    description: 'dryRun: preflight and a read-only status check on a running task, then the plan; nothing is changed.',
+    description: 'dryRun: preflight, the plan read from a task of the image the restart would deploy, and the report; nothing is changed.',
     input: { ...input, dryRun: true },
     world: usual,
     expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
@@ -355,10 +357,17 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'invalid-input',
-    description: 'A change id with a space and an unknown field: rejected by field name before any AWS call.',
-    input: { changeId: 'CHG 12', dryrun: true },
+    description: 'A change id with a space, a requester with a space and an unknown field: every one named at once, before any AWS call.',
+    input: { changeId: 'CHG 12', requestedBy: 'Jane Doe', dryrun: true },
     world: usual,
-    expect: { status: 'FAILED', error: 'InvalidExecutionInput', databaseRestored: false, finalSchema: OLD_SCHEMA, noAwsCall: true },
+    expect: {
+      status: 'FAILED',
+      error: 'InvalidExecutionInput',
+      databaseRestored: false,
+      finalSchema: OLD_SCHEMA,
+      noAwsCall: true,
+      causeMentions: ['3 problems', 'dryrun: unknown field', 'changeId: expected', 'requestedBy: expected'],
+    },
   },
 ];
 

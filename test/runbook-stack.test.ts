@@ -274,7 +274,7 @@ describe('RunbookStack', () => {
       template.hasResourceProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: { Enabled: true } });
     });
 
-    it.each(['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'])('alarms on the first %s', (metric) => {
+    it.each(['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'])('alarms on the first %s and tells the notification topic', (metric) => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: metric,
@@ -282,7 +282,18 @@ describe('RunbookStack', () => {
         Statistic: 'Sum',
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: logicalIdOf('Notifications') }],
       });
+    });
+
+    it('lets CloudWatch publish to the topic for its own alarms only', () => {
+      const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+      const statements = Object.values(template.findResources('AWS::SNS::TopicPolicy')).flatMap(
+        (r) => (r.Properties.PolicyDocument.Statement as { Principal?: { Service?: string }; Condition?: Record<string, Record<string, unknown>> }[]),
+      );
+      const fromCloudWatch = statements.filter((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com');
+
+      expect(fromCloudWatch.map((s) => s.Condition?.ArnEquals?.['aws:SourceArn'])).toEqual(alarms.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })));
     });
   });
 
@@ -775,8 +786,8 @@ describe('RunbookStack', () => {
       expect(parallel.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: resultPath, Next: next }]);
     });
 
-    it('explains every state but Choice and Fail states with a Comment', () => {
-      const silent = allStates.filter(([, s]) => !['Choice', 'Fail'].includes(s.Type) && !s.Comment?.trim()).map(([name]) => name);
+    it('explains every state with a Comment, Choices and Fails included: the console shows it beside the graph', () => {
+      const silent = allStates.filter(([, s]) => !s.Comment?.trim()).map(([name]) => name);
       expect(silent).toEqual([]);
       expect(allStates.filter(([, s]) => s.Type === 'Task' || s.Type === 'Wait').length).toBeGreaterThan(0);
     });

@@ -154,9 +154,9 @@ export const runbookConfigSchema = z.strictObject({
     }),
   approval: z
     .strictObject({
-      /** On by default: a person approves the plan before anything changes. */
+      /** On by default: a person approves the plan (the migrations the new image would apply) before anything changes. */
       required: z.boolean().default(true),
-      /** How long an execution waits for an answer before the change is refused (at most 7 days). */
+      /** How long an execution waits for an answer; unanswered, the change is refused and nothing changes (at most 7 days). */
       timeoutMinutes: z.number().int().min(5).max(10080).default(240),
       /**
        * Who may approve or reject, as IAM principal ARN patterns (handlers/logic/identity.ts): a
@@ -169,7 +169,7 @@ export const runbookConfigSchema = z.strictObject({
         // ("Total size of environment variables set: 4 KB", https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
         .refine((list) => JSON.stringify(list).length <= MAX_APPROVERS_CHARS, `expected at most ${MAX_APPROVERS_CHARS} characters of approver patterns in all (Lambda environment variables hold 4 KB): use wildcards or roles`)
         .default([]),
-      /** Off by default: the requester may not approve or reject their own change. */
+      /** Off by default: the requester may not approve their own change (they may still withdraw it). */
       allowSelfApproval: z.boolean().default(false),
     })
     .default({ required: true, timeoutMinutes: 240, approvers: [], allowSelfApproval: false }),

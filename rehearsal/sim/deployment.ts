@@ -2,7 +2,7 @@ import type { DBInstance } from '@aws-sdk/client-rds';
 import type { RunbookConfig } from '../../infra/config';
 import type { VirtualClock } from '../clock';
 import { ACCOUNT, type DeploymentFixture, REGION } from '../fixtures';
-import { SimulatedEcs, type SimTask } from './ecs';
+import { SimulatedEcs, type SimTask, imageDigest } from './ecs';
 import { type ContainerBehaviour, type ContainerLedger, MetaflowContainer } from './metaflow-container';
 import type { ApprovalAttempt } from './approvers';
 import type { HmacKeySpec } from './kms';
@@ -67,6 +67,9 @@ let addressSeq = 0;
  * A Metaflow deployment in a box: the RDS instance with its database, the ECS service, and a real
  * Metaflow container (HTTP on loopback) for each running task. Durations follow the virtual clock.
  */
+/** An image reference by digest: `repository@sha256:<64 hex>`. */
+const DIGEST_REFERENCE = /@(sha256:[0-9a-f]{64})$/;
+
 export class SimulatedDeployment {
   readonly rds: SimulatedRds;
   readonly ecs: SimulatedEcs;
@@ -150,8 +153,16 @@ export class SimulatedDeployment {
         this.containers.delete(task.arn);
       },
       crashes: (task: SimTask) =>
-        (world.crashingImages ?? []).includes(task.image) || (this.ecs.isServiceTask(task) && (world.unhealthyInServiceImages ?? []).includes(task.image)),
-      resolve: (image: string) => this.tagMoves.get(image) ?? image,
+        // A digest the registry does not hold cannot be pulled (CannotPullContainerError): the task stops.
+        DIGEST_REFERENCE.test(task.resolvedImage) ||
+        (world.crashingImages ?? []).includes(task.image) ||
+        (this.ecs.isServiceTask(task) && (world.unhealthyInServiceImages ?? []).includes(task.image)),
+      resolve: (image: string) => {
+        // `repository@sha256:…` pulls exactly the image of that digest, wherever its tags point now.
+        const digest = DIGEST_REFERENCE.exec(image)?.[1];
+        if (digest) return this.publishedImages().find((i) => imageDigest(i) === digest) ?? image;
+        return this.tagMoves.get(image) ?? image;
+      },
     };
     const ipFor = () => {
       if (this.octet === undefined) throw new Error('the deployment has not booted: no loopback range yet');
@@ -187,6 +198,11 @@ export class SimulatedDeployment {
       ],
       tags: [{ key: 'team', value: 'ml-platform' }],
     }).taskDefinitionArn as string;
+  }
+
+  /** Every image the registry holds: what the tags resolved to before the change and since. */
+  private publishedImages(): string[] {
+    return [this.world.runningImage, this.world.taskDefinitionImage, ...this.tagMoves.values()];
   }
 
   /** Boots the service's tasks on the image digest they were started with before the change. */

@@ -48,6 +48,7 @@ export function scenarioTable(fixture: FixtureName): void {
         expect(new Set(outcome.finalServiceVersions)).toEqual(new Set([scenario.expect.finalServiceVersion]));
       }
       expect(safetyViolations(result)).toEqual([]);
+      for (const words of scenario.expect.causeMentions ?? []) expect(result.cause).toContain(words);
       if (scenario.expect.noAwsCall) {
         expect(result.calls.filter((c) => c.resource.includes(':aws-sdk:'))).toEqual([]);
       }

@@ -2,6 +2,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
 import { invoke, sdkCall } from '../tasks';
+import { locateTask } from './locate-task';
+import { checkServiceVersion } from './service-version';
 
 /**
  * Guide step 0: know what you start from. Validates the operator's input, then describes the
@@ -85,8 +87,18 @@ export class Preflight extends sfn.StateMachineFragment {
       },
       resultPath: '$.original',
     });
-    validate.next(whoAsked).next(describeDb).next(describeService).next(assess);
+    // What the service runs now, before anything changes: the release a rollback must bring back.
+    // Since 2024 ECS pins a deployment to the digest its tag resolved to, so a running task's digest
+    // is the release, whatever the tag resolves to today.
+    const running = locateTask(scope, ctx, { label: 'running now', requireSingleTask: false, resultPath: '$.runningRelease' });
+    const versionBefore = checkServiceVersion(scope, ctx, {
+      name: 'Record the service version before',
+      comment: 'The version the metadata service answers now, on the current schema, for the record.',
+      resultPath: '$.versionBefore',
+      endpointPath: '$.runningRelease',
+    });
+    validate.next(whoAsked).next(describeDb).next(describeService).next(assess).next(running).next(versionBefore);
     this.startState = validate;
-    this.endStates = assess.endStates;
+    this.endStates = versionBefore.endStates;
   }
 }

@@ -1,7 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
-import { sdkCall } from '../tasks';
+import { invoke, sdkCall } from '../tasks';
 import { bestEffort, notify } from './notify';
 import { RestoreDatabase, turnBackupsOn } from './restore-database';
 import { RestartService } from './restart-service';
@@ -26,8 +26,8 @@ export class Rollback extends sfn.StateMachineFragment {
     const restart = new RestartService(scope, ctx, {
       label: 'on the original release',
       key: 'rollbackRestart',
-      why: 'Puts back the original task definition and task count in one deployment.',
-      taskDefinitionPath: '$.original.taskDefinition',
+      why: 'Puts back the original release and task count in one deployment.',
+      taskDefinitionPath: '$.rollbackRelease.taskDefinition',
       desiredCountPath: '$.original.desiredCount',
       requireSingleTask: false,
       waitForMigrationService: false,
@@ -42,14 +42,29 @@ export class Rollback extends sfn.StateMachineFragment {
       notify(scope, ctx, 'Notify: rolled back', 'Metaflow migration rolled back:', 'The migration failed and was rolled back; the execution ends FAILED with the report.'),
       rolledBack,
     );
+    // The original task definition names a tag; a new deployment resolves it again, and the tag may
+    // have been pushed since the service's tasks started (`latest` moves with every release). The
+    // original release is only back for certain when pinned to the digest those tasks ran, recorded
+    // in preflight: ECS pins a deployment to the digest it resolved, so that digest is the release.
+    const pin = invoke(scope, 'Pin the original image by digest', ctx.fns.retargetTaskDefinition, {
+      comment:
+        'A revision of the original task definition that runs the digest the service ran before the change, everything else kept; the original itself when it already names that digest.',
+      payload: {
+        'taskDefinition.$': '$.original.taskDefinition',
+        containerName: ctx.config.deployment.containerName,
+        'pinDigest.$': '$.runningRelease.ImageDigest',
+        'changeId.$': '$.plan.changeId',
+      },
+      resultPath: '$.rollbackRelease',
+    });
+    pin.next(restart);
     const restoredDb = sfn.Condition.booleanEquals('$.rollback.restoreDatabase', true);
-    const serviceBack = sfn.Chain.start(restart)
-      .next(answers)
-      .next(
+    restart.next(answers).next(
         new sfn.Choice(scope, 'Was the database restored?', { comment: 'A restored instance gets its automated backups back last, once the service answers again.' })
           .when(restoredDb, turnBackupsOn(scope, ctx, tellRolledBack))
           .otherwise(tellRolledBack),
-      );
+    );
+    const serviceBack = pin;
     const decide = new sfn.Choice(scope, 'Restore the database?', {
       comment: 'Only when the upgrade request was sent: otherwise the schema is untouched and the snapshot is kept unused.',
     })
