@@ -14,6 +14,17 @@ export const REQUESTER = /^[\w.@+=,/:-]{1,200}$/;
 /** One line of at most 500 characters: it is quoted in notifications and reports. */
 export const REASON = /^[^\p{Cc}]{1,500}$/u;
 
+/**
+ * One execution input field's rule. `problem`, when a field has one, says precisely what is wrong in
+ * place of "expected …": an attestation has parts, and the one at fault is worth naming.
+ */
+interface InputRule {
+  readonly required: boolean;
+  readonly ok: (v: unknown) => boolean;
+  readonly expected: string;
+  readonly problem?: (v: unknown, field: string) => string | undefined;
+}
+
 /** What each execution input field must be: one table, checked by validate-input and by the CLI before it starts a run. */
 export const EXECUTION_INPUT_RULES = {
   changeId: {
@@ -38,8 +49,9 @@ export const EXECUTION_INPUT_RULES = {
     required: false,
     ok: (v: unknown) => attestationProblem(v, 'attestation') === undefined,
     expected: 'the runbook endpoint\'s attestation, {"issuedAt": a UTC timestamp, "mac": an HMAC-SHA-256 in base64}',
+    problem: attestationProblem,
   },
-} as const satisfies Record<string, { required: boolean; ok: (v: unknown) => boolean; expected: string }>;
+} as const satisfies Record<string, InputRule>;
 
 export type ExecutionInputField = keyof typeof EXECUTION_INPUT_RULES;
 export const EXECUTION_INPUT_FIELDS = Object.keys(EXECUTION_INPUT_RULES) as ExecutionInputField[];
@@ -53,10 +65,15 @@ export function executionInputProblems(input: Record<string, unknown>, name: (fi
     .filter((k) => !(EXECUTION_INPUT_FIELDS as string[]).includes(k))
     .map((k) => `${name(k)}: unknown field; expected only ${EXECUTION_INPUT_FIELDS.join(', ')}`);
   for (const field of EXECUTION_INPUT_FIELDS) {
-    const rule = EXECUTION_INPUT_RULES[field];
+    const rule: InputRule = EXECUTION_INPUT_RULES[field];
     const value = input[field];
     const absent = value === undefined || value === null;
     if (absent && !rule.required) continue;
+    const precisely = absent ? undefined : rule.problem?.(value, name(field));
+    if (precisely !== undefined) {
+      problems.push(precisely);
+      continue;
+    }
     if (absent || !rule.ok(value)) problems.push(`${name(field)}: expected ${rule.expected}, got ${typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : describe(value)}`);
   }
   return problems;
