@@ -4,6 +4,7 @@ import { App } from 'aws-cdk-lib';
 import { parseRunbookConfig, type RunbookConfig } from '../infra/config';
 import { readJsonFile } from '../infra/config/load';
 import { RunbookStack } from '../infra/runbook-stack';
+import { nestedStates } from '../workflows/asl';
 import { ACCOUNT, DEFAULT_FIXTURE, FIXTURES, type FixtureName, REGION } from './fixtures';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -309,7 +310,7 @@ export function allStates(definition: Record<string, Json>): Map<string, Record<
   const walk = (states: Json) => {
     for (const [name, state] of Object.entries(states as Record<string, Record<string, Json>>)) {
       out.set(name, state);
-      for (const branch of (state.Branches ?? []) as Record<string, Json>[]) walk(branch.States as Json);
+      for (const nested of nestedStates(state as Parameters<typeof nestedStates<Json>>[0])) walk(nested);
     }
   };
   walk(definition.States as Json);

@@ -4,6 +4,7 @@ import { allStates, assemblyWith } from './assembly';
 import { VirtualClock } from './clock';
 import { callEndpoint, type EndpointAnswer } from '../cli/endpoint';
 import { APPROVAL_STATE } from '../handlers/logic/pending-approval';
+import { DATABASE_STATE_NAMES } from '../workflows/database/names';
 import { stepStartedBy } from '../workflows/steps';
 import { authorizationFor } from './authorization';
 import { type CallRecord, type InjectedFault, lambdaEnvironment, taskHandlers } from './dispatch';
@@ -374,9 +375,10 @@ function measure(
     } else outage = 0;
   });
   const entered = (name: string) => records.find((r) => r.name === name)?.enteredAt;
-  const snapshotAt = entered('Take RDS snapshot');
-  const restored = deployment.rds.find(deployment.config.deployment.dbInstanceIdentifier)?.createdFrom !== undefined;
-  const writesEnd = restored ? entered('Rename the current instance aside') : entered('Upgrade the database schema');
+  const names = DATABASE_STATE_NAMES[deployment.originalCluster ? 'cluster' : 'instance'];
+  const snapshotAt = entered(names.snapshot);
+  const restored = deployment.database().restored;
+  const writesEnd = restored ? entered(names.swap) : entered('Upgrade the database schema');
   const rollbackAt = entered('Roll back');
   const answeredAt = records.find((r) => r.name === 'Check the service answers after the rollback' && r.outcome === 'succeeded')?.exitedAt;
   return {

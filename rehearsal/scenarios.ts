@@ -213,6 +213,14 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { status: 'FAILED', error: 'RollbackFailed', databaseRestored: false, finalSchema: HALF_UPGRADED, databaseServing: true },
   },
   {
+    name: 'swap-restored-instance-rename-refused',
+    description:
+      'RDS refuses to rename an instance restored from the snapshot: on an Aurora cluster, after the restored cluster took the original identifier, the swap is undone (instances, then clusters) and the original serves again; on an RDS instance, as swap-takeover-refused. The rollback stops and says so.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, rds: { renameRefused: 'restored-instance' } },
+    expect: { status: 'FAILED', error: 'RollbackFailed', databaseRestored: false, finalSchema: HALF_UPGRADED, databaseServing: true },
+  },
+  {
     name: 'large-database-restore',
     description: 'As upgrade-returns-500, on a large database (a snapshot of twenty minutes, a restore of an hour): the database is unreachable only during the two renames.',
     input,

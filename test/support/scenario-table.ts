@@ -53,8 +53,7 @@ export function scenarioTable(fixture: FixtureName): void {
         expect(result.calls.filter((c) => c.resource.includes(':aws-sdk:'))).toEqual([]);
       }
       if (scenario.expect.databaseServing !== undefined) {
-        const dbId = result.deployment.config.deployment.dbInstanceIdentifier;
-        expect({ serving: result.deployment.rds.connect(dbId) !== null }).toEqual({ serving: scenario.expect.databaseServing });
+        expect({ serving: result.deployment.database().serving }).toEqual({ serving: scenario.expect.databaseServing });
       }
       if (scenario.expect.error === 'RollbackFailed') {
         expect(invariantViolations(result, { rollbackMayFail: true })).toEqual([]);
@@ -85,7 +84,7 @@ export function scenarioTable(fixture: FixtureName): void {
       }
       if (scenario.expect.readOnly) {
         expect(result.calls.filter((c) => /:(create|update|modify|restore|register)\w*$/i.test(c.resource)).map((c) => c.state)).toEqual([]);
-        expect(result.deployment.rds.snapshots).toEqual([]);
+        expect(result.deployment.rds.snapshotIds()).toEqual([]);
       }
     });
 

@@ -80,7 +80,7 @@ export class FailureBranch extends Construct {
         'error.$': '$.error',
         'rollbackError.$': '$.rollbackError',
         'databaseRestoreAttempted.$': '$.rollback.restoreDatabase',
-        resources: { 'dbInstances.$': '$.inspect.db', 'service.$': '$.inspect.service' },
+        resources: { ...ctx.database.reportResources, 'service.$': '$.inspect.service' },
         ...KNOWN_BEFORE,
       },
       { error: 'RollbackFailed', causePath: '$.rollbackError.Cause' },

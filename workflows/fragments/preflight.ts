@@ -22,7 +22,7 @@ export class Preflight extends sfn.StateMachineFragment {
       payload: {
         'input.$': '$',
         'executionName.$': '$$.Execution.Name',
-        dbInstanceIdentifier: d.dbInstanceIdentifier,
+        ...ctx.database.planInput,
       },
       // Empty records every later step writes into, so reports never meet a missing path.
       resultSelector: {
@@ -54,16 +54,7 @@ export class Preflight extends sfn.StateMachineFragment {
       },
       resultPath: '$.requester',
     });
-    const describeDb = sdkCall(scope, 'Describe the DB instance', {
-      comment: 'A snapshot needs the instance available; its settings are what a restore must put back.',
-      service: 'rds',
-      action: 'describeDBInstances',
-      parameters: { DbInstanceIdentifier: d.dbInstanceIdentifier },
-      iamResources: [ctx.arns.dbInstance],
-      resultSelector: { 'DbInstances.$': '$.DbInstances' },
-      resultPath: '$.described.db',
-      retry: { errors: ['Rds.RdsException'] },
-    });
+    const describeDb = ctx.database.describe(scope, ctx);
     const describeService = sdkCall(scope, 'Describe the ECS service', {
       comment: 'The service must be steady (one deployment, all tasks running); its count and task definition are what a rollback restores.',
       service: 'ecs',
@@ -77,12 +68,10 @@ export class Preflight extends sfn.StateMachineFragment {
     const assess = invoke(scope, 'Check the deployment is quiet', ctx.fns.assessPreflight, {
       comment: 'Refuses to start from a busy deployment and records the original count and task definition, and the calls that would put the database back exactly as it is.',
       payload: {
-        'dbInstances.$': '$.described.db.DbInstances',
+        ...ctx.database.assessInput,
         'services.$': '$.described.ecs.Services',
-        dbInstanceIdentifier: d.dbInstanceIdentifier,
         serviceName: d.serviceName,
         'snapshotId.$': '$.plan.snapshotId',
-        'restoreInstanceId.$': '$.plan.restoreInstanceId',
         'changeId.$': '$.plan.changeId',
       },
       resultPath: '$.original',
@@ -97,7 +86,8 @@ export class Preflight extends sfn.StateMachineFragment {
       resultPath: '$.versionBefore',
       endpointPath: '$.runningRelease',
     });
-    validate.next(whoAsked).next(describeDb).next(describeService).next(assess).next(running).next(versionBefore);
+    validate.next(whoAsked).next(describeDb.first);
+    describeDb.last.next(describeService).next(assess).next(running).next(versionBefore);
     this.startState = validate;
     this.endStates = versionBefore.endStates;
   }

@@ -4,7 +4,6 @@ import type { RunbookContext } from '../context';
 import { RestartService } from './restart-service';
 import { ScaleService } from './scale-service';
 import { readSchemaStatus } from './schema';
-import { TakeSnapshot } from './snapshot';
 
 /**
  * The approved change begins, in one Parallel so that any failure in it is caught in one place:
@@ -14,6 +13,7 @@ import { TakeSnapshot } from './snapshot';
  * touched here: a failure rolls the service back and keeps the database.
  */
 export function preparePhase(scope: Construct, ctx: RunbookContext): sfn.Parallel {
+  const snapshot = ctx.database.snapshot(scope, ctx);
   const scaleDown = new ScaleService(scope, ctx, {
     title: 'Scale to one task',
     why: 'Guide steps 2-3: the upgrade must reach exactly one task, because goose has no lock.',
@@ -39,7 +39,6 @@ export function preparePhase(scope: Construct, ctx: RunbookContext): sfn.Paralle
     '$.schema.before',
     { expectedUnappliedPath: '$.schema.plan.unappliedMigrations' },
   );
-  const snapshot = new TakeSnapshot(scope, ctx);
   const ready = new sfn.Pass(scope, 'Ready to upgrade', { comment: 'The plan holds and, when there is anything to upgrade, the snapshot is available.' });
   const anything = new sfn.Choice(scope, 'Is there anything to upgrade?', { comment: 'The snapshot is the restore point of an upgrade; with nothing to upgrade none is needed.' })
     .when(sfn.Condition.booleanEquals('$.schema.before.isUpToDate', false), snapshot)

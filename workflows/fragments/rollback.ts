@@ -3,7 +3,6 @@ import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
 import { invoke, sdkCall } from '../tasks';
 import { bestEffort, notify } from './notify';
-import { RestoreDatabase, turnBackupsOn } from './restore-database';
 import { RestartService } from './restart-service';
 import { checkServiceVersion } from './service-version';
 
@@ -22,7 +21,7 @@ export class Rollback extends sfn.StateMachineFragment {
 
   constructor(scope: Construct, ctx: RunbookContext) {
     super(scope, 'fragment: Rollback');
-    const restoreDb = new RestoreDatabase(scope, ctx);
+    const restoreDb = ctx.database.restore(scope, ctx);
     const restart = new RestartService(scope, ctx, {
       label: 'on the original release',
       key: 'rollbackRestart',
@@ -60,8 +59,8 @@ export class Rollback extends sfn.StateMachineFragment {
     pin.next(restart);
     const restoredDb = sfn.Condition.booleanEquals('$.rollback.restoreDatabase', true);
     restart.next(answers).next(
-        new sfn.Choice(scope, 'Was the database restored?', { comment: 'A restored instance gets its automated backups back last, once the service answers again.' })
-          .when(restoredDb, turnBackupsOn(scope, ctx, tellRolledBack))
+      new sfn.Choice(scope, 'Was the database restored?', { comment: ctx.database.lastOnceServing })
+        .when(restoredDb, ctx.database.afterServiceBack(scope, ctx, tellRolledBack))
           .otherwise(tellRolledBack),
     );
     const serviceBack = pin;
@@ -87,18 +86,6 @@ export class Rollback extends sfn.StateMachineFragment {
  */
 export function inspectAfterFailedRollback(scope: Construct, ctx: RunbookContext, then: sfn.IChainable): sfn.State {
   const d = ctx.config.deployment;
-  const dbs = sdkCall(scope, 'Describe the DB instances after the failed rollback', {
-    comment: 'The original identifier, the renamed-aside one and the restored one, whichever exist.',
-    service: 'rds',
-    action: 'describeDBInstances',
-    parameters: {
-      Filters: [{ Name: 'db-instance-id', 'Values.$': `States.Array('${d.dbInstanceIdentifier}', $.plan.asideInstanceId, $.plan.restoreInstanceId)` }],
-    },
-    iamResources: [ctx.arns.anyDbInstance],
-    iamAction: 'rds:DescribeDBInstances',
-    resultSelector: { 'Instances.$': '$.DbInstances' },
-    resultPath: '$.inspect.db',
-  });
   const svc = sdkCall(scope, 'Describe the service after the failed rollback', {
     comment: 'Task definition, desired and running counts as they are now.',
     service: 'ecs',
@@ -108,8 +95,7 @@ export function inspectAfterFailedRollback(scope: Construct, ctx: RunbookContext
     resultSelector: { 'Services.$': '$.Services' },
     resultPath: '$.inspect.service',
   });
-  dbs.addCatch(svc, { resultPath: '$.inspect.db' });
   svc.addCatch(then, { resultPath: '$.inspect.service' });
-  dbs.next(svc).next(then);
-  return dbs;
+  svc.next(then);
+  return ctx.database.inspect(scope, ctx, svc);
 }
