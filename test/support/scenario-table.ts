@@ -6,6 +6,16 @@ import { type Scenario, SCENARIOS } from '../../rehearsal/scenarios';
 import { runbookAssembly } from './assembly';
 
 /** Scenarios that end FAILED after a change was made, and so must have rolled back. */
+/** The audit record: the output of a succeeded execution, the cause of a failed one that wrote its report. */
+function auditRecordOf(result: Awaited<ReturnType<typeof rehearse>>): Record<string, unknown> {
+  if (result.status === 'SUCCEEDED') return result.output as Record<string, unknown>;
+  try {
+    return JSON.parse(result.cause ?? '') as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
 const ROLLS_BACK = SCENARIOS.filter(
   (s) => s.expect.status === 'FAILED' && s.expect.error !== 'RollbackFailed' && !s.expect.noAwsCall && !s.expect.readOnly && !s.expect.untouched && s.expect.error !== 'PreflightFailed',
 );
@@ -55,10 +65,24 @@ export function scenarioTable(fixture: FixtureName): void {
           desiredCount: result.deployment.originalDesiredCount,
           deployments: 1,
         });
-        expect(result.calls.filter((c) => /:(updateService|createDBSnapshot|modifyDBInstance|restoreDBInstanceFromDBSnapshot)$/.test(c.resource) && !c.error).map((c) => c.state)).toEqual([]);
-        expect(result.deployment.rds.snapshots).toEqual([]);
+        // An instance's calls and an Aurora cluster's (workflows/database): neither kind may have changed anything.
+        const changes = /:(updateService|createDBSnapshot|createDBClusterSnapshot|modifyDBInstance|modifyDBCluster|restoreDBInstanceFromDBSnapshot|restoreDBClusterFromSnapshot|createDBInstance)$/;
+        expect(result.calls.filter((c) => changes.test(c.resource) && !c.error).map((c) => c.state)).toEqual([]);
+        expect(result.deployment.rds.snapshotIds()).toEqual([]);
         // The plan's task, if one was started, is stopped.
         expect(result.deployment.ecs.standalone.filter((t) => t.lastStatus !== 'STOPPED').map((t) => t.arn)).toEqual([]);
+      }
+      const record = auditRecordOf(result);
+      if (scenario.expect.requester) {
+        const requester = record.requester as { id?: unknown; verified?: unknown } | undefined;
+        expect({ id: requester?.id, verified: requester?.verified }).toEqual(scenario.expect.requester);
+      }
+      if (scenario.expect.answeredBy) {
+        const approval = (record.approval ?? {}) as Record<string, unknown>;
+        expect({ id: approval.approvedBy ?? approval.rejectedBy ?? null, verified: approval.verified }).toEqual(scenario.expect.answeredBy);
+      }
+      if (scenario.expect.attempts) {
+        expect(result.approvalAttempts.map((a) => a.status)).toEqual(scenario.expect.attempts);
       }
       if (scenario.expect.readOnly) {
         expect(result.calls.filter((c) => /:(create|update|modify|restore|register)\w*$/i.test(c.resource)).map((c) => c.state)).toEqual([]);
