@@ -1,5 +1,5 @@
 /**
- * Benchmark: `npm run bench [-- --with-tests] [--synth-runs N] [--runs N] [--scenario NAME ...] [--no-write]`.
+ * Benchmark: `npm run bench [-- --with-tests] [--synth-runs N] [--runs N] [--scenario NAME ...] [--fixture NAME ...] [--shape-scenario NAME ...] [--no-write]`.
  * The defaults (3 synth runs, 3 runs of every scenario, no tests) write bench/results.json.
  *
  * Measures and reports (Markdown on stdout, the same figures in bench/results.json):
@@ -8,7 +8,9 @@
  *  3. every rehearsal scenario, N runs each: virtual runbook time, AWS time, downtime, state
  *     transitions and their cost, PATCH requests, real time; and whether the virtual figures were
  *     identical across the runs (they should be: the clock is virtual);
- *  4. with --with-tests, the wall time of `npx jest --silent`.
+ *  4. per deployment shape (every fixture, or --fixture): the headline scenarios (--shape-scenario;
+ *     the happy path and a restoring rollback by default), once each: the cost of a migration there;
+ *  5. with --with-tests, the wall time of `npx jest --silent`.
  * Figures only: no thresholds. Exits 0 unless the bench itself crashes.
  */
 import { spawn } from 'node:child_process';
@@ -19,8 +21,9 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { synthesizeRunbook } from '../rehearsal/assembly';
+import { FIXTURE_NAMES, type FixtureName } from '../rehearsal/fixtures';
 import { type RehearsalMetrics, type RehearsalResult, rehearse } from '../rehearsal/run';
-import { SCENARIOS } from '../rehearsal/scenarios';
+import { findScenario, SCENARIOS } from '../rehearsal/scenarios';
 
 const ROOT = path.join(__dirname, '..');
 const RESULTS = path.join(__dirname, 'results.json');
@@ -137,6 +140,39 @@ async function benchScenarios(assembly: ReturnType<typeof synthesizeRunbook>, ru
   return out;
 }
 
+/** What a migration costs on one deployment shape, in virtual seconds (one run: the clock is virtual). */
+interface ShapeResult {
+  readonly fixture: FixtureName;
+  readonly scenario: string;
+  readonly status: string;
+  readonly figures: Omit<RehearsalMetrics, 'realMilliseconds' | 'steps'> | null;
+  readonly crash?: string;
+}
+
+async function benchShapes(fixtures: readonly FixtureName[], scenarios: readonly string[]): Promise<ShapeResult[]> {
+  const out: ShapeResult[] = [];
+  for (const fixture of fixtures) {
+    const assembly = synthesizeRunbook({ fixture });
+    try {
+      for (const name of scenarios) {
+        const scenario = findScenario(name);
+        if (!scenario) throw new Error(`--shape-scenario: no scenario named ${name}`);
+        try {
+          const result = await rehearse({ assembly, scenario });
+          const { realMilliseconds: _real, steps: _steps, ...figures } = result.metrics;
+          out.push({ fixture, scenario: name, status: `${result.status}${result.error ? ` ${result.error}` : ''}`, figures });
+        } catch (err) {
+          out.push({ fixture, scenario: name, status: 'crashed', figures: null, crash: err instanceof Error ? err.message : String(err) });
+        }
+        process.stderr.write(`  ${fixture} / ${name}: ${out[out.length - 1]?.status}\n`);
+      }
+    } finally {
+      rmSync(assembly.outdir, { recursive: true, force: true });
+    }
+  }
+  return out;
+}
+
 function gitDescription(): { commit: string; dirtyFiles: number } {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -154,6 +190,8 @@ async function main(): Promise<void> {
       'synth-runs': { type: 'string', default: '3' },
       runs: { type: 'string', default: '3' },
       scenario: { type: 'string', multiple: true, default: [] },
+      fixture: { type: 'string', multiple: true, default: [...FIXTURE_NAMES] },
+      'shape-scenario': { type: 'string', multiple: true, default: ['happy-path', 'upgrade-returns-500'] },
       'no-write': { type: 'boolean', default: false },
     },
   });
@@ -205,7 +243,13 @@ async function main(): Promise<void> {
     log(`rehearsal scenarios × ${scenarioRuns} …`);
     const scenarios = await benchScenarios(assembly, scenarioRuns, values.scenario);
 
-    // 4. Tests (optional).
+    // 4. Per deployment shape.
+    const unknown = values.fixture.filter((f) => !(FIXTURE_NAMES as string[]).includes(f));
+    if (unknown.length > 0) throw new Error(`--fixture: no fixture named ${unknown.join(', ')} (known: ${FIXTURE_NAMES.join(', ')})`);
+    log('deployment shapes …');
+    const shapes = await benchShapes(values.fixture as FixtureName[], values['shape-scenario']);
+
+    // 5. Tests (optional).
     let tests: ChildRun | null = null;
     if (values['with-tests']) {
       log('npx jest --silent …');
@@ -237,6 +281,7 @@ async function main(): Promise<void> {
         allDeterministic: scenarios.every((s) => s.deterministic),
         results: scenarios,
       },
+      shapes,
       tests: tests && { command: 'npx jest --silent', ...tests, wallMilliseconds: Math.round(tests.wallMilliseconds) },
     };
     if (!values['no-write']) writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
@@ -255,6 +300,7 @@ type Results = {
   synth: { cli: { runs: ChildRun[]; minMilliseconds: number | null; medianMilliseconds: number | null }; inProcessMilliseconds: number };
   bundles: { handlers: { logicalId: string; bytes: number; gzipBytes: number }[]; total: { bytes: number; gzipBytes: number } };
   scenarios: { runsPerScenario: number; allDeterministic: boolean; results: ScenarioResult[] };
+  shapes: ShapeResult[];
   tests: (ChildRun & { command: string }) | null;
 };
 
@@ -313,6 +359,20 @@ function report(r: Results): string {
     ...r.scenarios.results.flatMap((s) =>
       s.unexpected.map((u) => `- ${s.scenario} run ${u.run} ended ${u.status} ${u.error ?? ''} instead of ${s.expected}: cause ${JSON.stringify(u.cause)}`),
     ),
+    '',
+    '## Per deployment shape (one run each; virtual seconds)',
+    '',
+    'Unanswered: no healthy task, or the database endpoint down. One task: the service below its count. Writes at risk: from the snapshot\'s start to the upgrade request, or to the restore. Recovery: from the failure to the service answering again.',
+    '',
+    '| Deployment | Scenario | Status / error | Runbook s | AWS ops s | (Runbook − approval)/AWS | Unanswered s | DB unreachable s | One task s | Writes at risk s | Recovery s | Transitions |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...r.shapes.map((x) => {
+      const f = x.figures;
+      if (!f) return `| ${x.fixture} | ${x.scenario} | crashed: ${x.crash ?? ''} | | | | | | | | | |`;
+      const n = (v: number | null) => (v === null ? '—' : v.toFixed(0));
+      const ratio = f.awsOperationSeconds > 0 ? ((f.totalSeconds - f.approvalWaitSeconds) / f.awsOperationSeconds).toFixed(2) : '—';
+      return `| ${x.fixture} | ${x.scenario} | ${x.status} | ${n(f.totalSeconds)} | ${n(f.awsOperationSeconds)} | ${ratio} | ${n(f.downtimeSeconds)} | ${n(f.databaseUnreachableSeconds)} | ${n(f.reducedCapacitySeconds)} | ${n(f.writesAtRiskSeconds)} | ${n(f.recoverySeconds)} | ${f.stateTransitions} |`;
+    }),
     '',
     '## Tests',
     '',
