@@ -114,6 +114,22 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
   },
   {
+    name: 'restart-answer-without-deployments',
+    description: "UpdateService's answer to the restart for the migration leaves out the deployments (every member of an AWS answer is optional): stopped at once, nothing upgraded, the service rolled back.",
+    input,
+    // UpdateService calls: 1 scales to one task, 2 restarts for the migration.
+    world: { ...usual, updateServiceAnswersWithoutDeployments: [2] },
+    expect: { status: 'FAILED', error: 'RestartNotConfirmed', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
+    name: 'rollback-restart-answer-without-deployments',
+    description: "The upgrade fails, and UpdateService's answer to the rollback's restart leaves out the deployments: the rollback asks the service for its PRIMARY deployment and finishes.",
+    input,
+    // UpdateService calls: 1 scales to one task, 2 restarts for the migration, 3 restarts on the original release.
+    world: { ...usual, behaviour: { upgrade: 'fail' }, updateServiceAnswersWithoutDeployments: [3] },
+    expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
     name: 'upgrade-times-out-but-succeeded',
     description: 'The upgrade answer is lost; goose finishes; polling the status settles it as done.',
     input,

@@ -32,7 +32,10 @@ function summarize(report: Record<string, unknown>): string {
     const rollbackError = (report.rollbackError ?? {}) as ErrorRecord;
     return `${what}. The rollback then failed (${rollbackError.Error ?? 'Error'}: ${causeMessage(rollbackError.Cause).replace(/\.+$/, '')}); nothing more was changed. See resources for the state of each one.`;
   }
-  const db = report.databaseRestored === true ? `the database was restored from snapshot ${String(report.snapshotId)}` : `the database was kept (snapshot ${String(report.snapshotId)} left unused)`;
+  // The snapshot is the last step before the upgrade: a failure before it left none to speak of.
+  const snapshotStarted = typeof report.waits === 'object' && report.waits !== null && 'snapshot' in report.waits;
+  const kept = snapshotStarted ? `the database was kept (snapshot ${String(report.snapshotId)} left unused)` : 'the database was not touched (no snapshot was taken)';
+  const db = report.databaseRestored === true ? `the database was restored from snapshot ${String(report.snapshotId)}` : kept;
   const version = typeof report.serviceVersionAfterRollback === 'string' ? `, answering /version ${report.serviceVersionAfterRollback}` : '';
   const release = (report.serviceReleaseAfterRollback ?? {}) as { image?: unknown };
   const image = typeof release.image === 'string' ? ` (${release.image})` : '';

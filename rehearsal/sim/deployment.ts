@@ -48,6 +48,8 @@ export interface World {
   readonly silentImages?: readonly string[];
   /** RunTask finds no capacity: ECS answers with this failure reason and no task. */
   readonly runTaskFailure?: string;
+  /** The UpdateService calls (1 for the first) whose answer leaves out the service's deployments. */
+  readonly updateServiceAnswersWithoutDeployments?: readonly number[];
   /** Once the approval is answered, the task definition's tag is pushed again: it resolves to this image. */
   readonly tagMovesAfterApproval?: string;
   /**
@@ -246,6 +248,7 @@ export class SimulatedDeployment {
     this.octet = await loopbackRange();
     const before = this.ecs.tasks.length;
     this.ecs.runTaskFailure = this.world.runTaskFailure;
+    this.ecs.answersWithoutDeployments = this.world.updateServiceAnswersWithoutDeployments ?? [];
     // The tasks running before the change run the image their deployment resolved then, whatever
     // the task definition's tag resolves to now (ECS pins a deployment to a digest).
     await this.ecs.boot(this.originalTaskDefinition, (task) => {

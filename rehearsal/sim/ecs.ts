@@ -52,6 +52,12 @@ export class SimulatedEcs {
   readonly standalone: SimTask[] = [];
   /** RunTask finds no capacity (the Failures ECS answers with instead of a task). */
   runTaskFailure: string | undefined;
+  /**
+   * The UpdateService calls (1 for the first) whose answer leaves out the service's deployments:
+   * every member of an AWS answer is optional in the API model, and the runbook must not depend on one.
+   */
+  answersWithoutDeployments: readonly number[] = [];
+  private updateServiceCalls = 0;
   readonly taskDefinitions = new Map<string, { definition: TaskDefinition; tags: { key?: string; value?: string }[] }>();
   readonly cluster: string;
   readonly serviceName: string;
@@ -158,7 +164,9 @@ export class SimulatedEcs {
     if (p.ForceNewDeployment === true || taskDefinition !== primary.taskDefinition) {
       this.deployments.unshift({ id: this.nextId('ecs-svc'), taskDefinition, createdAt: this.clock.now });
     }
-    return { Service: this.describeService() };
+    const service = this.describeService();
+    if (this.answersWithoutDeployments.includes(++this.updateServiceCalls)) delete service.Deployments;
+    return { Service: service };
   }
 
   describeServices(p: Record<string, unknown>): unknown {

@@ -21,8 +21,13 @@ describe('compose-report (the cause a failed execution shows)', () => {
     ],
     [
       'a rollback without restore, with an SDK error whose cause is plain text ending in a period',
-      { outcome: 'ROLLED_BACK', snapshotId: 's-1', databaseRestored: false, error: { Error: 'SnapshotFailed', Cause: 'The snapshot failed.' } },
+      { outcome: 'ROLLED_BACK', snapshotId: 's-1', databaseRestored: false, waits: { snapshot: { attempts: 3 } }, error: { Error: 'SnapshotFailed', Cause: 'The snapshot failed.' } },
       'SnapshotFailed: The snapshot failed. Rolled back: the database was kept (snapshot s-1 left unused); the service is back on its original release and count.',
+    ],
+    [
+      'a rollback before the snapshot was started',
+      { outcome: 'ROLLED_BACK', snapshotId: 's-1', databaseRestored: false, waits: { scaleToOne: { attempts: 1 } }, error: { Error: 'RestartNotConfirmed', Cause: 'ECS did not name it.' } },
+      'RestartNotConfirmed: ECS did not name it. Rolled back: the database was not touched (no snapshot was taken); the service is back on its original release and count.',
     ],
     [
       'a failed rollback',

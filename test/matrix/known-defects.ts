@@ -1,19 +1,11 @@
 import type { KnownDefect } from '../support/matrix-suite';
 
 /**
- * Variants of the fault matrix the runbook fails today: each a defect of the workflow, left for its
+ * Variants of the fault matrix the runbook fails today (none at present): each a defect of the workflow, left for its
  * owner to fix (the matrix does not change the workflow). A listed variant's test passes only while
  * the variant still breaks an invariant, so a fix makes it fail until its entry is removed here.
  */
-export const KNOWN_DEFECTS: readonly KnownDefect[] = [
-  ...['$.Service.Deployments', '$.Service.Deployments[0]'].map((detail) => ({
-    kind: 'answer without' as const,
-    state: 'Restart the service on the original release',
-    detail,
-    reason:
-      'an UpdateService answer without the PRIMARY deployment stops the rollback at once with RestartNotConfirmed (the cause says to look at the service), although ECS is rolling the original release out: reading the service again for its PRIMARY deployment would let the rollback finish',
-  })),
-];
+export const KNOWN_DEFECTS: readonly KnownDefect[] = [];
 
 /**
  * Waits whose check never answered "not yet" with a status in any baseline on any fixture, with

@@ -183,8 +183,14 @@ export function sdkAnswerFields(definition: Definition): Map<string, AnswerField
         if (!fields.has(path)) fields.set(path, { task, path, readBy });
       }
       const gone = read === undefined ? undefined : goneRules(states.get(readBy) as State, states).get(read);
-      const whole = fields.get(formatPath(raw));
-      if (gone && whole) fields.set(whole.path, { ...whole, readBy, absentMeans: gone });
+      if (!gone) return;
+      // A field the Choice fails on when absent is also absent when a field above it is: those the
+      // same Choice was first to read mean the same failure.
+      for (const f of fieldsAlong(raw)) {
+        const field = fields.get(formatPath(f));
+        const whole = f.length === raw.length;
+        if (field && (whole || (field.readBy === readBy && field.absentMeans === undefined))) fields.set(field.path, { ...field, readBy, absentMeans: gone });
+      }
     };
     // What the ResultSelector takes from the answer, by the place (its keys, at any depth) it stores it under.
     const selected: { key: Segment[]; source: Segment[] }[] = [];

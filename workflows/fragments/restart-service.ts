@@ -19,6 +19,8 @@ export interface RestartServiceProps {
   readonly requireSingleTask: boolean;
   /** Wait for the migration service on 8082 to answer before going on. */
   readonly waitForMigrationService: boolean;
+  /** When UpdateService does not name the deployment it started, ask the service (the rollback: stopping costs most there). */
+  readonly lookUpUnnamedDeployment?: boolean;
   /** The new task must run this image digest (the approved plan's), or the step fails with PlanChanged. */
   readonly expectedDigestPath?: string;
 }
@@ -78,22 +80,47 @@ export class RestartService extends sfn.StateMachineFragment {
     });
     const locate = locateTask(scope, ctx, { label: props.label, requireSingleTask: props.requireSingleTask, expectedDigestPath: props.expectedDigestPath });
     // The wait is for the deployment this call started: the PRIMARY one its answer names. Without
-    // it (every field of an AWS answer is optional) the wait could never tell it from the one
-    // before: stop at once, rather than wait out the bound. Each field is tested for presence before
-    // a rule reads it (a missing path read by a Choice ends the execution in States.Runtime).
-    const first = `$.steps.${props.key}.Service.Deployments[0]`;
+    // it (every member of an AWS answer is optional) the wait could never tell it from the one
+    // before. Each field is tested for presence before a rule reads it (a missing path read by a
+    // Choice ends the execution in States.Runtime).
+    const isPrimary = (question: string, comment: string, deployments: string, yes: sfn.IChainable, no: sfn.IChainable) =>
+      new sfn.Choice(scope, question, { comment })
+        .when(absent(`${deployments}[0].Id`), no)
+        .when(absent(`${deployments}[0].Status`), no)
+        .when(sfn.Condition.not(sfn.Condition.stringEquals(`${deployments}[0].Status`, 'PRIMARY')), no)
+        .otherwise(yes);
     const unnamed = new sfn.Fail(scope, `The restart ${props.label} named no deployment`, {
-      comment: 'UpdateService answered without the deployment it started: which one to wait for is unknown.',
+      comment: 'ECS did not name the deployment the restart started: which one to wait for is unknown.',
       error: 'RestartNotConfirmed',
-      cause: `UpdateService answered the restart ${props.label} without naming the deployment it started; the runbook cannot tell when it has rolled out. See the service's deployments in the ECS console.`,
+      cause: `ECS did not name the deployment the restart ${props.label} started; the runbook cannot tell when it has rolled out. See the service's deployments in the ECS console.`,
     });
-    restart.next(
-      new sfn.Choice(scope, `Did the restart ${props.label} name its deployment?`, { comment: 'The deployment to wait for is the PRIMARY one this UpdateService answer names.' })
-        .when(absent(`${first}.Id`), unnamed)
-        .when(absent(`${first}.Status`), unnamed)
-        .when(sfn.Condition.not(sfn.Condition.stringEquals(`${first}.Status`, 'PRIMARY')), unnamed)
-        .otherwise(wait),
-    );
+    const answered = `$.steps.${props.key}.Service.Deployments`;
+    if (props.lookUpUnnamedDeployment) {
+      // Where stopping costs most (the rollback), ask the service itself once. Only then: right
+      // after UpdateService an eventually consistent read is the weaker source ("The Amazon ECS API
+      // follows an eventual consistency model", https://docs.aws.amazon.com/sdkfornet/v3/apidocs/items/ECS/MECSRunTaskRunTaskRequest.html).
+      const lookUp = sdkCall(scope, `Find the deployment of the restart ${props.label}`, {
+        comment: 'UpdateService answered without the deployment it started: the service names it as its PRIMARY deployment.',
+        service: 'ecs',
+        action: 'describeServices',
+        parameters: { Cluster: d.clusterName, Services: [d.serviceName] },
+        iamResources: [ctx.arns.service],
+        resultSelector: { 'Services.$': '$.Services' },
+        resultPath: `$.steps.${props.key}.found`,
+        retry: { errors: ['Ecs.ServerException'] },
+      });
+      const adopt = new sfn.Pass(scope, `Take the deployment the service names (${props.label})`, {
+        comment: 'The deployment the service reports as PRIMARY is the one to wait for.',
+        parameters: { 'StartedAt.$': `$.steps.${props.key}.StartedAt`, 'Service.$': `$.steps.${props.key}.found.Services[0]` },
+        resultPath: `$.steps.${props.key}`,
+      });
+      adopt.next(wait);
+      const found = `$.steps.${props.key}.found.Services[0].Deployments`;
+      lookUp.next(isPrimary(`Does the service name the deployment of the restart ${props.label}?`, 'Its PRIMARY deployment is the one the restart started.', found, adopt, unnamed));
+      restart.next(isPrimary(`Did the restart ${props.label} name its deployment?`, 'The deployment to wait for is the PRIMARY one this UpdateService answer names.', answered, wait, lookUp));
+    } else {
+      restart.next(isPrimary(`Did the restart ${props.label} name its deployment?`, 'The deployment to wait for is the PRIMARY one this UpdateService answer names.', answered, wait, unnamed));
+    }
     wait.next(locate);
     if (props.waitForMigrationService) {
       const ping = waitForMigrationService(scope, ctx, props.label, '$.endpoint');

@@ -30,6 +30,7 @@ export class Rollback extends sfn.StateMachineFragment {
       desiredCountPath: '$.original.desiredCount',
       requireSingleTask: false,
       waitForMigrationService: false,
+      lookUpUnnamedDeployment: true,
     });
     const answers = checkServiceVersion(scope, ctx, {
       name: 'Check the service answers after the rollback',
