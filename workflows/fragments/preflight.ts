@@ -1,8 +1,9 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
-import { invoke, sdkCall } from '../tasks';
+import { invoke } from '../tasks';
 import { locateTask } from './locate-task';
+import { describeServiceTo } from './service';
 import { checkServiceVersion } from './service-version';
 
 /**
@@ -57,15 +58,9 @@ export class Preflight extends sfn.StateMachineFragment {
       resultPath: '$.requester',
     });
     const describeDb = ctx.database.describe(scope, ctx);
-    const describeService = sdkCall(scope, 'Describe the ECS service', {
+    const describeService = describeServiceTo(scope, ctx, 'Describe the ECS service', {
       comment: 'The service must be steady (one deployment, all tasks running); its count and task definition are what a rollback restores.',
-      service: 'ecs',
-      action: 'describeServices',
-      parameters: { Cluster: d.clusterName, Services: [d.serviceName] },
-      iamResources: [ctx.arns.service],
-      resultSelector: { 'Services.$': '$.Services' },
       resultPath: '$.described.ecs',
-      retry: { errors: ['Ecs.ServerException'] },
     });
     const assess = invoke(scope, 'Check the deployment is quiet', ctx.fns.assessPreflight, {
       comment: 'Refuses to start from a busy deployment and records the original count and task definition, and the calls that would put the database back exactly as it is.',

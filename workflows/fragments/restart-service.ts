@@ -4,7 +4,7 @@ import type { RunbookContext } from '../context';
 import { absent, ENTERED_TIME, invoke, retryUntilReady, sdkCall } from '../tasks';
 import { BoundedPoll } from './bounded-poll';
 import { locateTask } from './locate-task';
-import { describeService, runsDeployment, serviceNotThere, steady } from './service';
+import { describeService, describeServiceTo, runsDeployment, serviceNotThere, steady } from './service';
 
 export interface RestartServiceProps {
   /** Distinguishes the restarts in the console: "for the migration", "on the new schema", "on the original release". */
@@ -99,15 +99,9 @@ export class RestartService extends sfn.StateMachineFragment {
       // Where stopping costs most (the rollback), ask the service itself once. Only then: right
       // after UpdateService an eventually consistent read is the weaker source ("The Amazon ECS API
       // follows an eventual consistency model", https://docs.aws.amazon.com/sdkfornet/v3/apidocs/items/ECS/MECSRunTaskRunTaskRequest.html).
-      const lookUp = sdkCall(scope, `Find the deployment of the restart ${props.label}`, {
+      const lookUp = describeServiceTo(scope, ctx, `Find the deployment of the restart ${props.label}`, {
         comment: 'UpdateService answered without the deployment it started: the service names it as its PRIMARY deployment.',
-        service: 'ecs',
-        action: 'describeServices',
-        parameters: { Cluster: d.clusterName, Services: [d.serviceName] },
-        iamResources: [ctx.arns.service],
-        resultSelector: { 'Services.$': '$.Services' },
         resultPath: `$.steps.${props.key}.found`,
-        retry: { errors: ['Ecs.ServerException'] },
       });
       const adopt = new sfn.Pass(scope, `Take the deployment the service names (${props.label})`, {
         comment: 'The deployment the service reports as PRIMARY is the one to wait for.',

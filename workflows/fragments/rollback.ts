@@ -1,9 +1,10 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
-import { invoke, sdkCall } from '../tasks';
+import { invoke } from '../tasks';
 import { bestEffort, notify } from './notify';
 import { RestartService } from './restart-service';
+import { describeServiceTo } from './service';
 import { checkServiceVersion } from './service-version';
 
 /**
@@ -86,15 +87,10 @@ export class Rollback extends sfn.StateMachineFragment {
  * which resource is in which state. Each look tolerates its own failure and goes on to `then`.
  */
 export function inspectAfterFailedRollback(scope: Construct, ctx: RunbookContext, then: sfn.IChainable): sfn.State {
-  const d = ctx.config.deployment;
-  const svc = sdkCall(scope, 'Describe the service after the failed rollback', {
+  const svc = describeServiceTo(scope, ctx, 'Describe the service after the failed rollback', {
     comment: 'Task definition, desired and running counts as they are now.',
-    service: 'ecs',
-    action: 'describeServices',
-    parameters: { Cluster: d.clusterName, Services: [d.serviceName] },
-    iamResources: [ctx.arns.service],
-    resultSelector: { 'Services.$': '$.Services' },
     resultPath: '$.inspect.service',
+    retry: false,
   });
   svc.addCatch(then, { resultPath: '$.inspect.service' });
   svc.next(then);

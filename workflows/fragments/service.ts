@@ -10,18 +10,28 @@ const SERVICE = '$.service.Services[0]';
  * DescribeServices, kept whole: the fields a decision reads are tested for presence in the Choice
  * (see BoundedPoll), never selected here, where a missing one would end the execution.
  */
-export function describeService(scope: Construct, name: string, ctx: RunbookContext): sfn.TaskStateBase {
+export function describeServiceTo(
+  scope: Construct,
+  ctx: RunbookContext,
+  name: string,
+  opts: { readonly comment: string; readonly resultPath: string; readonly checkedAt?: boolean; readonly retry?: boolean },
+): sfn.TaskStateBase {
   const d = ctx.config.deployment;
   return sdkCall(scope, name, {
-    comment: 'Reads the deployments and task counts of the service.',
+    comment: opts.comment,
     service: 'ecs',
     action: 'describeServices',
     parameters: { Cluster: d.clusterName, Services: [d.serviceName] },
     iamResources: [ctx.arns.service],
-    resultSelector: { 'Services.$': '$.Services', 'CheckedAt.$': ENTERED_TIME },
-    resultPath: '$.service',
-    retry: { errors: ['Ecs.ServerException'] },
+    resultSelector: { 'Services.$': '$.Services', ...(opts.checkedAt ? { 'CheckedAt.$': ENTERED_TIME } : {}) },
+    resultPath: opts.resultPath,
+    ...(opts.retry === false ? {} : { retry: { errors: ['Ecs.ServerException'] } }),
   });
+}
+
+/** The check of a wait on the service: its answer in `$.service`, with when it was read. */
+export function describeService(scope: Construct, name: string, ctx: RunbookContext): sfn.TaskStateBase {
+  return describeServiceTo(scope, ctx, name, { comment: 'Reads the deployments and task counts of the service.', resultPath: '$.service', checkedAt: true });
 }
 
 /**
