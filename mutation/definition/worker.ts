@@ -1,0 +1,70 @@
+/**
+ * A worker process of the definition mutation run (see main.ts): it rehearses checks on the real
+ * definition (baselines) and on mutants, one request at a time, answering over the IPC channel.
+ */
+import type { RunbookAssembly } from '../../rehearsal/assembly';
+import type { VariantName } from '../proposed-scenarios';
+import { type Baseline, type Check, deriveChecks, scenarioChecks } from './checks';
+import { type AssemblyPaths, readVariants, runCheck } from './engine';
+import { allMutants } from './mutants';
+import type { Mutant } from './operators';
+
+export type Request =
+  | { readonly kind: 'checks'; readonly baselines: [string, Baseline][] }
+  | { readonly kind: 'baseline'; readonly check: string }
+  | { readonly kind: 'mutant'; readonly mutant: string; readonly checks: string[] };
+
+export type Answer =
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'baseline'; readonly check: string; readonly baseline: Baseline; readonly violations: string[]; readonly realMilliseconds: number }
+  | { readonly kind: 'verdict'; readonly mutant: string; readonly killedBy?: string; readonly why?: string; readonly rehearsals: number; readonly errors: string[] };
+
+const assemblies: Record<VariantName, RunbookAssembly> = readVariants(JSON.parse(process.env.MUTATION_ASSEMBLIES as string) as AssemblyPaths);
+let checks = new Map<string, Check>(scenarioChecks().map((c) => [c.id, c]));
+const mutants = new Map<string, Mutant>(allMutants(assemblies.default.definition).map((m) => [m.id, m]));
+
+const send = (answer: Answer) => process.send?.(answer);
+
+async function handle(request: Request): Promise<void> {
+  if (request.kind === 'checks') {
+    checks = new Map(deriveChecks(assemblies.default, new Map(request.baselines)).map((c) => [c.id, c]));
+    send({ kind: 'ready' });
+    return;
+  }
+  if (request.kind === 'baseline') {
+    const check = checks.get(request.check) as Check;
+    const run = await runCheck(check, assemblies[check.variant]);
+    send({ kind: 'baseline', check: check.id, baseline: run.baseline, violations: run.violations, realMilliseconds: run.realMilliseconds });
+    return;
+  }
+  const mutant = mutants.get(request.mutant) as Mutant;
+  const errors: string[] = [];
+  let rehearsals = 0;
+  for (const id of request.checks) {
+    const check = checks.get(id) as Check;
+    const assembly = assemblies[check.variant];
+    const mutated = mutant.apply(assembly.definition as never);
+    if (!mutated) continue;
+    rehearsals++;
+    try {
+      const run = await runCheck(check, assembly, mutated as never);
+      if (run.violations.length > 0) {
+        send({ kind: 'verdict', mutant: mutant.id, killedBy: id, why: run.violations.join('; '), rehearsals, errors });
+        return;
+      }
+    } catch (err) {
+      // The rehearsal itself broke (not the runbook): reported, never counted as a kill.
+      errors.push(`${id}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  send({ kind: 'verdict', mutant: mutant.id, rehearsals, errors });
+}
+
+// One request at a time: the parent sends the next only after the answer.
+process.on('message', (request: Request) => {
+  handle(request).catch((err: unknown) => {
+    process.stderr.write(`mutation worker: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+});
+send({ kind: 'ready' });
