@@ -1,0 +1,32 @@
+import { planChange, rdsSlug } from '../../handlers/logic/plan-change';
+import { InvalidExecutionInput } from '../../handlers/lib/errors';
+
+const input = { changeId: 'CHG-1234', requestedBy: 'jane.doe@example.com' };
+
+describe('planChange: the names a run will create', () => {
+  it.each([
+    ['CHG__12', 'chg-12'],
+    ['--Metaflow  DB..', 'metaflow-db'],
+    ['a', 'a'],
+  ])('rdsSlug(%j) keeps lowercase letters, digits and single inner hyphens: %j', (text, slug) => {
+    expect(rdsSlug(text)).toBe(slug);
+  });
+
+  it('cuts a long instance identifier so the aside name fits 63 characters, without a double hyphen where it was cut', () => {
+    // The cut falls right after a hyphen: 50 characters kept, the last one "-".
+    const id = `${'a'.repeat(49)}-${'b'.repeat(12)}`;
+
+    const { asideInstanceId } = planChange(input, 'exec-1', id);
+
+    expect(asideInstanceId).toMatch(/^a{49}-pre-[0-9a-f]{8}$/);
+    expect(asideInstanceId.length).toBeLessThanOrEqual(63);
+  });
+
+  it.each(['-CHG-1', '1CHG', 'CHG-1-'])('refuses the change id %j: a letter first, no separator at either end', (changeId) => {
+    expect(() => planChange({ ...input, changeId }, 'exec-1', 'metaflow-db')).toThrow(InvalidExecutionInput);
+  });
+
+  it('names an unknown field exactly as the operator wrote it', () => {
+    expect(() => planChange({ ...input, dryrun: true }, 'exec-1', 'metaflow-db')).toThrow(/^dryrun: unknown field; expected only changeId,/);
+  });
+});
