@@ -51,6 +51,7 @@ describe('assessPreflight: the descriptions as they come, field by field', () =>
     ['parameter groups', { ...DB, DbParameterGroups: undefined }, 'DB DbParameterGroups'],
     ['option groups', { ...DB, OptionGroupMemberships: undefined }, 'DB OptionGroupMemberships'],
     ['option group name', { ...DB, OptionGroupMemberships: [{}] }, 'DB OptionGroupMemberships'],
+    ['option group (an empty list)', { ...DB, OptionGroupMemberships: [] }, 'DB OptionGroupMemberships'],
     ['storage type (null)', { ...DB, StorageType: null as never }, 'DB StorageType'],
     ['maintenance window', { ...DB, PreferredMaintenanceWindow: undefined }, 'DB PreferredMaintenanceWindow'],
     ['tag key', { ...DB, TagList: [{ Value: 'x' }] }, 'DB tag Key'],

@@ -60,8 +60,8 @@ describe('composeFailureReport: the cause fits Step Functions, bulky parts dropp
   });
 
   it('summarizes a failed rollback with both errors, periods trimmed', () => {
-    const { summary } = composeFailureReport({ outcome: 'ROLLBACK_FAILED', error: { Error: 'A', Cause: 'one.' }, rollbackError: { Cause: 'two...' } });
+    const { summary } = composeFailureReport({ outcome: 'ROLLBACK_FAILED', error: { Error: 'A', Cause: 'one.' }, rollbackError: { Cause: 'db.x: two...' } });
 
-    expect(summary).toBe('A: one. The rollback then failed (Error: two); nothing more was changed. See resources for the state of each one.');
+    expect(summary).toBe('A: one. The rollback then failed (Error: db.x: two); nothing more was changed. See resources for the state of each one.');
   });
 });

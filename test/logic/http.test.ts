@@ -64,6 +64,7 @@ describe('send: one request, and what its failure means for the caller', () => {
     try {
       const error = await rejectionOf(send('GET', `${url}/db_schema_status`, 5000));
       expect((error as TransportError).failure).toBe('reset');
+      expect(error.message).toContain(`GET ${url}/db_schema_status: `);
     } finally {
       await closed(server);
     }

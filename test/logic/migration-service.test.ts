@@ -24,6 +24,13 @@ describe('the migration service contract, decided without a socket', () => {
     expect(() => parseSchemaStatus(body)).toThrow('GET /db_schema_status: body is not an object');
   });
 
+  it('lists every problem of a status body at once', () => {
+    expect(() => parseSchemaStatus('{}')).toThrow(
+      'GET /db_schema_status: is_up_to_date is not a boolean; current_version is not a string; migration_in_progress is not a boolean; ' +
+        'db_schema_versions is not a list of strings; unapplied_migrations is not a list of strings',
+    );
+  });
+
   it('names the newest version the image knows, or none', () => {
     const status = { isUpToDate: true, currentVersion: '5', unappliedMigrations: [], knownVersions: [], migrationInProgressFlag: false };
 
