@@ -3,7 +3,8 @@
  * mutants the current tables let through. The mutation run uses them already; the lead folds them
  * into the rehearsal (test/proposed-scenarios.test.ts checks they hold for the real definition).
  */
-import type { Json, RunbookAssembly } from '../rehearsal/assembly';
+import { allStates, type Json, type RunbookAssembly } from '../rehearsal/assembly';
+import { ROLLBACK_PARALLEL } from '../rehearsal/invariants';
 import type { RehearsalResult } from '../rehearsal/run';
 import { findScenario, type Scenario } from '../rehearsal/scenarios';
 import { GUIDE_STEPS, stepStartedBy } from '../workflows/steps';
@@ -79,6 +80,7 @@ const NON_DEFAULT_SETTINGS = {
   PubliclyAccessible: true,
 };
 const happy = base('happy-path');
+const dryRun = base('dry-run');
 
 export const PROPOSED_SCENARIOS: readonly ProposedScenario[] = [
   {
@@ -154,6 +156,39 @@ export const PROPOSED_SCENARIOS: readonly ProposedScenario[] = [
     fixture: scaleBefore('Wait for the original count running', 3),
     kills: 'the wait for the original count without its attempts bound',
   },
+  {
+    scenario: {
+      ...dryRun,
+      name: 'dry-run-with-migrations-pending',
+      description: 'A dry run where the running task already knows the newer schema: the plan lists the migrations and the upgrade step.',
+      world: { ...dryRun.world, runningImage: 'netflixoss/metaflow_metadata_service:v2.5.1' },
+      expect: { ...dryRun.expect, finalServiceVersion: undefined },
+    },
+    variant: 'default',
+    kills: 'the dry run\'s plan of an upgrade skipped or mislabelled (every dry run found nothing pending)',
+  },
+  {
+    scenario: { ...dryRun, name: 'dry-run-on-one-task', description: 'A dry run on a service of one task: the plan reads the status from that task.', world: { ...dryRun.world, desiredCount: 1 } },
+    variant: 'default',
+    kills: 'the dry run\'s "is a task running?" looking at the second task (every dry run had two)',
+  },
+  {
+    scenario: { ...upgrade500, name: 'rollback-on-one-task', description: 'As upgrade-returns-500 on a service of one task: the rollback finds and checks that task.', world: { ...upgrade500.world, desiredCount: 1 } },
+    variant: 'default',
+    kills: 'the rollback\'s "is a task running?" looking at the second task (every rollback ran two)',
+  },
+  {
+    scenario: {
+      ...upgrade500,
+      name: 'original-image-no-longer-starts',
+      description: 'The upgrade fails, and the original release no longer starts (its tag now names a crashing build): the rollback restart gives up at its bound and the failed rollback is reported.',
+      input: { ...upgrade500.input, targetImage: 'netflixoss/metaflow_metadata_service:v2.5.1' },
+      world: { ...upgrade500.world, crashingImages: [upgrade500.world.taskDefinitionImage] },
+      expect: { status: 'FAILED', error: 'RollbackFailed', databaseRestored: true, finalSchema: upgrade500.expect.finalSchema },
+    },
+    variant: 'default',
+    kills: 'the rollback restart\'s wait without its bound, or without its pause (no rollback restart ever failed)',
+  },
 ];
 
 /** Settings a restore takes from the snapshot, not from its parameters (the simulation does not model them). */
@@ -167,13 +202,15 @@ const IDENTITY = new Set(['DbInstanceIdentifier', 'DbInstanceArn', 'DbInstanceSt
  * - A restored instance has every setting the original had (same port, groups, class, storage,
  *   windows, tags), unless the rollback failed.
  * - The service restarts on its original release only once the database stopped changing.
+ * - A wait that gives up has looked as often and as long as its bound says.
  * - The record tells the truth: the success record, the dry run's plan and the failure report say
  *   what the world shows (versions, counts, the restore, the snapshot), and every snapshot and
  *   notification names the change.
  */
-export function proposedInvariantViolations(result: RehearsalResult, scenario: Scenario): string[] {
+export function proposedInvariantViolations(result: RehearsalResult, scenario: Scenario, definition: Record<string, Json>): string[] {
   return [
     ...guideOrderViolations(result),
+    ...patienceViolations(result, definition),
     ...restoredSettingsViolations(result),
     ...restartAfterDatabaseViolations(result),
     ...recordViolations(result, scenario),
@@ -182,6 +219,9 @@ export function proposedInvariantViolations(result: RehearsalResult, scenario: S
 }
 
 const changeIdOf = (scenario: Scenario) => String(scenario.input.changeId);
+/** The fault matrix's injected error (mutation/definition/checks.ts): a failure the runbook may report as such. */
+export const INJECTED_FAULT = 'Injected.Fault';
+const injectedFault = (e: unknown) => (e as { Error?: unknown } | undefined)?.Error === INJECTED_FAULT;
 const CHANGE_TAG = 'metaflow-migration:change-id';
 
 function restartAfterDatabaseViolations(result: RehearsalResult): string[] {
@@ -191,7 +231,37 @@ function restartAfterDatabaseViolations(result: RehearsalResult): string[] {
   return busyUntil > restart.at ? [`the service was restarted ${(busyUntil - restart.at) / 1000} s before the database stopped changing`] : [];
 }
 
-function recordViolations(result: RehearsalResult, scenario: Scenario): string[] {
+const GAVE_UP = ': gave up';
+
+/**
+ * A bounded wait (BoundedPoll: "<title>", "<title>: pause", "<title>: gave up") gives up only after
+ * its attempts rule held: as many looks as the rule's bound, its pause between each two.
+ */
+function patienceViolations(result: RehearsalResult, definition: Record<string, Json>): string[] {
+  const states = allStates(definition);
+  const v: string[] = [];
+  for (const [i, record] of result.states.entries()) {
+    if (!record.name.endsWith(GAVE_UP)) continue;
+    const title = record.name.slice(0, -GAVE_UP.length);
+    const pause = Number(states.get(`${title}: pause`)?.Seconds ?? 0);
+    const deciders = new Map<string, number>();
+    for (const [name, state] of states) {
+      for (const rule of (state.Choices ?? []) as Record<string, Json>[]) {
+        if (rule.Next === record.name && typeof rule.NumericGreaterThanEquals === 'number') deciders.set(name, rule.NumericGreaterThanEquals);
+      }
+    }
+    const bound = Math.max(0, ...deciders.values());
+    const start = result.states.slice(0, i).findLastIndex((r) => r.name === title);
+    if (start < 0 || bound === 0) continue;
+    const looks = result.states.slice(start, i).filter((r) => deciders.has(r.name)).length;
+    const waited = (record.enteredAt - (result.states[start]?.enteredAt ?? record.enteredAt)) / 1000;
+    if (looks < bound) v.push(`"${title}" gave up after ${looks} looks, its bound is ${bound}`);
+    if (waited < (bound - 1) * pause) v.push(`"${title}" gave up after ${waited} s, its bound is ${(bound - 1) * pause} s`);
+  }
+  return v;
+}
+
+export function recordViolations(result: RehearsalResult, scenario: Scenario): string[] {
   const { deployment } = result;
   const v: string[] = [];
   const db = deployment.rds.find(deployment.config.deployment.dbInstanceIdentifier);
@@ -201,6 +271,8 @@ function recordViolations(result: RehearsalResult, scenario: Scenario): string[]
     if (!tags.some((t) => t.Key === CHANGE_TAG && t.Value === changeIdOf(scenario))) v.push(`snapshot ${snap.id} is not tagged with the change id`);
   }
   const out = (result.output ?? {}) as Record<string, unknown>;
+  const outcome = scenario.input.dryRun === true ? 'DRY_RUN' : 'SUCCEEDED';
+  if (result.status === 'SUCCEEDED' && out.outcome !== outcome) v.push(`the execution succeeded with outcome ${String(out.outcome)}, not ${outcome}`);
   if (out.outcome === 'SUCCEEDED') {
     const expected: Record<string, unknown> = {
       changeId: changeIdOf(scenario),
@@ -211,14 +283,18 @@ function recordViolations(result: RehearsalResult, scenario: Scenario): string[]
     for (const [key, value] of Object.entries(expected)) if (out[key] !== value) v.push(`the success record says ${key} ${JSON.stringify(out[key])}, the world ${JSON.stringify(value)}`);
     if (!versions.has(String(out.serviceVersionAfter))) v.push(`the success record says the service runs ${String(out.serviceVersionAfter)}`);
     if (!deployment.rds.snapshots.some((snap) => snap.id === out.snapshotId)) v.push('the success record names no snapshot that exists');
-    for (const [name, wait] of Object.entries((out.waits ?? {}) as Record<string, { StartedAt?: string; EndedAt?: string }>)) {
-      if (!wait.StartedAt || !wait.EndedAt || wait.StartedAt > wait.EndedAt) v.push(`the success record does not say when the wait ${name} started and ended`);
-    }
+    const asked = deployment.sns.messages.some((m) => /approval/i.test(m.subject));
+    const decision = !deployment.config.approval.required ? 'not required by configuration' : asked ? 'approved' : 'not needed';
+    const recorded = (out.approval as { decision?: unknown } | undefined)?.decision;
+    if (recorded !== decision) v.push(`the success record says the approval was ${String(recorded)}, not ${decision}`);
+    v.push(...unendedWaits(out.waits, 'the success record', ''));
   }
   if (out.outcome === 'DRY_RUN') {
     const pending = out.migrationsToApply as unknown[] | undefined;
-    if (out.currentSchemaVersion !== deployment.world.schemaVersion) v.push(`the plan says the schema is ${String(out.currentSchemaVersion)}`);
-    if (!Array.isArray(pending)) v.push('the plan does not list the migrations to apply');
+    // Every simulated service answers its status: a plan without it is right only under an injected fault.
+    if (out.statusError !== undefined && !injectedFault(out.statusError)) v.push(`the plan could not read the schema status: ${JSON.stringify(out.statusError).slice(0, 200)}`);
+    if (out.statusError === undefined && out.currentSchemaVersion !== deployment.world.schemaVersion) v.push(`the plan says the schema is ${String(out.currentSchemaVersion)}`);
+    if (out.statusError === undefined && !Array.isArray(pending)) v.push('the plan does not list the migrations to apply');
     if (out.originalDesiredCount !== deployment.world.desiredCount) v.push(`the plan says the service runs ${String(out.originalDesiredCount)} tasks`);
     if (out.originalTaskDefinition !== deployment.originalTaskDefinition) v.push('the plan names another task definition');
     if (!deployment.ecs.tasks.some((t) => t.arn === out.statusReadFrom)) v.push('the plan does not name the task the status was read from');
@@ -232,15 +308,35 @@ function recordViolations(result: RehearsalResult, scenario: Scenario): string[]
     if ((report.error as { Error?: string } | undefined)?.Error !== result.error) v.push('the report names another error than the execution');
     if (report.changeId !== changeIdOf(scenario)) v.push('the report names another change');
     if (versions.size > 0 && !versions.has(String(report.serviceVersionAfterRollback))) v.push(`the report says the service answers ${String(report.serviceVersionAfterRollback)}`);
+    // The rollback finished, so every wait it started has ended (a wait of the failed phase may not have).
+    const rollback = result.states.find((r) => r.name === ROLLBACK_PARALLEL);
+    if (rollback) v.push(...unendedWaits(report.waits, 'the report', new Date(rollback.enteredAt).toISOString()));
   }
   if (report?.outcome === 'ROLLBACK_FAILED') {
     // The report names every resource as it is: the original and the renamed instance, the service.
-    const resources = (report.resources ?? {}) as { dbInstances?: { Instances?: { DbInstanceIdentifier?: string }[] }; service?: { Services?: { ServiceName?: string }[] } };
+    type Described = { Error?: string };
+    const resources = (report.resources ?? {}) as {
+      dbInstances?: Described & { Instances?: { DbInstanceIdentifier?: string }[] };
+      service?: Described & { Services?: { ServiceName?: string }[] };
+    };
+    // A description that failed by a fault the rehearsal injected (the fault matrix) is reported as that error.
+    const injected = injectedFault;
     const named = new Set((resources.dbInstances?.Instances ?? []).map((i) => i.DbInstanceIdentifier));
-    for (const instance of deployment.rds.instances) if (!named.has(instance.id)) v.push(`the failed-rollback report does not describe instance ${instance.id}`);
-    if (resources.service?.Services?.[0]?.ServiceName !== deployment.config.deployment.serviceName) v.push('the failed-rollback report does not describe the service');
+    for (const instance of deployment.rds.instances) {
+      if (!injected(resources.dbInstances) && !named.has(instance.id)) v.push(`the failed-rollback report does not describe instance ${instance.id}`);
+    }
+    if (!injected(resources.service) && resources.service?.Services?.[0]?.ServiceName !== deployment.config.deployment.serviceName) {
+      v.push('the failed-rollback report does not describe the service');
+    }
   }
   return v;
+}
+
+/** Waits of a record that started at or after `since` (ISO) but do not say when they ended. */
+function unendedWaits(waits: unknown, where: string, since: string): string[] {
+  return Object.entries((waits ?? {}) as Record<string, { StartedAt?: string; EndedAt?: string }>)
+    .filter(([, w]) => (w.StartedAt ?? '') >= since && (!w.StartedAt || !w.EndedAt || w.StartedAt > w.EndedAt))
+    .map(([name]) => `${where} does not say when the wait ${name} started and ended`);
 }
 
 /** The failure report a FAILED execution carries as its cause, if the cause is one. */

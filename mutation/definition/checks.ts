@@ -1,10 +1,10 @@
-import type { RunbookAssembly } from '../../rehearsal/assembly';
+import type { Json, RunbookAssembly } from '../../rehearsal/assembly';
 import { allStates } from '../../rehearsal/assembly';
 import { invariantViolations, rollbackStates } from '../../rehearsal/invariants';
 import { outcomeOf } from '../../rehearsal/outcome';
 import type { RehearsalResult } from '../../rehearsal/run';
 import { SCENARIOS, type Scenario } from '../../rehearsal/scenarios';
-import { PROPOSED_SCENARIOS, type ProposedScenario, proposedInvariantViolations, reportOf, type VariantName } from '../proposed-scenarios';
+import { INJECTED_FAULT, PROPOSED_SCENARIOS, type ProposedScenario, proposedInvariantViolations, recordViolations, reportOf, type VariantName } from '../proposed-scenarios';
 
 /**
  * What the mutation run asks of a mutant: the checks the test suite makes of the real definition
@@ -33,7 +33,7 @@ export interface Baseline {
 }
 
 /** The fault matrix's injected error: matched by no Retry, caught only by catch-alls. */
-export const INJECTED = 'Injected.Fault';
+const INJECTED = INJECTED_FAULT;
 /** States that run before anything changed: a failure ends the execution at once, with nothing to roll back. */
 const PREFLIGHT = ['Validate the execution input', 'Describe the DB instance', 'Describe the ECS service', 'Check the deployment is quiet', 'Check no other migration is running'];
 /** Scenarios that together reach every Task state (as in test/fault-matrix.test.ts). */
@@ -41,7 +41,7 @@ const FAULT_BASES = ['happy-path', 'pinned-image-moved', 'upgrade-times-out-but-
 const MUTATING = /:(create|update|modify|restore|register|addTags)\w*$/i;
 
 /** What rehearsal-scenarios.test.ts asserts of every scenario, plus the proposed invariants. */
-export function scenarioViolations(scenario: Scenario, result: RehearsalResult): string[] {
+export function scenarioViolations(scenario: Scenario, result: RehearsalResult, definition: Record<string, Json>): string[] {
   const v: string[] = [];
   const want = scenario.expect;
   const outcome = outcomeOf(result);
@@ -69,19 +69,22 @@ export function scenarioViolations(scenario: Scenario, result: RehearsalResult):
   const reported = reportOf(result)?.outcome;
   if (rollsBack && reported !== 'ROLLED_BACK') v.push(`the cause is not the rollback report (${String(reported)})`);
   if (want.error === 'RollbackFailed' && reported !== 'ROLLBACK_FAILED') v.push(`the cause is not the failed-rollback report (${String(reported)})`);
-  v.push(...proposedInvariantViolations(result, scenario));
+  v.push(...proposedInvariantViolations(result, scenario, definition));
   return v;
 }
 
-/** The scenario checks: the table and the proposed scenarios. They need no baseline to be derived. */
-export function scenarioChecks(): Check[] {
-  const table: Check[] = SCENARIOS.map((s) => ({ id: `scenario:${s.name}`, variant: 'default', scenario: s, judge: (r) => scenarioViolations(s, r) }));
+/**
+ * The scenario checks: the table and the proposed scenarios. They need no baseline to be derived.
+ * Each is judged against its variant's real definition (`definitions`), never the mutant's.
+ */
+export function scenarioChecks(definitions: Record<VariantName, Record<string, Json>>): Check[] {
+  const table: Check[] = SCENARIOS.map((s) => ({ id: `scenario:${s.name}`, variant: 'default', scenario: s, judge: (r) => scenarioViolations(s, r, definitions.default) }));
   const proposed: Check[] = PROPOSED_SCENARIOS.map((p: ProposedScenario) => ({
     id: `proposed:${p.scenario.name}`,
     variant: p.variant,
     scenario: p.scenario,
     fixture: p.fixture,
-    judge: (r) => scenarioViolations(p.scenario, r),
+    judge: (r) => scenarioViolations(p.scenario, r, definitions[p.variant]),
   }));
   return [...table, ...proposed];
 }
@@ -90,12 +93,14 @@ export function scenarioChecks(): Check[] {
  * Every check: the scenario checks, then a fault and a transient check per Task state (and Retry
  * rule), each on the first fault base whose undisturbed run (`baselines`) enters the state.
  */
-export function deriveChecks(assembly: RunbookAssembly, baselines: ReadonlyMap<string, Baseline>): Check[] {
+export function deriveChecks(assemblies: Record<VariantName, RunbookAssembly>, baselines: ReadonlyMap<string, Baseline>): Check[] {
+  const assembly = assemblies.default;
+  const definitions = { default: assemblies.default.definition, 'approval-off': assemblies['approval-off'].definition };
   const states = allStates(assembly.definition);
   const rollback = rollbackStates(assembly.definition as Record<string, unknown>);
   const catchAll = (name: string) => ((states.get(name)?.Catch ?? []) as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
   const scenario = (name: string) => SCENARIOS.find((s) => s.name === name) as Scenario;
-  const checks = scenarioChecks();
+  const checks = scenarioChecks(definitions);
 
   for (const [name, state] of states) {
     if (state.Type !== 'Task') continue;
@@ -113,6 +118,7 @@ export function deriveChecks(assembly: RunbookAssembly, baselines: ReadonlyMap<s
         if (handler) {
           // The state handles any failure of its own: the execution ends as it would have.
           const v = result.status === before.status && result.error === before.error ? [] : [`ended ${result.status} ${result.error}, expected ${before.status} ${before.error}`];
+          v.push(...recordViolations(result, base));
           if (states.get(handler.Next)?.Type === 'Fail') {
             const record = JSON.parse(before.cause as string) as Record<'error' | 'rollbackError', { Cause: string }>;
             const cause = before.error === 'RollbackFailed' ? record.rollbackError.Cause : record.error.Cause;
@@ -132,14 +138,14 @@ export function deriveChecks(assembly: RunbookAssembly, baselines: ReadonlyMap<s
         const inRollback = rollback.has(name) || baseName === 'restore-fails';
         const error = inRollback ? 'RollbackFailed' : INJECTED;
         if (result.error !== error) v.push(`ended with ${result.error}, expected ${error}`);
-        v.push(...invariantViolations(result, { rollbackMayFail: inRollback }), ...proposedInvariantViolations(result, base));
+        v.push(...invariantViolations(result, { rollbackMayFail: inRollback }), ...proposedInvariantViolations(result, base, assembly.definition));
         return v;
       },
     });
     // A Retry rule exists for a transient error: that error, once, must change nothing about the outcome.
     for (const rule of (state.Retry ?? []) as { ErrorEquals: string[] }[]) {
       const error = transientErrorFor(rule.ErrorEquals);
-      checks.push({ id: `transient:${name}:${error}`, variant: 'default', scenario: base, fault: { state: name, error }, judge: (r) => scenarioViolations(base, r) });
+      checks.push({ id: `transient:${name}:${error}`, variant: 'default', scenario: base, fault: { state: name, error }, judge: (r) => scenarioViolations(base, r, assembly.definition) });
     }
   }
   return checks;

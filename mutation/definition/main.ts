@@ -20,6 +20,7 @@ import { deriveChecks, scenarioChecks } from './checks';
 import { type AssemblyPaths, synthesizeVariants } from './engine';
 import { allMutants } from './mutants';
 import type { Mutant } from './operators';
+import { STATIC_CHECK, unboundedWaits } from './structure';
 import type { Answer, Request } from './worker';
 
 export const EQUIVALENTS_FILE = path.join(__dirname, '..', 'equivalent.json');
@@ -166,10 +167,13 @@ async function main(): Promise<number> {
         if (a.violations.length > 0) broken.push(`${check}: ${a.violations.join('; ')}`);
       });
     };
-    await runBaselines(scenarioChecks().map((c) => c.id));
-    const checks = deriveChecks(assemblies.default, baselines);
+    await runBaselines(scenarioChecks({ default: assemblies.default.definition, 'approval-off': assemblies['approval-off'].definition }).map((c) => c.id));
+    const checks = deriveChecks(assemblies, baselines);
     await Promise.all(workers.map((w) => w.setInit({ kind: 'checks', baselines: [...baselines] })));
     await runBaselines(checks.map((c) => c.id).filter((id) => !baselines.has(id)));
+    for (const [variant, assembly] of Object.entries(assemblies)) {
+      for (const problem of unboundedWaits(assembly.definition)) broken.push(`${STATIC_CHECK} (${variant}): ${problem}`);
+    }
     if (broken.length > 0) {
       process.stderr.write(`The real definition fails ${broken.length} checks; fix the suite before mutation testing:\n${broken.map((b) => `  ${b}`).join('\n')}\n`);
       return 2;
@@ -184,7 +188,10 @@ async function main(): Promise<number> {
       const relevant = ordered.filter((c) => baselines.get(c.id)?.entered.includes(mutant.state)).map((c) => c.id);
       const base = { id: mutant.id, operator: mutant.operator, rehearsals: 0, errors: [] };
       let verdict: Verdict;
-      if (relevant.length === 0) verdict = { ...base, status: 'unreached' };
+      // The structure first: milliseconds, no rehearsal.
+      const unbounded = unboundedWaits((mutant.apply(assemblies.default.definition as never) ?? assemblies.default.definition) as never);
+      if (unbounded.length > 0) verdict = { ...base, status: 'killed', killedBy: STATIC_CHECK, why: unbounded.join('; ') };
+      else if (relevant.length === 0) verdict = { ...base, status: 'unreached' };
       else {
         try {
           const a = await w.ask({ kind: 'mutant', mutant: mutant.id, checks: relevant }, MUTANT_DEADLINE_MS);
@@ -227,10 +234,13 @@ function report(verdicts: Verdict[], options: Options, seconds: number): number 
   for (const id of stale) out.push(`STALE EXPLANATION ${id}: ${ids.has(id) ? 'the mutant is killed now' : 'no such mutant'}; remove it from ${path.basename(EQUIVALENTS_FILE)}`);
   const harness = verdicts.filter((v) => v.errors.length > 0);
   for (const v of harness) out.push(`rehearsal errors (not counted) ${v.id}: ${v.errors.join(' | ')}`);
-  const score = (100 * killed) / verdicts.length;
+  // An explanation says either "equivalent:" (no execution can tell) or "needs hook:" (the rehearsal cannot show it yet).
+  const equivalent = explained.filter((v) => equivalents[v.id]?.startsWith('equivalent:')).length;
+  const percent = (n: number, of: number) => `${((100 * n) / of).toFixed(1)} %`;
   out.push(
     `definition mutants: ${verdicts.length} generated, ${killed} killed, ${count('survived')} survived, ${count('unreached')} unreached, ` +
-      `${count('timed out')} timed out; ${explained.length} explained; score ${score.toFixed(1)} % killed; ${seconds.toFixed(0)} s`,
+      `${count('timed out')} timed out; ${explained.length} explained (${equivalent} equivalent, ${explained.length - equivalent} needing a rehearsal hook); ` +
+      `score ${percent(killed, verdicts.length - equivalent)} of the non-equivalent mutants killed (${percent(killed, verdicts.length)} of all); ${seconds.toFixed(0)} s`,
   );
   process.stdout.write(`${out.join('\n')}\n`);
   if (options.report) writeFileSync(options.report, JSON.stringify({ seconds, verdicts }, null, 2));

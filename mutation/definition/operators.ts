@@ -22,8 +22,8 @@ export const OPERATORS = {
   'remove-catch': 'removes one Catch rule of a state: its errors end the execution or the phase instead',
   'remove-retry': 'removes one Retry rule of a state: a transient error fails it at once',
   'drop-parameter': "removes one key of a Task's Parameters",
-  'skip-next': 'every transition into the state goes to its Next instead: the state never runs',
-  'swap-next': 'the state and its successor run in the opposite order',
+  'skip-next': 'every transition into the state goes to its Next instead: the state never runs (a Pass that changes nothing is left out)',
+  'swap-next': 'a Task and the Task after it run in the opposite order (two operations on the world)',
   'swap-choice': "exchanges one Choice rule's target with the Choice's Default",
   'remove-bound': "removes a TimeoutSeconds/HeartbeatSeconds, or a bounded wait's attempts rule",
   'shift-index': 'an array index in a Choice variable points one element further ([1] becomes [2])',
@@ -76,6 +76,10 @@ function redirect(scope: Scope, from: string, to: string, except?: string): void
     for (const rule of (state.Catch ?? []) as JsonObject[]) if (rule.Next === from) rule.Next = to;
   }
 }
+
+/** A Pass that only names a moment in the console: skipping it gives the same machine. */
+const isNoOp = (state: JsonObject) =>
+  state.Type === 'Pass' && Object.keys(state).every((k) => ['Type', 'Comment', 'Next', 'End'].includes(k));
 
 /** A readable part name, unique within its state: a repeated name gets `#2`, `#3`. */
 function uniqueParts(parts: string[]): string[] {
@@ -157,12 +161,15 @@ export function deriveMutants(definition: JsonObject): Mutant[] {
       }
       if (typeof state.Next === 'string') {
         const next = state.Next;
-        add('skip-next', name, undefined, ({ scope: sc }) => {
-          redirect(sc, name, next);
-          return true;
-        });
+        if (!isNoOp(state)) {
+          add('skip-next', name, undefined, ({ scope: sc }) => {
+            redirect(sc, name, next);
+            return true;
+          });
+        }
         const successor = scope.states[next];
-        if (successor && typeof successor.Next === 'string' && successor.Next !== name) {
+        // Only operations swap: the order of bookkeeping states (a wait's counter, its pause) is no promise.
+        if (state.Type === 'Task' && successor?.Type === 'Task' && typeof successor.Next === 'string' && successor.Next !== name) {
           const after = successor.Next;
           add('swap-next', name, undefined, ({ scope: sc }) => {
             // P → name → next → after  becomes  P → next → name → after.

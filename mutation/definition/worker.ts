@@ -20,14 +20,15 @@ export type Answer =
   | { readonly kind: 'verdict'; readonly mutant: string; readonly killedBy?: string; readonly why?: string; readonly rehearsals: number; readonly errors: string[] };
 
 const assemblies: Record<VariantName, RunbookAssembly> = readVariants(JSON.parse(process.env.MUTATION_ASSEMBLIES as string) as AssemblyPaths);
-let checks = new Map<string, Check>(scenarioChecks().map((c) => [c.id, c]));
+const definitions = { default: assemblies.default.definition, 'approval-off': assemblies['approval-off'].definition };
+let checks = new Map<string, Check>(scenarioChecks(definitions).map((c) => [c.id, c]));
 const mutants = new Map<string, Mutant>(allMutants(assemblies.default.definition).map((m) => [m.id, m]));
 
 const send = (answer: Answer) => process.send?.(answer);
 
 async function handle(request: Request): Promise<void> {
   if (request.kind === 'checks') {
-    checks = new Map(deriveChecks(assemblies.default, new Map(request.baselines)).map((c) => [c.id, c]));
+    checks = new Map(deriveChecks(assemblies, new Map(request.baselines)).map((c) => [c.id, c]));
     send({ kind: 'ready' });
     return;
   }

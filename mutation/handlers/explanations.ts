@@ -66,8 +66,8 @@ function main(): number {
     ...survivors.filter((m) => explanations[m.id]).map((m) => `explained  ${m.id}: ${explanations[m.id]}`),
     ...unexplained.map((m) => `UNEXPLAINED ${m.status} ${m.id}`),
     ...stale.map((id) => `STALE EXPLANATION ${id}: ${byId.has(id) ? 'the mutant is killed now' : 'no such mutant'}; remove it from ${path.basename(EXPLANATIONS)}`),
-    `handler mutants: ${mutants.length} generated, ${detected} killed (${timeouts} of them by timeout), ${survivors.length} survived, ${explained} explained, ` +
-      `${mutants.length - valid} invalid; score ${((100 * detected) / valid).toFixed(1)} % killed`,
+    `handler mutants: ${mutants.length} generated, ${detected} killed (${timeouts} of them by timeout), ${survivors.length} survived, ${explained} explained as equivalent, ` +
+      `${mutants.length - valid} invalid; score ${((100 * detected) / (valid - explained)).toFixed(1)} % of the non-equivalent mutants killed (${((100 * detected) / valid).toFixed(1)} % of all valid)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return unexplained.length > 0 || stale.length > 0 ? 1 : 0;

@@ -14,9 +14,11 @@ function definition(): Definition {
         Parameters: { Cluster: 'c', 'ServiceName.$': '$.service' },
         Retry: [{ ErrorEquals: ['Ecs.ServerException'], MaxAttempts: 3 }],
         Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Failed' }],
-        Next: 'Count',
+        Next: 'Record',
       },
-      Count: { Type: 'Pass', Next: 'Pause' },
+      Record: { Type: 'Task', Resource: 'arn:aws:states:::sns:publish', Next: 'Count' },
+      Count: { Type: 'Pass', Parameters: { 'attempts.$': '$.n' }, Next: 'Marker' },
+      Marker: { Type: 'Pass', Comment: 'names a moment only', Next: 'Pause' },
       Pause: { Type: 'Wait', Seconds: 10, Next: 'Done?' },
       'Done?': {
         Type: 'Choice',
@@ -57,8 +59,8 @@ describe('definition mutants are derived from the definition itself', () => {
         'drop-parameter:Describe:ServiceName',
         'skip-next:Describe',
         'swap-next:Describe',
+        'skip-next:Record',
         'skip-next:Count',
-        'swap-next:Count',
         'skip-next:Pause',
         'swap-choice:Done?:Failed',
         'swap-choice:Done?:Failed#2',
@@ -97,14 +99,21 @@ describe('definition mutants are derived from the definition itself', () => {
     const skipped = byId(mutants, 'skip-next:Describe').apply(definition());
     const skippedCount = byId(mutants, 'skip-next:Count').apply(definition());
 
-    expect(skipped?.StartAt).toBe('Count');
-    expect(states(skippedCount).Describe?.Next).toBe('Pause');
+    expect(skipped?.StartAt).toBe('Record');
+    expect(states(skippedCount).Record?.Next).toBe('Marker');
   });
 
-  it('swaps a state with its successor: what came before now reaches the successor first', () => {
-    const swapped = states(byId(mutants, 'swap-next:Count').apply(definition()));
+  it('swaps a Task with the Task after it: what came before now reaches the second first', () => {
+    const swapped = byId(mutants, 'swap-next:Describe').apply(definition());
 
-    expect([swapped.Describe?.Next, swapped.Pause?.Next, swapped.Count?.Next]).toEqual(['Pause', 'Count', 'Done?']);
+    expect([swapped?.StartAt, states(swapped).Record?.Next, states(swapped).Describe?.Next]).toEqual(['Record', 'Describe', 'Count']);
+  });
+
+  it('leaves out what cannot differ: skipping a Pass that changes nothing, swapping bookkeeping states', () => {
+    const ids = mutants.map((m) => m.id);
+
+    expect(ids).not.toContain('skip-next:Marker');
+    expect(ids.filter((id) => id.startsWith('swap-next:'))).toEqual(['swap-next:Describe']);
   });
 
   it("exchanges a Choice rule's target with the Default", () => {

@@ -31,7 +31,7 @@ describe('the proposed scenarios hold for the real definition (so they can join 
 
       const result = await rehearse({ assembly: { ...assembly, definition }, scenario: proposed.scenario });
 
-      expect(scenarioViolations(proposed.scenario, result)).toEqual([]);
+      expect(scenarioViolations(proposed.scenario, result, assembly.definition)).toEqual([]);
     },
     // A variant is synthesized (bundling the handlers) the first time it is used.
     20_000,
