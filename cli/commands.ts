@@ -1,5 +1,5 @@
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { CHANGE_ID, IMAGE_REF, REASON, REQUESTER } from '../handlers/logic/plan-change';
+import { executionInputProblems } from '../handlers/logic/plan-change';
 import { pendingApproval, sendDecision } from './approval';
 import {
   callAws,
@@ -56,18 +56,13 @@ export function executionName(changeId: string, at: Date): string {
 
 /** Checks the flags as validate-input will check the input, reporting every problem at once. */
 export function startRequest(args: StartArgs, env: Deps['env']): { input: ExecutionInput; stateMachineArn: string } {
-  const problems: string[] = [];
-  const check = (flag: string, value: string | undefined, ok: (v: string) => boolean, expected: string, required = false) => {
-    if (value === undefined) {
-      if (required) problems.push(`${flag}: expected ${expected}, got nothing`);
-    } else if (!ok(value)) problems.push(`${flag}: expected ${expected}, got ${JSON.stringify(value)}`);
-  };
-  check('--change-id', args.changeId, (v) => CHANGE_ID.test(v) && v.length <= 64, 'a ticket reference such as CHG-1234 (letters, digits, single - _ . separators, starting with a letter, at most 64 characters)', true);
-  check('--requested-by', args.requestedBy, (v) => REQUESTER.test(v), 'who asked for the change: an e-mail, user name or IAM ARN (no spaces, at most 200 characters)', true);
-  check('--target-image', args.targetImage, (v) => IMAGE_REF.test(v), 'an image reference such as netflixoss/metaflow_metadata_service:v2.5.1');
-  check('--reason', args.reason, (v) => REASON.test(v), 'one line of at most 500 characters');
+  const flags: Record<string, string> = { changeId: '--change-id', requestedBy: '--requested-by', reason: '--reason', targetImage: '--target-image', dryRun: '--dry-run' };
+  const fields = { changeId: args.changeId, requestedBy: args.requestedBy, reason: args.reason, targetImage: args.targetImage };
+  const problems = executionInputProblems(fields, (f) => flags[f] ?? f);
   const stateMachineArn = args.stateMachineArn ?? env.RUNBOOK_STATE_MACHINE_ARN;
-  check('--state-machine-arn', stateMachineArn, isStateMachineArn, 'the runbook state machine ARN, or RUNBOOK_STATE_MACHINE_ARN set', true);
+  if (stateMachineArn === undefined || !isStateMachineArn(stateMachineArn)) {
+    problems.push(`--state-machine-arn: expected the runbook state machine ARN, or RUNBOOK_STATE_MACHINE_ARN set, got ${stateMachineArn === undefined ? 'nothing' : JSON.stringify(stateMachineArn)}`);
+  }
   if (problems.length > 0 || !args.changeId || !args.requestedBy || !stateMachineArn) {
     throw new UsageError(problems.length === 1 ? (problems[0] as string) : `${problems.length} problems:\n  ${problems.join('\n  ')}`);
   }

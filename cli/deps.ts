@@ -1,5 +1,6 @@
 import type { RunbookAssembly } from '../rehearsal/assembly';
 import type { AwsClients, ClientOptions, RetryPolicy } from './aws';
+import type { DeploymentClients } from './discovery/clients';
 
 export interface Output {
   write(text: string): unknown;
@@ -14,6 +15,8 @@ export interface Deps {
   readonly stderr: Output;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly clients: (options: ClientOptions) => AwsClients;
+  /** Read-only clients for `init` and `check`: ECS, RDS, EC2, ELBv2, CloudFormation, KMS, STS. */
+  readonly deploymentClients: (options: ClientOptions) => DeploymentClients;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => Date;
   /** The synthesized runbook, for `--local`. */

@@ -4,6 +4,10 @@ import { SCENARIOS } from '../rehearsal/scenarios';
 import { CliError, createClients, EXIT, messageOf, UsageError } from './aws';
 import { decide, report, start, watch } from './commands';
 import type { CommonOptions, Deps } from './deps';
+import { createDeploymentClients } from './discovery/clients';
+import { DiscoveryError } from './discovery/errors';
+import { check } from './check';
+import { DEFAULT_OUT, init } from './init';
 import { DEFAULT_SCENARIO } from './local';
 
 interface OptionSpec {
@@ -100,7 +104,7 @@ const COMMANDS: Readonly<Record<string, Subcommand>> = {
   },
   reject: {
     usage: 'reject <executionArn> --reason <text>',
-    summary: 'reject the change an execution is waiting on; the service is rolled back, nothing is upgraded',
+    summary: 'reject the change an execution is waiting on: the run ends, nothing is changed',
     options: { reason: { type: 'string', arg: 'text', description: 'why (required): kept in the history and the report' } },
     run: (deps, values, positionals) => decide(deps, { ...common(values), executionArn: oneArn(positionals), decision: 'rejected', note: str(values, 'reason') }),
   },
@@ -113,6 +117,53 @@ const COMMANDS: Readonly<Record<string, Subcommand>> = {
       const format = str(values, 'format') ?? 'md';
       if (format !== 'md' && format !== 'json') throw new UsageError(`--format: expected md or json, got ${JSON.stringify(format)}`);
       return report(deps, { ...common(values), executionArn: oneArn(positionals), format, local: flag(values, 'local'), scenario: str(values, 'scenario') });
+    },
+  },
+  init: {
+    usage:
+      'init [--cluster <name> [--service <name>]] [--service-security-group <sg-id>] [--out <file.json>] [--force] [--stack-name <name>] [--use-load-balancer]',
+    summary: "write the runbook's configuration from an existing Metaflow deployment, read from the account",
+    details: `Finds the metadata service (the service whose task definition maps port 8082 and sets MF_METADATA_DB_HOST),
+its container, the DB instance or Aurora cluster that variable names, the network, an internal load
+balancer's URLs, and whether the deployment came from CloudFormation, the Terraform modules or the console.
+Prints every value with where it was read. Read-only: it changes nothing in the account.
+When two services qualify, or nothing does, it stops (exit 1) and lists the candidates.`,
+    options: {
+      cluster: { type: 'string', arg: 'name', description: 'the ECS cluster to look in (default: every cluster of the region)' },
+      service: { type: 'string', arg: 'name', description: 'the metadata service, when the cluster has two candidates (needs --cluster)' },
+      'service-security-group': { type: 'string', arg: 'sg-id', description: 'the service group the runbook admits itself on, when the service has several' },
+      out: { type: 'string', arg: 'file.json', description: `where to write the configuration (default ${DEFAULT_OUT})` },
+      force: { type: 'boolean', description: 'replace --out if it exists' },
+      'stack-name': { type: 'string', arg: 'name', description: "the runbook stack's name (default MetaflowMigrationRunbook)" },
+      'use-load-balancer': { type: 'boolean', description: "write the internal load balancer's URLs instead of calling the task's IP" },
+    },
+    run: (deps, values, positionals) => {
+      if (positionals.length > 0) throw new UsageError(`init takes no arguments, got ${JSON.stringify(positionals[0])}`);
+      return init(deps, {
+        ...common(values),
+        cluster: str(values, 'cluster'),
+        service: str(values, 'service'),
+        serviceSecurityGroup: str(values, 'service-security-group'),
+        stackName: str(values, 'stack-name'),
+        out: str(values, 'out') ?? DEFAULT_OUT,
+        force: flag(values, 'force'),
+        useLoadBalancer: flag(values, 'use-load-balancer'),
+      });
+    },
+  },
+  check: {
+    usage: 'check [--config <file.json>]',
+    summary: 'report every precondition of a change against the live account, before starting one',
+    details: `Reads the deployment the configuration names (read-only) and reports, each by name:
+credentials (the configured account), service-steady, db-available, db-security-group (the database admits
+the service), service-security-group (the service's group admits the runbook's handlers), ssl-mode
+(MF_METADATA_DB_SSL_MODE set where PostgreSQL forces SSL), kms-key (the key a restore needs),
+snapshot-quota (room for one more manual snapshot) and stack-version (the stack deployed from this file).
+Exit 0 when all hold, 1 when one fails, 3 when one could not be checked.`,
+    options: { config: { type: 'string', arg: 'file.json', description: `the configuration deployed (default ${DEFAULT_OUT}, where init writes it)` } },
+    run: (deps, values, positionals) => {
+      if (positionals.length > 0) throw new UsageError(`check takes no arguments, got ${JSON.stringify(positionals[0])}`);
+      return check(deps, { ...common(values), config: str(values, 'config') ?? DEFAULT_OUT });
     },
   },
 };
@@ -138,7 +189,7 @@ Options for every command:
 ${optionHelp(COMMON)}
 
 Run \`npm run runbook -- <command> --help\` for a command's options.
-Exit codes: 0 done (execution SUCCEEDED), 1 execution failed/aborted/timed out or not waiting for approval, 2 bad flags, 3 AWS error.
+Exit codes: 0 done (execution SUCCEEDED), 1 execution failed/aborted/timed out or not waiting for approval\n(init: no single deployment found, candidates listed; check: a precondition failed), 2 bad flags, 3 AWS error.
 `;
 }
 
@@ -186,7 +237,8 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     const error = err instanceof CliError ? err : new CliError(`unexpected error: ${messageOf(err)}`, EXIT.aws, 'Unexpected');
     const hint = error instanceof UsageError ? `\nSee: npm run runbook -- ${name && COMMANDS[name] ? `${name} ` : ''}--help` : '';
     deps.stderr.write(`error: ${error.message}${hint}\n`);
-    if (wantsJson) deps.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
+    const candidates = error instanceof DiscoveryError ? { candidates: error.candidates } : {};
+    if (wantsJson) deps.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message, ...candidates } })}\n`);
     return error.exitCode;
   }
 }
@@ -198,6 +250,7 @@ export function processDeps(): Deps {
     stderr: process.stderr,
     env: process.env,
     clients: createClients,
+    deploymentClients: createDeploymentClients,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => new Date(),
     assembly: () => synthesizeRunbook(),

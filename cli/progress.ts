@@ -39,15 +39,18 @@ type MutableStep = { -readonly [K in keyof StepProgress]: StepProgress[K] };
 /**
  * Per guide step: pending until the state that starts it is entered, running until another step
  * starts, then succeeded unless a state in it failed. A step the run went past without starting is
- * skipped (steps 6-8 when the schema is already up to date). A failure inside a Parallel is the
- * step's that was running; a Catch that moves on within a step (a wait's "not yet") is no failure,
- * and neither is the Fail state that ends a rolled-back run.
+ * skipped (the snapshot and the upgrade when the schema is already up to date). A failure inside a
+ * Parallel is the step's that was running; a Catch that moves on within a step (a wait's "not yet")
+ * is no failure, one that leaves the step (a rejected approval) is, and the Fail state that ends a
+ * rolled-back run is not.
  */
 export function reduceProgress(events: readonly RunEvent[], now?: string): Progress {
   const steps: MutableStep[] = GUIDE_STEPS.map((s) => ({ id: s.id, title: s.title, onFailureOnly: s.onFailureOnly === true, status: 'pending', retries: 0 }));
   const stepOfState = new Map<string, number>();
   const openStates: string[] = [];
   let current = -1;
+  /** The error a Task's Catch just handled: the step failed if the catch leads out of it. */
+  let caught: { index: number; at: string; error: string | undefined } | undefined;
   let status: ExecutionStatus = 'RUNNING';
   const run: { -readonly [K in keyof Progress]?: Progress[K] } = {};
 
@@ -83,6 +86,8 @@ export function reduceProgress(events: readonly RunEvent[], now?: string): Progr
         openStates.push(event.state);
         const started = stepStartedBy(event.state);
         const index = started ? GUIDE_STEPS.indexOf(started) : -1;
+        if (caught && index >= 0 && index !== caught.index) fail(caught.index, caught.at, caught.error);
+        caught = undefined;
         if (index >= 0 && index !== current) {
           endCurrent(event.at);
           current = index;
@@ -99,6 +104,7 @@ export function reduceProgress(events: readonly RunEvent[], now?: string): Progr
       case 'caught':
         leave(event.state);
         if (event.kind === 'caught' && CONTAINER_TYPES.has(event.stateType)) fail(current, event.at, event.error);
+        else if (event.kind === 'caught') caught = { index: stepOfState.get(event.state) ?? current, at: event.at, error: event.error };
         break;
       case 'retried': {
         const step = steps[stepOfState.get(event.state) ?? -1];

@@ -3,7 +3,7 @@ import { type ExecutionStatus, parseJson, type RunEvent } from './events';
 import { type Progress, reduceProgress, type StepProgress, type StepStatus, visibleSteps } from './progress';
 
 /** How the change ended: the execution's status, or what the rollback achieved. */
-export type Outcome = 'RUNNING' | 'SUCCEEDED' | 'ROLLED_BACK' | 'ROLLBACK_FAILED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT' | (string & {});
+export type Outcome = 'RUNNING' | 'SUCCEEDED' | 'DRY_RUN' | 'NOTHING_CHANGED' | 'ROLLED_BACK' | 'ROLLBACK_FAILED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT' | (string & {});
 
 export interface ReportStep {
   readonly id: string;
@@ -51,13 +51,16 @@ export interface AuditRecord {
   readonly serviceVersionAfter: string | null;
   readonly migrationsApplied: readonly string[] | null;
   readonly error: ErrorRecord | null;
-  /** A dry run's plan: what a real run would do, from what it read. */
+  /** The plan of a dry run, or of a change that was not approved: what a real run would do, read from the image it would run. */
   readonly plan: {
     readonly migrationsToApply: readonly string[] | null;
     readonly stepsThatWouldRun: readonly string[];
     readonly snapshotIdToUse: string | null;
-    readonly imageRunningNow: string | null;
-    readonly note: string | null;
+    /** The image the plan was read from, as the task definition names it, and the digest the task ran. */
+    readonly image: string | null;
+    readonly imageDigest: string | null;
+    /** What a restore of this instance would not put back (see the README, "What a restore puts back"). */
+    readonly notRestoredByARestore: readonly string[] | null;
   } | null;
   readonly rollback: {
     readonly decision: string | null;
@@ -159,7 +162,8 @@ export function buildReport(events: readonly RunEvent[], meta: { executionArn?: 
       : (text(final.outcome) ?? progress.status);
   const steps = visibleSteps(progress).map(reportStep);
   const actions = steps.filter((s) => progress.steps.find((p) => p.id === s.id)?.onFailureOnly);
-  const ranRollback = actions.length > 0 || outcome === 'ROLLED_BACK' || outcome === 'ROLLBACK_FAILED';
+  // A refused change ends through its own report step, with nothing to roll back.
+  const ranRollback = outcome !== 'NOTHING_CHANGED' && (actions.length > 0 || outcome === 'ROLLED_BACK' || outcome === 'ROLLBACK_FAILED');
   const restored = final.databaseRestored ?? (outcome === 'ROLLBACK_FAILED' ? false : undefined);
   return {
     execution: meta.executionArn ?? text(final.execution),
@@ -182,13 +186,14 @@ export function buildReport(events: readonly RunEvent[], meta: { executionArn?: 
     serviceVersionAfter: text(final.serviceVersionAfter),
     migrationsApplied: strings(final.migrationsApplied),
     plan:
-      outcome === 'DRY_RUN'
+      outcome === 'DRY_RUN' || outcome === 'NOTHING_CHANGED'
         ? {
-            migrationsToApply: strings(final.migrationsToApply),
+            migrationsToApply: strings(final.migrationsToApply) ?? strings(final.plannedMigrations),
             stepsThatWouldRun: strings(final.stepsThatWouldRun) ?? [],
             snapshotIdToUse: text(final.snapshotIdToUse),
-            imageRunningNow: text(final.imageRunningNow),
-            note: text(final.note),
+            image: text(final.image),
+            imageDigest: text(final.imageDigest),
+            notRestoredByARestore: strings(final.notRestoredByARestore),
           }
         : null,
     error: errorRecord(final.error) ?? (progress.error ? { error: progress.error, cause: progress.cause ?? null } : null),
@@ -292,12 +297,12 @@ export function reportMarkdown(record: AuditRecord): string {
   const section = (title: string, rows: [string, string | null][]) => lines.push('', `## ${title}`, '', ...table(rows));
   const p = record.plan;
   if (p) {
-    section('Plan (dry run: nothing was changed)', [
+    section(record.outcome === 'DRY_RUN' ? 'Plan (dry run: nothing was changed)' : 'Plan (not approved: nothing was changed)', [
       ['Migrations to apply', p.migrationsToApply ? p.migrationsToApply.join(', ') || 'none' : null],
+      ['Read from image', p.image && p.imageDigest ? `${p.image} (${p.imageDigest})` : p.image],
       ['Snapshot it would take', p.snapshotIdToUse],
-      ['Image running now', p.imageRunningNow],
-      ['Steps that would run', p.stepsThatWouldRun.join(', ')],
-      ['Note', p.note],
+      ['Steps that would run', p.stepsThatWouldRun.length > 0 ? p.stepsThatWouldRun.join(', ') : null],
+      ['Not put back by a restore', p.notRestoredByARestore ? p.notRestoredByARestore.join(', ') || 'nothing' : null],
     ]);
   }
   const r = record.rollback;

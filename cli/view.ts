@@ -70,6 +70,7 @@ export function conclusion(record: AuditRecord): string {
   const error = record.error ? ` (${record.error.error})` : '';
   const rollback: Record<string, string> = {
     SUCCEEDED: '.',
+    NOTHING_CHANGED: ': nothing was changed.',
     ROLLED_BACK: ': rolled back.',
     ROLLBACK_FAILED: ': the rollback FAILED, manual action needed.',
     ABORTED: ': stopped from outside, NOT rolled back; check the database and the service.',

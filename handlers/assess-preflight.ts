@@ -15,6 +15,10 @@ export const handler = defineHandler(
       services: o.services as EcsServiceDescription[],
       dbInstanceIdentifier: requireString(o, 'dbInstanceIdentifier'),
       serviceName: requireString(o, 'serviceName'),
+      snapshotId: requireString(o, 'snapshotId'),
+      restoreInstanceId: requireString(o, 'restoreInstanceId'),
+      changeId: requireString(o, 'changeId'),
+      executionId: requireString(o, 'executionId'),
     };
   },
   (e) => assessPreflight(e.dbInstances, e.services, e),

@@ -67,6 +67,8 @@ export class HandlerFunctions extends Construct {
         inVpc: false,
         timeout: Duration.seconds(60),
       }),
+      // Calls the ECS API: outside the VPC, where a Lambda function reaches AWS without NAT or endpoints.
+      locateTask: make('locate-task', 'Finds the task to call, its private IP and image digest', local),
       pingMigrationService: make('ping-migration-service', 'GET /ping on the migration service', http),
       getSchemaStatus: make('get-schema-status', 'GET /db_schema_status on the migration service', http),
       upgradeSchema: make('upgrade-schema', 'PATCH /upgrade on the migration service, once', {

@@ -1,5 +1,6 @@
-import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, App, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -8,13 +9,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { runbookArns } from '../workflows/context';
+import { passTaskRoles, runbookArns } from '../workflows/context';
+import { worstCaseSeconds } from '../workflows/worst-case';
 import { buildRunbook } from '../workflows/runbook';
-import type { RunbookConfig } from './config';
+import { type AnyRunbookConfig, CONFIG_VERSION_OUTPUT, configVersion, type RunbookConfig, requireDbInstance } from './config';
 import { HandlerFunctions } from './handler-functions';
 
 export interface RunbookStackProps extends StackProps {
-  readonly config: RunbookConfig;
+  readonly config: AnyRunbookConfig;
+  /** The execution's timeout; by default derived from the definition (executionTimeoutSeconds). */
+  readonly timeoutSeconds?: number;
 }
 
 /**
@@ -28,7 +32,8 @@ export class RunbookStack extends Stack {
 
   constructor(scope: Construct, id: string, props: RunbookStackProps) {
     super(scope, id, props);
-    const { config } = props;
+    // Aurora configurations are valid files; the state machine for them comes later.
+    const config = requireDbInstance(props.config, `stack ${id}`);
     const d = config.deployment;
 
     // Imported by attributes, never looked up: synth must work without credentials.
@@ -74,7 +79,8 @@ export class RunbookStack extends Stack {
       config,
       network: { vpc, subnets, securityGroup: this.handlerSecurityGroup },
     });
-    this.grantRetarget(handlers);
+    this.grantRetarget(handlers, runbookArns(config));
+    this.grantLocate(handlers, runbookArns(config));
 
     const logGroup = new logs.LogGroup(this, 'RunbookLogs', {
       logGroupName: `/aws/vendedlogs/states/${config.stackName}`,
@@ -93,9 +99,10 @@ export class RunbookStack extends Stack {
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
       // Every wait is bounded; the execution as a whole is too, so the timed-out alarm can fire.
-      timeout: Duration.seconds(worstCaseSeconds(config)),
+      timeout: Duration.seconds(props.timeoutSeconds ?? executionTimeoutSeconds(config)),
     });
     this.grantRdsTagging(ctx.arns);
+    this.grantRestoreDependencies();
 
     // Started, succeeded, failed, timed out, aborted: from Step Functions' own status events.
     new events.Rule(this, 'ExecutionStatusNotifications', {
@@ -120,7 +127,7 @@ export class RunbookStack extends Stack {
       ['TimedOutAlarm', this.stateMachine.metricTimedOut(), 'timed out'],
       ['AbortedAlarm', this.stateMachine.metricAborted(), 'was aborted'],
     ] as const) {
-      new cloudwatch.Alarm(this, id, {
+      const alarm = new cloudwatch.Alarm(this, id, {
         alarmDescription: `A Metaflow migration runbook execution ${what}: check its history and the rollback report.`,
         metric: metric.with({ statistic: 'Sum' }),
         threshold: 1,
@@ -128,9 +135,29 @@ export class RunbookStack extends Stack {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
+      // An alarm nobody hears is no alarm: it notifies the runbook's topic.
+      alarm.addAlarmAction(new cloudwatchActions.SnsAction(this.topic));
+      // Once the topic has a policy of its own (the EventBridge target adds one), CloudWatch must be
+      // allowed to publish, for these alarms only: "Resource: arn:aws:cloudwatch:…:alarm:… is not
+      // authorized to perform: SNS:Publish" otherwise
+      // (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger). A topic
+      // given in the configuration keeps its own policy: the README says what it must allow.
+      this.topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: `Allow${id}ToPublish`,
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [this.topic.topicArn],
+          conditions: { ArnEquals: { 'aws:SourceArn': alarm.alarmArn }, StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        }),
+      );
     }
 
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
+    new CfnOutput(this, CONFIG_VERSION_OUTPUT, {
+      value: configVersion(config),
+      description: 'Hash of the configuration this stack was deployed from (npm run runbook -- check compares it with the file)',
+    });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.topic.topicArn, description: 'Subscribe the approvers and on-call here' });
     new CfnOutput(this, 'ConsoleUrl', {
       value: `https://${Aws.REGION}.console.aws.amazon.com/states/home?region=${Aws.REGION}#/statemachines/view/${this.stateMachine.stateMachineArn}`,
@@ -140,56 +167,87 @@ export class RunbookStack extends Stack {
   /** Creating a snapshot or restoring with Tags also needs AddTagsToResource on what is created. */
   private grantRdsTagging(arns: ReturnType<typeof runbookArns>): void {
     this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['rds:AddTagsToResource'], resources: [arns.snapshots, arns.dbInstance] }),
+      new iam.PolicyStatement({ actions: ['rds:AddTagsToResource'], resources: [arns.snapshots, arns.restoredInstances] }),
     );
   }
 
-  private grantRetarget(handlers: HandlerFunctions): void {
-    const role = handlers.fns.retargetTaskDefinition.role;
-    if (!role) return;
-    role.addToPrincipalPolicy(
+  /**
+   * What a restore needs beyond RDS itself. A snapshot encrypted with a customer managed key (the
+   * Terraform modules make one) is restored only by a caller that may create a grant on the key and
+   * describe it (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html):
+   * any key of the account, but only through RDS and only for RDS's own grant. Enhanced monitoring is
+   * turned back on with the instance's monitoring role, which RDS must be passed
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html).
+   */
+  private grantRestoreDependencies(): void {
+    const viaRds = { 'kms:ViaService': `rds.${Aws.REGION}.amazonaws.com`, 'kms:CallerAccount': Aws.ACCOUNT_ID };
+    this.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({
-        // DescribeTaskDefinition and RegisterTaskDefinition have no resource-level permissions.
-        actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
-        resources: ['*'],
+        actions: ['kms:CreateGrant'],
+        resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
+        conditions: { StringEquals: viaRds, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
       }),
     );
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:DescribeKey'],
+        resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
+        conditions: { StringEquals: viaRds },
+      }),
+    );
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/*`],
+        conditions: { StringEquals: { 'iam:PassedToService': 'monitoring.rds.amazonaws.com' } },
+      }),
+    );
+  }
+
+  /** The task finder reads the cluster's tasks, nothing else. */
+  private grantLocate(handlers: HandlerFunctions, arns: ReturnType<typeof runbookArns>): void {
+    const role = handlers.fns.locateTask.role;
+    if (!role) return;
+    // ListTasks authorizes on container instances, which a Fargate service has none of: granted on
+    // "*" limited to the cluster by condition, as the CDK's own ECS code does.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: { ArnEquals: { 'ecs:cluster': arns.cluster } } }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [arns.tasks] }));
+  }
+
+  /**
+   * The retarget function registers a revision of the service's own task definition family, and
+   * passes that family's own roles to ECS: nothing wider.
+   * RegisterTaskDefinition authorizes on the family's revisions (Service Authorization Reference,
+   * Amazon ECS); DescribeTaskDefinition has no resource-level permission.
+   */
+  private grantRetarget(handlers: HandlerFunctions, arns: ReturnType<typeof runbookArns>): void {
+    const role = handlers.fns.retargetTaskDefinition.role;
+    if (!role) return;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: [arns.taskDefinitions] }));
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['ecs:TagResource'],
-        resources: [`arn:${Aws.PARTITION}:ecs:${Aws.REGION}:${Aws.ACCOUNT_ID}:task-definition/*`],
+        resources: [arns.taskDefinitions],
         conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
       }),
     );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        // The new revision keeps the original's task and execution roles, which the stack cannot name.
-        actions: ['iam:PassRole'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-      }),
-    );
+    const passRole = passTaskRoles(arns);
+    if (passRole) role.addToPrincipalPolicy(passRole);
   }
 }
 
 /**
- * The longest an execution can legitimately take: every bounded wait at its limit (restarts and
- * readiness checks three times, the instance waits of a restore three times), the upgrade's own
- * timeout, the approval's, and an hour of margin for API calls and retries.
+ * The execution's timeout: the longest the definition can legitimately take (workflows/worst-case.ts,
+ * read from the definition this configuration builds, approval window included) and an hour of
+ * margin. The definition must be known before the state machine that carries it is made, so it is
+ * built once more in a throwaway app that bundles nothing.
  */
-export function worstCaseSeconds(config: RunbookConfig): number {
-  const w = config.waits;
-  const limit = (p: { intervalSeconds: number; maxAttempts: number }) => p.intervalSeconds * p.maxAttempts;
-  return (
-    limit(w.snapshot) +
-    5 * limit(w.service) +
-    4 * limit(w.migrationService) +
-    limit(w.upgradeSettle) +
-    3 * limit(w.instance) +
-    config.migration.upgradeTimeoutSeconds +
-    // The approver's time counts too: an execution that timed out while waiting would end without
-    // its rollback (an execution timeout cannot be caught).
-    (config.approval.required ? config.approval.timeoutMinutes * 60 : 0) +
-    3600
-  );
+export function executionTimeoutSeconds(config: RunbookConfig): number {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const probe = new RunbookStack(app, 'Probe', { config, env: { account: '123456789012', region: 'eu-west-1' }, timeoutSeconds: 1 });
+  const rendered = probe.resolve((probe.stateMachine.node.defaultChild as sfn.CfnStateMachine).definitionString) as unknown;
+  // The definition is a Fn::Join of text and references; the references are never numbers we read.
+  const joined = typeof rendered === 'string' ? rendered : (rendered as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'ref')).join('');
+  return worstCaseSeconds(JSON.parse(joined)) + 3600;
 }

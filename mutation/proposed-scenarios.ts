@@ -4,7 +4,7 @@
  * into the rehearsal (test/proposed-scenarios.test.ts checks they hold for the real definition).
  */
 import { allStates, type Json, type RunbookAssembly } from '../rehearsal/assembly';
-import { ROLLBACK_PARALLEL } from '../rehearsal/invariants';
+import { parityViolations, ROLLBACK_PARALLEL } from '../rehearsal/invariants';
 import type { RehearsalResult } from '../rehearsal/run';
 import { findScenario, type Scenario } from '../rehearsal/scenarios';
 import { GUIDE_STEPS, stepStartedBy } from '../workflows/steps';
@@ -191,11 +191,6 @@ export const PROPOSED_SCENARIOS: readonly ProposedScenario[] = [
   },
 ];
 
-/** Settings a restore takes from the snapshot, not from its parameters (the simulation does not model them). */
-const FROM_SNAPSHOT = new Set(['Engine', 'EngineVersion', 'AllocatedStorage']);
-/** What names or describes an instance rather than configures it. */
-const IDENTITY = new Set(['DbInstanceIdentifier', 'DbInstanceArn', 'DbInstanceStatus', 'TagList']);
-
 /**
  * Promises the runbook makes that invariants.ts does not check yet. Empty when all hold.
  * - The guide's steps start in the guide's order (step 18, the version check, before 19-20, the scale back).
@@ -211,7 +206,7 @@ export function proposedInvariantViolations(result: RehearsalResult, scenario: S
   return [
     ...guideOrderViolations(result),
     ...patienceViolations(result, definition),
-    ...restoredSettingsViolations(result),
+    ...parityViolations(result),
     ...restartAfterDatabaseViolations(result),
     ...recordViolations(result, scenario),
     ...notificationViolations(result, scenario),
@@ -303,7 +298,7 @@ export function recordViolations(result: RehearsalResult, scenario: Scenario): s
   }
   const report = reportOf(result);
   if (report?.outcome === 'ROLLED_BACK') {
-    const restored = db?.createdFrom !== undefined && db.status === 'available';
+    const restored = db?.createdFrom !== undefined && db.d.DBInstanceStatus === 'available';
     if (report.databaseRestored !== restored) v.push(`the report says databaseRestored ${String(report.databaseRestored)}, the world ${restored}`);
     if ((report.error as { Error?: string } | undefined)?.Error !== result.error) v.push('the report names another error than the execution');
     if (report.changeId !== changeIdOf(scenario)) v.push('the report names another change');
@@ -323,7 +318,8 @@ export function recordViolations(result: RehearsalResult, scenario: Scenario): s
     const injected = injectedFault;
     const named = new Set((resources.dbInstances?.Instances ?? []).map((i) => i.DbInstanceIdentifier));
     for (const instance of deployment.rds.instances) {
-      if (!injected(resources.dbInstances) && !named.has(instance.id)) v.push(`the failed-rollback report does not describe instance ${instance.id}`);
+      const id = String(instance.d.DBInstanceIdentifier);
+      if (!injected(resources.dbInstances) && !named.has(id)) v.push(`the failed-rollback report does not describe instance ${id}`);
     }
     if (!injected(resources.service) && resources.service?.Services?.[0]?.ServiceName !== deployment.config.deployment.serviceName) {
       v.push('the failed-rollback report does not describe the service');
@@ -375,33 +371,6 @@ function guideOrderViolations(result: RehearsalResult): string[] {
     const index = GUIDE_STEPS.indexOf(step);
     if (latest && index < latest.index) v.push(`guide step "${step.title}" started after "${latest.title}"`);
     if (!latest || index > latest.index) latest = { index, title: step.title };
-  }
-  return v;
-}
-
-function restoredSettingsViolations(result: RehearsalResult): string[] {
-  const { rds, config } = result.deployment;
-  const id = config.deployment.dbInstanceIdentifier;
-  const restored = rds.find(id);
-  const original = rds.instances.find((i) => i.id.startsWith(`${id}-pre-`));
-  // A failed rollback stops where it is: it is judged by its report, not by the instance it left.
-  if (result.error === 'RollbackFailed' || !restored?.createdFrom || restored.status !== 'available' || !original) return [];
-  const now = rds.describe(restored);
-  const before = rds.describe(original);
-  const v: string[] = [];
-  for (const [key, value] of Object.entries(before)) {
-    if (FROM_SNAPSHOT.has(key) || IDENTITY.has(key)) continue;
-    const compared = key === 'Endpoint' ? [(value as { Port?: number }).Port, (now[key] as { Port?: number } | undefined)?.Port] : [value, now[key]];
-    if (JSON.stringify(compared[0]) !== JSON.stringify(compared[1])) {
-      v.push(`the restored instance has ${key} ${JSON.stringify(compared[1])}, the original ${JSON.stringify(compared[0])}`);
-    }
-  }
-  const tags = (now.TagList ?? []) as { Key: string; Value: string }[];
-  for (const tag of (before.TagList ?? []) as { Key: string; Value: string }[]) {
-    // The renamed-aside instance also carries the change's own tags, added after the rename.
-    if (!tag.Key.startsWith('metaflow-migration') && !tags.some((t) => t.Key === tag.Key && t.Value === tag.Value)) {
-      v.push(`the restored instance lacks the tag ${tag.Key}=${tag.Value}`);
-    }
   }
   return v;
 }

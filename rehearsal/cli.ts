@@ -1,17 +1,24 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../infra/config';
 import { APPROVAL_STATE } from '../workflows/fragments/approval';
-import { DEFAULT_CONFIG, synthesizeRunbook } from './assembly';
+import { synthesizeRunbook } from './assembly';
+import { DEFAULT_FIXTURE, FIXTURE_NAMES, FIXTURES, findFixture } from './fixtures';
 import { outcomeOf } from './outcome';
 import { rehearse, type StateEvent } from './run';
 import { findScenario, SCENARIOS } from './scenarios';
 
-const HELP = `Usage: npm run rehearse -- [--scenario <name>] [--reject] [--config <file>] [--quiet]
+const HELP = `Usage: npm run rehearse -- [--scenario <name>] [--deployment <name>] [--reject] [--config <file>] [--quiet]
 
 Runs the synthesized runbook state machine end to end against a simulated Metaflow deployment
 (RDS, ECS and real Metaflow containers on 127.0.0.1), printing each state as it is entered and
 left, then a summary: per-step times, downtime, state transitions. The approval gate is answered
 automatically: approved, or rejected with --reject.
+
+--config takes the settings of your configuration file (waits, approval, migration) and rehearses
+them on the chosen deployment.
+
+Deployments (--deployment, default ${DEFAULT_FIXTURE}):
+${FIXTURE_NAMES.map((f) => `  ${f.padEnd(32)} ${FIXTURES[f].description}`).join('\n')}
 
 Scenarios:
 ${SCENARIOS.map((s) => `  ${s.name.padEnd(32)} ${s.description}`).join('\n')}
@@ -44,7 +51,8 @@ function readFlags() {
     return parseArgs({
       options: {
         scenario: { type: 'string', default: 'happy-path' },
-        config: { type: 'string', default: DEFAULT_CONFIG },
+        config: { type: 'string' },
+        deployment: { type: 'string', default: DEFAULT_FIXTURE },
         quiet: { type: 'boolean', default: false },
         reject: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -70,8 +78,13 @@ async function main(): Promise<number> {
     process.stderr.write(`--scenario: unknown scenario "${values.scenario}"; expected one of: ${SCENARIOS.map((s) => s.name).join(', ')}\n`);
     return 2;
   }
+  const fixture = findFixture(values.deployment);
+  if (!fixture) {
+    process.stderr.write(`--deployment: unknown deployment "${values.deployment}"; expected one of: ${FIXTURE_NAMES.join(', ')}\n`);
+    return 2;
+  }
   const synthStarted = Date.now();
-  const assembly = synthesizeRunbook(values.config);
+  const assembly = synthesizeRunbook({ fixture: fixture.name, settingsPath: values.config });
   process.stdout.write(`Synthesized ${assembly.config.stackName} in ${((Date.now() - synthStarted) / 1000).toFixed(1)} s\n`);
   process.stdout.write(`Scenario ${scenario.name}: ${scenario.description}\nInput: ${JSON.stringify(scenario.input)}\n\n`);
   const result = await rehearse({ assembly, scenario, onEvent: values.quiet ? undefined : printEvent });
@@ -87,7 +100,11 @@ async function main(): Promise<number> {
     '',
     `Runbook time:              ${m.totalSeconds.toFixed(0)} s, of which ${m.approvalWaitSeconds.toFixed(0)} s waiting for the approver; AWS operations in progress ${m.awsOperationSeconds.toFixed(0)} s ` +
       `(runbook time without the approval wait / AWS time: ${((m.totalSeconds - m.approvalWaitSeconds) / Math.max(1, m.awsOperationSeconds)).toFixed(2)})`,
-    `Metadata service downtime: ${m.downtimeSeconds.toFixed(0)} s (longest outage ${m.longestOutageSeconds.toFixed(0)} s; clients give up after ~31 s)`,
+    `Metadata service downtime: ${m.downtimeSeconds.toFixed(0)} s (no task running, or the database not answering; longest outage ${m.longestOutageSeconds.toFixed(0)} s; clients give up after ~31 s)`,
+    `Database not answering:    ${m.databaseUnreachableSeconds.toFixed(0)} s`,
+    `On fewer tasks:            ${m.reducedCapacitySeconds.toFixed(0)} s (reduced capacity)`,
+    `Writes at risk:            ${m.writesAtRiskSeconds === null ? 'none (no snapshot taken)' : `${m.writesAtRiskSeconds.toFixed(0)} s (from the snapshot's start to ${outcome.databaseRestored ? 'the restore: lost' : 'the upgrade request'})`}`,
+    ...(m.recoverySeconds === null ? [] : [`Failure to service back:   ${m.recoverySeconds.toFixed(0)} s`]),
     `State transitions:         ${m.stateTransitions}`,
     `Database:                  ${outcome.databaseRestored ? 'restored from the snapshot' : 'not restored'}, schema ${outcome.finalSchema}; snapshots kept: ${outcome.snapshotsKept.join(', ') || 'none'}`,
     `Service:                   ${outcome.desiredCount} tasks, ${outcome.taskDefinition.split('/').pop()}, versions ${outcome.finalServiceVersions.join(', ') || 'none running'}`,

@@ -2,7 +2,10 @@ import { createRequire } from 'node:module';
 import type { Json, RunbookAssembly } from './assembly';
 import { allStates } from './assembly';
 import type { VirtualClock } from './clock';
+import { authorizationFor } from './authorization';
 import { AwsError, DURATIONS } from './sim/aws-error';
+import type { EcsEndpoint } from './sim/ecs-endpoint';
+import { callOfTask } from './sim/iam';
 import type { SimulatedDeployment } from './sim/deployment';
 
 // The bundles CDK produced are loaded with Node's own require, outside any test sandbox, exactly as
@@ -30,7 +33,7 @@ export interface DispatchOptions {
   readonly assembly: RunbookAssembly;
   readonly deployment: SimulatedDeployment;
   readonly clock: VirtualClock;
-  readonly ecsEndpoint: string;
+  readonly ecsEndpoint: EcsEndpoint;
   readonly fault?: InjectedFault;
   readonly calls: CallRecord[];
   /** The approval timeout the execution's plan carries (TimeoutSecondsPath is read from state input). */
@@ -47,12 +50,15 @@ const SNS_PUBLISH_AND_WAIT = 'arn:aws:states:::sns:publish.waitForTaskToken';
  */
 export function taskHandlers(opts: DispatchOptions): Record<string, TaskHandler> {
   const { clock, deployment } = opts;
-  realProcess.env.AWS_ENDPOINT_URL_ECS = opts.ecsEndpoint;
+  realProcess.env.AWS_ENDPOINT_URL_ECS = opts.ecsEndpoint.url;
   realProcess.env.AWS_REGION = deployment.rds.region;
   realProcess.env.AWS_ACCESS_KEY_ID = 'AKIASIMULATED000000';
   realProcess.env.AWS_SECRET_ACCESS_KEY = 'simulated';
   realProcess.env.RUNBOOK_QUIET = '1';
   const states = allStates(opts.assembly.definition);
+  const authorization = authorizationFor(opts.assembly);
+  authorization.deployment = deployment;
+  opts.ecsEndpoint.authorizer = authorization.authorizer;
   const handlers: Record<string, TaskHandler> = {};
   const failures = new Map<string, { error: string; attempts: number }>();
   let faultUsed = false;
@@ -71,6 +77,9 @@ export function taskHandlers(opts: DispatchOptions): Record<string, TaskHandler>
           faultUsed = true;
           throw new AwsError(opts.fault.error, `fault injected into "${name}" by the rehearsal`);
         }
+        // The state machine's role must be allowed the call, as IAM would decide it.
+        const decision = await authorization.authorizer.authorize(authorization.principals.stateMachine, callOfTask(resource, input));
+        if (!decision.allowed) throw new AwsError(decision.error.name, decision.error.message, decision.error.statusCode);
         const result = await call(input);
         failures.delete(name);
         opts.calls.push({ state: name, resource, at: clock.now });
@@ -115,8 +124,11 @@ function resourceCall(resource: string, state: Record<string, Json>, opts: Dispa
   const bundle = opts.assembly.lambdaBundles.get(resource);
   if (!bundle) throw new Error(`no simulated target for Task resource ${resource}`);
   const handler = (nativeRequire(bundle.bundle) as { handler: Handler }).handler;
+  const role = authorizationFor(opts.assembly).principals.lambdas.get(bundle.logicalId);
   return async (input) => {
     const event = compressTimeout(input);
+    // What the function calls in AWS, it calls as its own role.
+    opts.ecsEndpoint.caller = role;
     // Real time: Date.now runs on the virtual clock during a rehearsal.
     const started = performance.now();
     try {

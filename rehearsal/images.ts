@@ -2,12 +2,14 @@ import { compareVersions, parseVersion } from '../handlers/logic/versions';
 
 /**
  * What each metadata service image knows, from the facts about the migration service: the schema
- * versions (goose) it can migrate to, and the service build it starts for a given schema.
+ * versions (goose) it can migrate to, and the service build it starts for a given schema. The
+ * v2.5.1 image knows these eight (observed on the real service).
  */
 export const SCHEMA_VERSIONS = [
   '1',
   '20200603104139',
   '20201002000616',
+  '20210202145952',
   '20210260056859',
   '20211202100726',
   '20220503175500',
@@ -19,6 +21,7 @@ const SERVICE_FOR_SCHEMA: Record<string, string> = {
   '1': '2.0.1',
   '20200603104139': '2.0.4',
   '20201002000616': '2.0.6',
+  '20210202145952': '2.1.0',
   '20210260056859': '2.1.0',
   '20211202100726': '2.2.4',
   '20220503175500': '2.3.11',

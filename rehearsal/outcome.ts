@@ -21,12 +21,12 @@ export function outcomeOf(result: RehearsalResult): Outcome {
   return {
     status: result.status,
     error: result.error,
-    databaseRestored: db?.createdFrom !== undefined && db.status === 'available',
+    databaseRestored: db?.createdFrom !== undefined && deployment.rds.connect(dbId) !== null,
     finalSchema: db?.db.schemaVersion ?? null,
     finalServiceVersions: deployment.serviceVersions(),
     desiredCount: service.DesiredCount as number,
     taskDefinition: service.TaskDefinition as string,
     snapshotsKept: deployment.rds.snapshots.map((s) => s.id),
-    instances: deployment.rds.instances.map((i) => ({ id: i.id, status: i.status })),
+    instances: deployment.rds.instances.map((i) => ({ id: i.d.DBInstanceIdentifier as string, status: i.d.DBInstanceStatus as string })),
   };
 }

@@ -6,7 +6,8 @@ import { type CallRecord, type InjectedFault, taskHandlers } from './dispatch';
 import type { Scenario } from './scenarios';
 import { APPROVAL_STATE } from '../workflows/fragments/approval';
 import { stepStartedBy } from '../workflows/steps';
-import { ACCOUNT, REGION, SimulatedDeployment } from './sim/deployment';
+import { ACCOUNT, FIXTURES, REGION } from './fixtures';
+import { SimulatedDeployment } from './sim/deployment';
 import { EcsEndpoint } from './sim/ecs-endpoint';
 
 export interface StateRecord {
@@ -44,9 +45,24 @@ export interface RehearsalMetrics {
   readonly awsOperationSeconds: number;
   /** Virtual seconds spent waiting for a person (the approval gate): neither AWS's nor the runbook's. */
   readonly approvalWaitSeconds: number;
-  /** Seconds in which no task of the service was running: the metadata service was down. */
+  /**
+   * Seconds in which the metadata service did not answer: no task running, or its database's
+   * endpoint not answering (a rename, a reboot). Clients give up after ~31 s.
+   */
   readonly downtimeSeconds: number;
   readonly longestOutageSeconds: number;
+  /** Of those, the seconds in which the database endpoint did not answer. */
+  readonly databaseUnreachableSeconds: number;
+  /** Seconds the service ran on fewer tasks than it had (reduced capacity), but not none. */
+  readonly reducedCapacitySeconds: number;
+  /**
+   * Writes at risk: from the snapshot's start to the upgrade request (what a restore would lose),
+   * or, when the database was restored, to the moment the original stopped taking writes (lost).
+   * Null when no snapshot was taken.
+   */
+  readonly writesAtRiskSeconds: number | null;
+  /** From the failure (the rollback's start) to the service answering again; null when nothing rolled back. */
+  readonly recoverySeconds: number | null;
   /** Billed state transitions: every state entered, plus every retry. */
   readonly stateTransitions: number;
   readonly steps: { step: string; startSeconds: number; durationSeconds: number }[];
@@ -86,7 +102,8 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
   const realStart = Date.now();
   const clock = new VirtualClock();
   const { scenario, assembly } = opts;
-  const deployment = new SimulatedDeployment(clock, assembly.config, scenario.world);
+  const deployment = new SimulatedDeployment(clock, FIXTURES[assembly.fixture], assembly.config, scenario.world);
+  refuseWhatTheInterpreterGetsWrong(assembly.definition);
   const endpoint = await EcsEndpoint.get();
   endpoint.target = deployment.ecs;
   const calls: CallRecord[] = [];
@@ -113,7 +130,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
     Date.now = () => clock.now;
     const execution = machine.run(scenario.input as Json as never, {
       overrides: {
-        taskResourceLocalHandlers: taskHandlers({ assembly, deployment, clock, ecsEndpoint: endpoint.url, fault: opts.fault, calls, approvalTimeoutSeconds }) as never,
+        taskResourceLocalHandlers: taskHandlers({ assembly, deployment, clock, ecsEndpoint: endpoint, fault: opts.fault, calls, approvalTimeoutSeconds }) as never,
         waitTimeOverrides,
         retryIntervalOverrides,
       },
@@ -226,6 +243,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
   } finally {
     Date.now = realNow;
     endpoint.target = undefined;
+    endpoint.caller = undefined;
     await deployment.shutdown();
   }
 }
@@ -248,18 +266,37 @@ function measure(
     busy += b - Math.max(a, cursor);
     cursor = b;
   }
-  // Downtime: where the running-task timeline is at 0.
+  // The service is down where no task runs or its database does not answer; both timelines are
+  // step functions of time, merged here.
+  const tasks = deployment.ecs.runningTimeline;
+  const db = deployment.rds.reachability;
+  const at = (t: number) => ({
+    running: [...tasks].reverse().find((p) => p.at <= t)?.running ?? 0,
+    reachable: [...db].reverse().find((p) => p.at <= t)?.reachable ?? true,
+  });
+  const edges = [...new Set([start, ...tasks.map((p) => p.at), ...db.map((p) => p.at)].filter((t) => t >= start && t < end))].sort((a, b) => a - b);
   let downtime = 0;
   let longest = 0;
-  const timeline = deployment.ecs.runningTimeline;
-  timeline.forEach((point, i) => {
-    if (point.running !== 0) return;
-    const [a, b] = clip(point.at, timeline[i + 1]?.at ?? end);
-    if (b > a) {
-      downtime += b - a;
-      longest = Math.max(longest, b - a);
-    }
+  let outage = 0;
+  let unreachable = 0;
+  let reduced = 0;
+  edges.forEach((t, i) => {
+    const length = (edges[i + 1] ?? end) - t;
+    const { running, reachable } = at(t);
+    if (!reachable) unreachable += length;
+    if (running > 0 && running < deployment.originalDesiredCount) reduced += length;
+    if (running === 0 || !reachable) {
+      downtime += length;
+      outage += length;
+      longest = Math.max(longest, outage);
+    } else outage = 0;
   });
+  const entered = (name: string) => records.find((r) => r.name === name)?.enteredAt;
+  const snapshotAt = entered('Take RDS snapshot');
+  const restored = deployment.rds.find(deployment.config.deployment.dbInstanceIdentifier)?.createdFrom !== undefined;
+  const writesEnd = restored ? entered('Rename the current instance aside') : entered('Upgrade the database schema');
+  const rollbackAt = entered('Roll back');
+  const answeredAt = records.find((r) => r.name === 'Check the service answers after the rollback' && r.outcome === 'succeeded')?.exitedAt;
   return {
     totalSeconds: (end - start) / 1000,
     awsOperationSeconds: busy / 1000,
@@ -267,6 +304,10 @@ function measure(
       records.filter((r) => r.name === APPROVAL_STATE).reduce((sum, r) => sum + ((r.exitedAt ?? end) - r.enteredAt), 0) / 1000,
     downtimeSeconds: downtime / 1000,
     longestOutageSeconds: longest / 1000,
+    databaseUnreachableSeconds: unreachable / 1000,
+    reducedCapacitySeconds: reduced / 1000,
+    writesAtRiskSeconds: snapshotAt !== undefined && writesEnd !== undefined ? (writesEnd - snapshotAt) / 1000 : null,
+    recoverySeconds: rollbackAt !== undefined && answeredAt !== undefined ? (answeredAt - rollbackAt) / 1000 : null,
     stateTransitions: transitions,
     steps: groupSteps(records, start, end),
     realMilliseconds,
@@ -288,4 +329,23 @@ function groupSteps(records: StateRecord[], start: number, end: number): Rehears
   }
   close(end);
   return steps;
+}
+
+/**
+ * Definitions the interpreter would run differently from AWS are refused, not rehearsed:
+ * aws-local-stepfunctions 3.0.0 never matches a type test whose value is false (`IsPresent: false`
+ * is always false there, and true in AWS when the field is absent). Write `Not(IsPresent)`.
+ */
+export function refuseWhatTheInterpreterGetsWrong(definition: Record<string, Json>): void {
+  const tests = ['IsPresent', 'IsNull', 'IsNumeric', 'IsString', 'IsBoolean', 'IsTimestamp'];
+  const found: string[] = [];
+  const walk = (rule: Record<string, Json>, state: string) => {
+    for (const key of ['And', 'Or']) for (const r of (rule[key] as Record<string, Json>[] | undefined) ?? []) walk(r, state);
+    if (rule.Not) walk(rule.Not as Record<string, Json>, state);
+    for (const t of tests) if (rule[t] === false) found.push(`"${state}": ${t}: false on ${String(rule.Variable)}`);
+  };
+  for (const [name, state] of allStates(definition)) {
+    for (const rule of (state.Choices ?? []) as Record<string, Json>[]) walk(rule, name);
+  }
+  if (found.length > 0) throw new Error(`the local interpreter evaluates these Choice rules wrong (write Not(...) instead): ${found.join('; ')}`);
 }

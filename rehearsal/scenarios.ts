@@ -17,6 +17,16 @@ export interface Expectation {
   readonly noAwsCall?: boolean;
   /** Only reads: no snapshot, no scaling, no restart, no upgrade. */
   readonly readOnly?: boolean;
+  /** When the rollback fails: whether an instance still answers under the original identifier. */
+  readonly databaseServing?: boolean;
+  /**
+   * Nothing was changed: the service runs its original task definition and count in its one
+   * deployment, no snapshot was taken, the database was neither modified nor restored. (Reading
+   * the plan may register a task definition revision and run a standalone task, stopped since.)
+   */
+  readonly untouched?: boolean;
+  /** Words the failure's cause must contain (the fields a rejected input names). */
+  readonly causeMentions?: readonly string[];
 }
 
 export interface Scenario {
@@ -28,6 +38,8 @@ export interface Scenario {
 }
 
 const OLD_SCHEMA = '20211202100726';
+/** Where a failed upgrade leaves the schema: one of the two migrations applied. */
+const HALF_UPGRADED = '20220503175500';
 const NEW_SCHEMA = '20230118020300';
 
 /** The usual deployment: two tasks on a `latest` tag that now resolves to a newer image. */
@@ -114,10 +126,38 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'new-task-never-healthy',
-    description: 'The target image crashes at start: the restart never rolls out, the wait gives up, the service goes back to its original release.',
+    description: 'The target image runs on its own (the plan is read) but its tasks never become healthy in the service: the restart never rolls out, the wait gives up, the service goes back to its original release.',
+    input: { ...input, targetImage: `${IMAGE}:v2.5.1-unhealthy` },
+    world: { ...usual, unhealthyInServiceImages: [`${IMAGE}:v2.5.1-unhealthy`] },
+    expect: { status: 'FAILED', error: 'NewTaskNotHealthyInTime', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
+    name: 'plan-task-crashes',
+    description: 'The target image exits at start: the task started to read the plan stops; nothing was changed.',
     input: { ...input, targetImage: `${IMAGE}:v2.5.1-crashloop` },
     world: { ...usual, crashingImages: [`${IMAGE}:v2.5.1-crashloop`] },
-    expect: { status: 'FAILED', error: 'NewTaskNotHealthyInTime', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+    expect: { status: 'FAILED', error: 'TaskStopped', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
+  },
+  {
+    name: 'plan-task-cannot-start',
+    description: 'ECS has no capacity for the task that would read the plan (RunTask answers with failures): nothing was changed.',
+    input,
+    world: { ...usual, runTaskFailure: 'RESOURCE:ENI' },
+    expect: { status: 'FAILED', error: 'PlanTaskNotStarted', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
+  },
+  {
+    name: 'plan-task-never-answers',
+    description: "The plan task runs but its migration service never answers: the wait gives up at its bound, the task is stopped, nothing was changed.",
+    input: { ...input, targetImage: `${IMAGE}:v2.5.1-silent` },
+    world: { ...usual, silentImages: [`${IMAGE}:v2.5.1-silent`] },
+    expect: { status: 'FAILED', error: 'MigrationServiceUnavailable', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
+  },
+  {
+    name: 'tag-moved-after-approval',
+    description: 'While the approver thinks, the latest tag is pushed again: the restart brings another digest than the approved one; stopped before the snapshot, the service rolled back, the database untouched.',
+    input,
+    world: { ...usual, tagMovesAfterApproval: `${IMAGE}:v2.5.1-rebuilt` },
+    expect: { status: 'FAILED', error: 'PlanChanged', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
   },
   {
     name: 'snapshot-fails',
@@ -128,17 +168,38 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'restore-fails',
-    description: 'The upgrade fails and the restored instance ends incompatible-restore: the rollback stops and reports every resource.',
+    description: 'The upgrade fails and the snapshot, restored beside the original, ends incompatible-restore: the original was never touched and serves; the rollback stops and names both instances.',
     input,
     world: { ...usual, behaviour: { upgrade: 'fail' }, rds: { restoreFails: true } },
-    expect: { status: 'FAILED', error: 'RollbackFailed', databaseRestored: false, finalSchema: OLD_SCHEMA },
+    expect: { status: 'FAILED', error: 'RollbackFailed', databaseRestored: false, finalSchema: HALF_UPGRADED, databaseServing: true },
+  },
+  {
+    name: 'swap-rename-aside-refused',
+    description: 'The snapshot is restored beside the original, but RDS refuses to rename the original aside: nothing was swapped, the original serves; the rollback stops and names both instances.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, rds: { renameRefused: 'original' } },
+    expect: { status: 'FAILED', error: 'RollbackFailed', databaseRestored: false, finalSchema: HALF_UPGRADED, databaseServing: true },
+  },
+  {
+    name: 'swap-takeover-refused',
+    description: 'The original is renamed aside, then RDS refuses the restored instance the original identifier: the original is renamed back and serves again; the rollback stops and says so.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, rds: { renameRefused: 'restored' } },
+    expect: { status: 'FAILED', error: 'RollbackFailed', databaseRestored: false, finalSchema: HALF_UPGRADED, databaseServing: true },
+  },
+  {
+    name: 'large-database-restore',
+    description: 'As upgrade-returns-500, on a large database (a snapshot of twenty minutes, a restore of an hour): the database is unreachable only during the two renames.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, rdsDurations: { snapshot: 1200, restore: 3600 } },
+    expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
   },
   {
     name: 'schema-unknown-to-image',
-    description: 'The database is newer than the pinned image knows: the runbook refuses to upgrade and puts the service back.',
+    description: 'The database is newer than the pinned image knows: the plan, read from that image, is refused before anything changes.',
     input,
     world: { ...usual, schemaVersion: NEW_SCHEMA, taskDefinitionImage: `${IMAGE}:v2.2.4`, runningImage: `${IMAGE}:v2.5.1` },
-    expect: { status: 'FAILED', error: 'SchemaVersionUnknown', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.2.4' },
+    expect: { status: 'FAILED', error: 'SchemaVersionUnknown', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1', untouched: true },
   },
   {
     name: 'database-ssl-misconfigured',
@@ -146,6 +207,13 @@ export const SCENARIOS: readonly Scenario[] = [
     input,
     world: { ...usual, behaviour: { sslMisconfigured: true } },
     expect: { status: 'FAILED', error: 'DatabaseConnectionMisconfigured', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
+    name: 'database-briefly-unreachable',
+    description: 'The instance reboots (a failover) as the schema status is first read: connections are refused for a minute, which is waited out like a service still starting.',
+    input,
+    world: { ...usual, databaseRebootSeconds: 60 },
+    expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
   },
   {
     name: 'database-not-available',
@@ -156,24 +224,24 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'approval-rejected',
-    description: 'The approver rejects the change at the gate: nothing was upgraded, the service goes back, the database is kept.',
+    description: 'The approver rejects the plan at the gate, before anything changed: the run ends there, nothing to undo.',
     input,
     world: { ...usual, approval: 'reject' },
-    expect: { status: 'FAILED', error: 'ChangeRejected', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+    expect: { status: 'FAILED', error: 'ChangeRejected', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
   },
   {
     name: 'approval-timed-out',
-    description: 'Nobody answers within the approval timeout (four hours in the example config): rolled back like a rejection.',
+    description: 'Nobody answers within the approval timeout (four hours in the example config): ApprovalTimedOut, nothing was changed.',
     input,
     world: { ...usual, approval: 'timeout' },
-    expect: { status: 'FAILED', error: 'States.Timeout', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+    expect: { status: 'FAILED', error: 'ApprovalTimedOut', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
   },
   {
     name: 'dry-run',
     description: 'dryRun: preflight and a read-only status check on a running task, then the plan; nothing is changed.',
     input: { ...input, dryRun: true },
     world: usual,
-    expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', readOnly: true },
+    expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
   },
   {
     name: 'second-execution-refused',
@@ -184,10 +252,17 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'invalid-input',
-    description: 'A change id with a space and an unknown field: rejected by field name before any AWS call.',
-    input: { changeId: 'CHG 12', dryrun: true },
+    description: 'A change id with a space, a requester with a space and an unknown field: every one named at once, before any AWS call.',
+    input: { changeId: 'CHG 12', requestedBy: 'Jane Doe', dryrun: true },
     world: usual,
-    expect: { status: 'FAILED', error: 'InvalidExecutionInput', databaseRestored: false, finalSchema: OLD_SCHEMA, noAwsCall: true },
+    expect: {
+      status: 'FAILED',
+      error: 'InvalidExecutionInput',
+      databaseRestored: false,
+      finalSchema: OLD_SCHEMA,
+      noAwsCall: true,
+      causeMentions: ['3 problems', 'dryrun: unknown field', 'changeId: expected', 'requestedBy: expected'],
+    },
   },
 ];
 

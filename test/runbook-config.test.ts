@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import example from '../config/example.json';
-import { ConfigError, loadRunbookConfig, parseRunbookConfig } from '../infra/config';
+import { ConfigError, loadRunbookConfig, parseAnyRunbookConfig, parseRunbookConfig } from '../infra/config';
 
 /**
  * config/example.json with values replaced at key paths as they appear in error messages
@@ -60,6 +60,13 @@ describe('runbook configuration', () => {
     ['an upgrade timeout past what Lambda allows', { 'migration.upgradeTimeoutSeconds': 900 }, 'migration.upgradeTimeoutSeconds'],
     ['a log retention CloudWatch does not offer', { logRetentionDays: 14 }, 'logRetentionDays'],
     ['a 10-digit account', { env: { account: '1234567890', region: 'eu-west-1' } }, 'env.account'],
+    ['a zone outside env.region', { env: { account: '123456789012', region: 'eu-west-2' } }, 'deployment.availabilityZones[0]', ['deployment.availabilityZones[1]']],
+    ['the same zone twice', { 'deployment.availabilityZones': ['eu-west-1a', 'eu-west-1a'] }, 'deployment.availabilityZones[1]'],
+    ['a CIDR block with bytes above 255 and a prefix above 32', { 'deployment.vpcCidrBlock': '999.999.0.0/99' }, 'deployment.vpcCidrBlock'],
+    ['a CIDR block without its prefix length', { 'deployment.vpcCidrBlock': '10.0.0.0' }, 'deployment.vpcCidrBlock'],
+    ['both a DB instance and an Aurora cluster', { 'deployment.dbClusterIdentifier': 'metaflow-aurora' }, 'deployment'],
+    ['neither a DB instance nor an Aurora cluster', { 'deployment.dbInstanceIdentifier': undefined }, 'deployment'],
+    ['an Aurora cluster identifier ending in a hyphen', { 'deployment.dbInstanceIdentifier': undefined, 'deployment.dbClusterIdentifier': 'metaflow-' }, 'deployment.dbClusterIdentifier'],
   ] as [string, Record<string, unknown>, string, string[]?][])('rejects %s, naming the key', (_what, changes, key, alsoKeys = []) => {
     // Prepare
     const raw = exampleWith(changes);
@@ -71,6 +78,34 @@ describe('runbook configuration', () => {
     const naming = (k: string) => expect.stringMatching(new RegExp(`^${k.replace(/[.[\]]/g, '\\$&')}: `));
     expect(error.problems).toEqual([naming(key), ...alsoKeys.map(naming)]);
     expect(error.message).toContain(`deployment.json:\n  - ${key}: `);
+  });
+
+  it.each([
+    ['both', { 'deployment.dbClusterIdentifier': 'metaflow-aurora' }],
+    ['neither', { 'deployment.dbInstanceIdentifier': undefined }],
+  ])('names both database keys in one message (%s given)', (what, changes) => {
+    const error = configErrorOf(exampleWith(changes));
+    expect(error.problems).toEqual([
+      `deployment: expected exactly one of dbInstanceIdentifier (an RDS DB instance) and dbClusterIdentifier (an Aurora DB cluster), got ${what}`,
+    ]);
+  });
+
+  it('accepts an Aurora cluster configuration, which the state machine refuses until it supports Aurora', () => {
+    // Prepare
+    const raw = exampleWith({ 'deployment.dbInstanceIdentifier': undefined, 'deployment.dbClusterIdentifier': 'metaflow-aurora' });
+
+    // Act
+    const config = parseAnyRunbookConfig(raw, 'aurora.json');
+
+    // Assess
+    expect(config.deployment).toMatchObject({ dbClusterIdentifier: 'metaflow-aurora' });
+    expect(config.deployment.dbInstanceIdentifier).toBeUndefined();
+    expect(() => parseRunbookConfig(raw, 'aurora.json')).toThrow(/deployment\.dbClusterIdentifier: Aurora DB clusters are not supported by the runbook yet/);
+  });
+
+  it('accepts zones of env.region', () => {
+    const config = parseRunbookConfig(exampleWith({ env: { account: '123456789012', region: 'eu-west-1' } }));
+    expect(config.env).toEqual({ account: '123456789012', region: 'eu-west-1' });
   });
 
   it('reports every problem of a file in one error', () => {
@@ -114,6 +149,7 @@ describe('runbook configuration', () => {
       migrationService: { intervalSeconds: 10, maxAttempts: 30 },
       upgradeSettle: { intervalSeconds: 30, maxAttempts: 60 },
       instance: { intervalSeconds: 30, maxAttempts: 120 },
+      restore: { intervalSeconds: 60, maxAttempts: 360 },
     });
     expect(config.migration).toEqual({ minimumServiceVersion: '2.0.2', upgradeTimeoutSeconds: 840, requestTimeoutSeconds: 10 });
     expect(config).toMatchObject({ stackName: 'MetaflowMigrationRunbook', logRetentionDays: 365 });

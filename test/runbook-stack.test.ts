@@ -258,7 +258,7 @@ describe('RunbookStack', () => {
       template.hasResourceProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: { Enabled: true } });
     });
 
-    it.each(['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'])('alarms on the first %s', (metric) => {
+    it.each(['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'])('alarms on the first %s and tells the notification topic', (metric) => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: metric,
@@ -266,7 +266,18 @@ describe('RunbookStack', () => {
         Statistic: 'Sum',
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: logicalIdOf('Notifications') }],
       });
+    });
+
+    it('lets CloudWatch publish to the topic for its own alarms only', () => {
+      const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+      const statements = Object.values(template.findResources('AWS::SNS::TopicPolicy')).flatMap(
+        (r) => (r.Properties.PolicyDocument.Statement as { Principal?: { Service?: string }; Condition?: Record<string, Record<string, unknown>> }[]),
+      );
+      const fromCloudWatch = statements.filter((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com');
+
+      expect(fromCloudWatch.map((s) => s.Condition?.ArnEquals?.['aws:SourceArn'])).toEqual(alarms.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })));
     });
   });
 
@@ -429,17 +440,16 @@ describe('RunbookStack', () => {
     it.each([
       ['rds:CreateDBSnapshot', [DB, SNAPSHOTS]],
       ['rds:DescribeDBSnapshots', [DB, SNAPSHOTS]],
-      ['rds:AddTagsToResource', [DB, SNAPSHOTS, arn('rds', `db:${d.dbInstanceIdentifier}*-pre-*`)]],
+      ['rds:AddTagsToResource', [SNAPSHOTS, arn('rds', `db:${d.dbInstanceIdentifier}*-pre-*`), arn('rds', `db:${d.dbInstanceIdentifier}*-restored-*`)]],
       ['states:ListExecutions', [arn('states', 'stateMachine:MetaflowMigrationRunbook')]],
       ['sns:Publish', ['arn:aws:sns:eu-west-1:123456789012:Notifications87298708']],
-      ['rds:ModifyDBInstance', [DB, arn('rds', `db:${d.dbInstanceIdentifier}*-pre-*`)]],
+      ['rds:ModifyDBInstance', [DB, arn('rds', `db:${d.dbInstanceIdentifier}*-pre-*`), arn('rds', `db:${d.dbInstanceIdentifier}*-restored-*`)]],
       [
         'rds:RestoreDBInstanceFromDBSnapshot',
-        [DB, SNAPSHOTS, arn('rds', 'subgrp:*'), arn('rds', 'pg:*'), arn('rds', 'og:*')],
+        [arn('rds', `db:${d.dbInstanceIdentifier}*-restored-*`), SNAPSHOTS, arn('rds', 'subgrp:*'), arn('rds', 'pg:*'), arn('rds', 'og:*')],
       ],
       ['ecs:UpdateService', [SERVICE]],
       ['ecs:DescribeServices', [SERVICE]],
-      ['ecs:DescribeTasks', [arn('ecs', `task/${d.clusterName}/*`)]],
     ])('lets the state machine use %s only on its own resources', (action, expected) => {
       expect(runbookResourcesFor(action)).toEqual([...expected].sort());
     });
@@ -503,10 +513,15 @@ describe('RunbookStack', () => {
 
     it('sends only parameters that the AWS API models define, in Step Functions casing, with every required one', () => {
       // Act
+      // A Task without Parameters sends a request preflight built from the parity table (its InputPath);
+      // the handler's tests check those requests against the same models.
       const problems = sdkTasks.flatMap((task) => {
         const { model, name, operation } = operationOf(task);
         if (!operation?.input) return [`${task.name}: ${task.service} has no operation ${name} with an input`];
-        return shapeProblems(model, operation.input.shape, task.state.Parameters ?? {}, task.name);
+        if (task.state.Parameters === undefined) {
+          return String(task.state.InputPath).startsWith('$.original.') ? [] : [`${task.name}: neither Parameters nor a request built by preflight`];
+        }
+        return shapeProblems(model, operation.input.shape, task.state.Parameters, task.name);
       });
 
       // Assess
@@ -572,6 +587,7 @@ describe('RunbookStack', () => {
     describe('waits', () => {
       /** Which configured poll bounds each `$.polls.<counter>` loop. */
       const POLL_CONFIG: Record<string, keyof RunbookConfig['waits']> = {
+        planTaskStop: 'service',
         snapshot: 'snapshot',
         scaleToOne: 'service',
         restartForMigration: 'service',
@@ -580,8 +596,10 @@ describe('RunbookStack', () => {
         rollbackRestart: 'service',
         upgradeSettle: 'upgradeSettle',
         rename: 'instance',
-        restore: 'instance',
+        restore: 'restore',
         restoreSettings: 'instance',
+        takeOver: 'instance',
+        renameBack: 'instance',
       };
       const attemptsOf = (choice: AslState) => /\$\.polls\.(\w+)\.attempts/.exec(JSON.stringify(choice.Choices))?.[1];
       const loops = allStates.filter(([, s]) => s.Type === 'Choice' && attemptsOf(s)).map(([name, s]) => [name, s, attemptsOf(s) as string] as const);
@@ -620,7 +638,8 @@ describe('RunbookStack', () => {
           expect(count.Parameters?.['attempts.$']).toBe(`States.MathAdd(${attempts}, 1)`);
           expect(count.ResultPath).toBe(`$.polls.${counter}`);
           expect(pause).toMatchObject({ Type: 'Wait', Seconds: poll.intervalSeconds });
-          expect(attemptsOf(stateNamed(stateNamed(pause.Next as string).Next as string))).toBe(counter);
+          // ... and back through the check to the question, whose "not yet" is this bound.
+          expect(stateNamed(stateNamed(pause.Next as string).Next as string).Default).toBe(_name);
         },
       );
 
@@ -642,7 +661,7 @@ describe('RunbookStack', () => {
     });
 
     it.each([
-      ['Prepare: snapshot, one task, migration service', '$.error', 'Schema untouched: keep the database'],
+      ['Prepare: one task, the new image, the snapshot', '$.error', 'Schema untouched: keep the database'],
       ['Upgrade the schema and return to service', '$.error', 'Could the schema have changed?'],
       ['Roll back', '$.rollbackError', 'Describe the DB instances after the failed rollback'],
     ])('catches any failure of "%s" into %s, keeping the input, and goes to "%s"', (name, resultPath, next) => {

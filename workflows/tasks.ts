@@ -14,7 +14,13 @@ export interface SdkCallProps {
   /** The API action in the SDK integration's camelCase, e.g. `createDBSnapshot`. */
   readonly action: string;
   /** Parameters in Java SDK v2 casing, e.g. `DbInstanceIdentifier`. */
-  readonly parameters: Record<string, unknown>;
+  readonly parameters?: Record<string, unknown>;
+  /**
+   * Instead of `parameters`: the path of a complete request built earlier (by preflight, from the
+   * parity table). Without Parameters, the state's input after InputPath is what the API receives
+   * (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-inputpath-params.html).
+   */
+  readonly requestPath?: string;
   readonly iamResources: string[];
   readonly iamAction?: string;
   /** For actions whose permission is not on the resource they name (ListTasks). */
@@ -25,10 +31,21 @@ export interface SdkCallProps {
   readonly retry?: { errors: string[]; maxAttempts?: number };
 }
 
+/** CallAwsService always renders Parameters (`{}` when none are given), which would replace the request. */
+class CallAwsServiceWithRequest extends tasks.CallAwsService {
+  protected override _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): unknown {
+    const { Parameters: _none, ...rest } = super._renderTask(topLevelQueryLanguage) as Record<string, unknown>;
+    return rest;
+  }
+}
+
 /** A direct AWS SDK call from Step Functions (`arn:aws:states:::aws-sdk:<service>:<action>`). */
 export function sdkCall(scope: Construct, name: string, props: SdkCallProps): tasks.CallAwsService {
-  const task = new tasks.CallAwsService(scope, name, {
+  if ((props.parameters === undefined) === (props.requestPath === undefined)) throw new Error(`${name}: give parameters or requestPath, not both or neither`);
+  const Task = props.requestPath ? CallAwsServiceWithRequest : tasks.CallAwsService;
+  const task = new Task(scope, name, {
     comment: props.comment,
+    inputPath: props.requestPath,
     service: props.service,
     action: props.action,
     parameters: props.parameters,
@@ -75,8 +92,16 @@ export function invoke(scope: Construct, name: string, fn: lambda.IFunction, pro
     // '$' is ASL's default: leaving it out replaces the state the same way in AWS, and the local
     // interpreter (aws-local-stepfunctions 3.0.0) mishandles an explicit "ResultPath": "$".
     resultPath: props.resultPath === '$' ? undefined : props.resultPath,
-    taskTimeout: props.timeout ? sfn.Timeout.duration(props.timeout) : undefined,
+    // By default a little more than the function's own timeout: the Task never waits longer than the
+    // function can run, and the definition says how long each call may take.
+    taskTimeout: sfn.Timeout.duration(props.timeout ?? defaultTimeout(fn)),
   });
+}
+
+function defaultTimeout(fn: lambda.IFunction): Duration {
+  const own = (fn as Partial<lambda.Function>).timeout;
+  if (!own) throw new Error(`${fn.node.path}: a Task needs the function's timeout to bound its own`);
+  return own.plus(Duration.seconds(10));
 }
 
 /** Retries a readiness check on the named "not yet" errors, bounded like every wait. */
@@ -86,4 +111,13 @@ export function retryUntilReady(
   poll: { intervalSeconds: number; maxAttempts: number },
 ): void {
   task.addRetry({ errors, interval: Duration.seconds(poll.intervalSeconds), backoffRate: 1, maxAttempts: poll.maxAttempts });
+}
+
+/**
+ * "This field is absent". Written as Not(IsPresent) rather than IsPresent: false: the same test in
+ * AWS, and the one the local interpreter evaluates right (aws-local-stepfunctions 3.0.0 never
+ * matches a type test whose value is false). The rehearsal refuses a definition with such a test.
+ */
+export function absent(path: string): sfn.Condition {
+  return sfn.Condition.not(sfn.Condition.isPresent(path));
 }

@@ -18,13 +18,29 @@ export class PreflightFailed extends NamedError {}
 /** The task definition cannot be moved to the target image (container missing, bad shape). */
 export class TaskDefinitionNotRetargetable extends NamedError {}
 
+/** The service runs no task. */
+export class NoRunningTask extends NamedError {}
+/** More than one task runs where the upgrade must reach exactly one (goose has no lock). */
+export class MoreThanOneTask extends NamedError {}
+/** The task is still starting (provisioning, pending) or has no address yet: retried, bounded. */
+export class TaskNotReady extends NamedError {}
+/** The task stopped (its container exited, or someone stopped it). */
+export class TaskStopped extends NamedError {}
+/** What the restart brought is not what was approved: another image digest, or other migrations pending. */
+export class PlanChanged extends NamedError {}
+
 /** Nothing listens yet (connection refused, host unreachable): the task may still be starting. */
 export class MigrationServiceUnavailable extends NamedError {}
 /** It accepted the connection but did not answer in time: goose may be holding its event loop. */
 export class MigrationServiceBusy extends NamedError {}
 /** The upgrade routes answer 404: the image runs with MF_MIGRATION_ENDPOINTS_ENABLED=0. */
 export class MigrationEndpointsDisabled extends NamedError {}
-/** The migration service cannot reach the database (SSL or connection settings): configuration, not schema. */
+/**
+ * The migration service is configured right but cannot reach the database now (refused, timed out,
+ * starting up or shutting down: a reboot, a failover): waited out within a bounded wait.
+ */
+export class DatabaseUnavailable extends NamedError {}
+/** The database refuses the migration service's settings (SSL, password, unknown database or user): configuration, not schema. */
 export class DatabaseConnectionMisconfigured extends NamedError {}
 /** Any other 500 from the migration service; its `detail` is in the message. */
 export class MigrationServiceError extends NamedError {}

@@ -1,31 +1,21 @@
 import { PreflightFailed } from '../lib/errors';
+import {
+  backupParameters,
+  type Described,
+  notRestoredSettings,
+  RUNBOOK_TAG_PREFIX,
+  restoreParameters,
+  settingsParameters,
+} from './restore-parity';
 
 /**
- * Fields read from DescribeDBInstances / DescribeServices as Step Functions' SDK integration names
- * them (Java SDK v2 casing). Only what the runbook needs is typed; the rest passes through untouched.
+ * A DB instance as DescribeDBInstances returns it through Step Functions (Java SDK v2 member names).
+ * Only what preflight decides on is typed; the rest passes to the parity table whole.
  */
-export interface DbInstanceDescription {
+export interface DbInstanceDescription extends Described {
   DbInstanceIdentifier?: string;
   DbInstanceStatus?: string;
-  DbInstanceClass?: string;
   Engine?: string;
-  MultiAZ?: boolean;
-  PubliclyAccessible?: boolean;
-  DeletionProtection?: boolean;
-  CopyTagsToSnapshot?: boolean;
-  AutoMinorVersionUpgrade?: boolean;
-  StorageType?: string;
-  Iops?: number;
-  AllocatedStorage?: number;
-  BackupRetentionPeriod?: number;
-  PreferredBackupWindow?: string;
-  PreferredMaintenanceWindow?: string;
-  DbSubnetGroup?: { DbSubnetGroupName?: string };
-  VpcSecurityGroups?: { VpcSecurityGroupId?: string; Status?: string }[];
-  DbParameterGroups?: { DbParameterGroupName?: string }[];
-  OptionGroupMemberships?: { OptionGroupName?: string }[];
-  Endpoint?: { Port?: number; Address?: string };
-  TagList?: { Key?: string; Value?: string }[];
 }
 
 export interface EcsServiceDescription {
@@ -36,32 +26,7 @@ export interface EcsServiceDescription {
   TaskDefinition?: string;
   Deployments?: { Id?: string; Status?: string; RolloutState?: string; RunningCount?: number; DesiredCount?: number }[];
   DeploymentConfiguration?: { MinimumHealthyPercent?: number; MaximumPercent?: number };
-}
-
-/** Everything RestoreDBInstanceFromDBSnapshot must be told explicitly, or the restore gets defaults. */
-export interface RestoreSettings {
-  DbInstanceClass: string;
-  DbSubnetGroupName: string;
-  VpcSecurityGroupIds: string[];
-  DbParameterGroupName: string;
-  OptionGroupName: string;
-  MultiAZ: boolean;
-  PubliclyAccessible: boolean;
-  DeletionProtection: boolean;
-  CopyTagsToSnapshot: boolean;
-  AutoMinorVersionUpgrade: boolean;
-  StorageType: string;
-  Port: number;
-  Tags: { Key: string; Value: string }[];
-  /** Only for io1/io2/gp3 with provisioned IOPS; null otherwise, so the workflow picks the restore without it. */
-  Iops: number | null;
-}
-
-/** What the restore call cannot set, applied with ModifyDBInstance once the restored instance is available. */
-export interface AfterRestoreSettings {
-  BackupRetentionPeriod: number;
-  PreferredBackupWindow: string;
-  PreferredMaintenanceWindow: string;
+  NetworkConfiguration?: { AwsvpcConfiguration?: { Subnets?: string[]; SecurityGroups?: string[]; AssignPublicIp?: string } };
 }
 
 export interface OriginalState {
@@ -75,9 +40,31 @@ export interface OriginalState {
    * task's start time, longer than the Metaflow client's ~31 s of retries.
    */
   readonly restartsRoll: boolean;
-  readonly restore: RestoreSettings;
-  readonly afterRestore: AfterRestoreSettings;
+  /** Where the service's tasks run: a task started to read the plan runs there too, as they do. */
+  readonly network: { readonly Subnets: string[]; readonly SecurityGroups: string[]; readonly AssignPublicIp: string };
+  /**
+   * The calls that put the database back, built here from the parity table so the state machine
+   * sends them whole: the restore, the settings it cannot take, and automated backups last.
+   */
+  readonly restore: { readonly parameters: Record<string, unknown> };
+  readonly afterRestore: { readonly settings: Record<string, unknown>; readonly backups: Record<string, unknown> };
+  /** Settings the original has that a restore deliberately does not put back, with why. */
+  readonly notRestored: { attribute: string; reason: string }[];
 }
+
+/** What preflight is told besides the descriptions. */
+export interface PreflightRequest {
+  readonly dbInstanceIdentifier: string;
+  readonly serviceName: string;
+  readonly snapshotId: string;
+  /** Where a restore puts the snapshot, beside the original (plan-change.ts). */
+  readonly restoreInstanceId: string;
+  readonly changeId: string;
+  readonly executionId: string;
+}
+
+/** Restore parameters without which the restored instance would not even be where the service looks for it. */
+const RESTORE_NEEDS = ['DbInstanceClass', 'DbSubnetGroupName', 'VpcSecurityGroupIds', 'DbParameterGroupName', 'OptionGroupName', 'StorageType', 'Port', 'MultiAZ'];
 
 /**
  * The runbook starts only from a quiet deployment: the instance available (a snapshot needs it) and
@@ -86,10 +73,11 @@ export interface OriginalState {
 export function assessPreflight(
   dbInstances: readonly DbInstanceDescription[],
   services: readonly EcsServiceDescription[],
-  expected: { dbInstanceIdentifier: string; serviceName: string },
+  expected: PreflightRequest,
 ): OriginalState {
   const problems: string[] = [];
-  const db = dbInstances.find((d) => d.DbInstanceIdentifier === expected.dbInstanceIdentifier);
+  // RDS answers with the identifier in lower case, however it was typed.
+  const db = dbInstances.find((d) => d.DbInstanceIdentifier === expected.dbInstanceIdentifier.toLowerCase());
   const svc = services.find((s) => s.ServiceName === expected.serviceName);
   if (!db) problems.push(`DB instance ${expected.dbInstanceIdentifier} was not found`);
   else if (db.DbInstanceStatus !== 'available') {
@@ -112,19 +100,41 @@ export function assessPreflight(
   if (problems.length > 0 || !db || !svc) {
     throw new PreflightFailed(`nothing was changed: ${problems.join('; ')}`);
   }
+  const restore = restoreParameters(db, {
+    dbInstanceIdentifier: expected.restoreInstanceId,
+    snapshotId: expected.snapshotId,
+    runbookTags: [
+      { Key: `${RUNBOOK_TAG_PREFIX}change-id`, Value: expected.changeId },
+      { Key: `${RUNBOOK_TAG_PREFIX}restored-from`, Value: expected.snapshotId },
+      { Key: `${RUNBOOK_TAG_PREFIX}execution`, Value: expected.executionId },
+    ],
+  });
+  // Without these a restore would land in the default VPC with default groups: refuse to start.
+  const missing = RESTORE_NEEDS.filter((key) => restore[key] === undefined || (Array.isArray(restore[key]) && restore[key].length === 0));
+  if (missing.length > 0) throw new PreflightFailed(`nothing was changed: the DB instance description lacks what a restore needs: ${missing.join(', ')}`);
   return {
     desiredCount: svc.DesiredCount as number,
     taskDefinition: required(svc.TaskDefinition, 'service TaskDefinition'),
     deploymentId: required(svc.Deployments?.[0]?.Id, 'service deployment Id'),
     dbInstanceIdentifier: expected.dbInstanceIdentifier,
     restartsRoll: restartsRoll(svc),
-    restore: restoreSettings(db),
+    network: networkOf(svc),
+    restore: { parameters: restore },
+    // The settings go to the restored instance before it takes the original's identifier; backups
+    // come back last, once it has.
     afterRestore: {
-      BackupRetentionPeriod: db.BackupRetentionPeriod ?? 1,
-      PreferredBackupWindow: required(db.PreferredBackupWindow, 'DB PreferredBackupWindow'),
-      PreferredMaintenanceWindow: required(db.PreferredMaintenanceWindow, 'DB PreferredMaintenanceWindow'),
+      settings: settingsParameters(db, expected.restoreInstanceId),
+      backups: backupParameters(db, expected.dbInstanceIdentifier),
     },
+    notRestored: notRestoredSettings(db),
   };
+}
+
+/** The service's awsvpc configuration (a Fargate service always has one). */
+function networkOf(svc: EcsServiceDescription): OriginalState['network'] {
+  const vpc = svc.NetworkConfiguration?.AwsvpcConfiguration;
+  if (!vpc?.Subnets?.length) throw new PreflightFailed('nothing was changed: the ECS service has no awsvpc network configuration (a Fargate service has one)');
+  return { Subnets: vpc.Subnets, SecurityGroups: vpc.SecurityGroups ?? [], AssignPublicIp: vpc.AssignPublicIp ?? 'DISABLED' };
 }
 
 /** ECS keeps ceil(desired × min%) tasks healthy and runs at most floor(desired × max%), here at one task. */
@@ -132,26 +142,6 @@ function restartsRoll(svc: EcsServiceDescription): boolean {
   const min = svc.DeploymentConfiguration?.MinimumHealthyPercent ?? 100;
   const max = svc.DeploymentConfiguration?.MaximumPercent ?? 200;
   return Math.ceil(min / 100) >= 1 && Math.floor(max / 100) >= 2;
-}
-
-function restoreSettings(db: DbInstanceDescription): RestoreSettings {
-  const provisioned = db.StorageType === 'io1' || db.StorageType === 'io2' || db.StorageType === 'gp3';
-  return {
-    DbInstanceClass: required(db.DbInstanceClass, 'DB DbInstanceClass'),
-    DbSubnetGroupName: required(db.DbSubnetGroup?.DbSubnetGroupName, 'DB DbSubnetGroup'),
-    VpcSecurityGroupIds: (db.VpcSecurityGroups ?? []).map((g) => required(g.VpcSecurityGroupId, 'DB VpcSecurityGroupId')),
-    DbParameterGroupName: required(db.DbParameterGroups?.[0]?.DbParameterGroupName, 'DB DbParameterGroups'),
-    OptionGroupName: required(db.OptionGroupMemberships?.[0]?.OptionGroupName, 'DB OptionGroupMemberships'),
-    MultiAZ: db.MultiAZ ?? false,
-    PubliclyAccessible: db.PubliclyAccessible ?? false,
-    DeletionProtection: db.DeletionProtection ?? false,
-    CopyTagsToSnapshot: db.CopyTagsToSnapshot ?? false,
-    AutoMinorVersionUpgrade: db.AutoMinorVersionUpgrade ?? true,
-    StorageType: required(db.StorageType, 'DB StorageType'),
-    Port: required(db.Endpoint?.Port, 'DB Endpoint.Port'),
-    Tags: (db.TagList ?? []).map((t) => ({ Key: required(t.Key, 'DB tag Key'), Value: t.Value ?? '' })),
-    Iops: provisioned && db.Iops !== undefined ? db.Iops : null,
-  };
 }
 
 function required<T>(value: T | undefined | null, what: string): T {

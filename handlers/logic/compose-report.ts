@@ -27,6 +27,7 @@ export function composeFailureReport(report: Record<string, unknown>): { text: s
 function summarize(report: Record<string, unknown>): string {
   const error = (report.error ?? {}) as ErrorRecord;
   const what = `${error.Error ?? 'Error'}: ${causeMessage(error.Cause).replace(/\.+$/, '')}`;
+  if (report.outcome === 'NOTHING_CHANGED') return `${what}. Nothing was changed: the service and the database are as they were.`;
   if (report.outcome === 'ROLLBACK_FAILED') {
     const rollbackError = (report.rollbackError ?? {}) as ErrorRecord;
     return `${what}. The rollback then failed (${rollbackError.Error ?? 'Error'}: ${causeMessage(rollbackError.Cause).replace(/\.+$/, '')}); nothing more was changed. See resources for the state of each one.`;

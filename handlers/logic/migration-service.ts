@@ -1,9 +1,11 @@
 import {
   DatabaseConnectionMisconfigured,
+  DatabaseUnavailable,
   MigrationEndpointsDisabled,
   MigrationServiceBusy,
   MigrationServiceError,
   MigrationServiceUnavailable,
+  PlanChanged,
   SchemaVersionUnknown,
   UnexpectedResponse,
   UpgradeFailed,
@@ -17,6 +19,11 @@ export interface MigrationRequest {
   /** `http://<task private IP>:8082` or the configured migration URL. */
   readonly baseUrl: string;
   readonly timeoutMs: number;
+}
+
+export interface StatusRequest extends MigrationRequest {
+  /** The migrations the approved plan lists: any other list means the plan changed since. */
+  readonly expectedUnapplied?: readonly string[];
 }
 
 /** `/db_schema_status` as the migration service documents it, with names the state machine reads. */
@@ -38,12 +45,20 @@ export async function pingMigrationService(req: MigrationRequest, send: Send): P
   return { answering: true };
 }
 
-export async function getSchemaStatus(req: MigrationRequest, send: Send): Promise<SchemaStatus> {
+export async function getSchemaStatus(req: StatusRequest, send: Send): Promise<SchemaStatus> {
   const res = await call(send, 'GET', `${req.baseUrl}/db_schema_status`, req.timeoutMs);
   if (res.status === 500) throw serverError(res.body);
-  if (res.status === 404) throw new MigrationEndpointsDisabled(endpointsDisabled('GET /db_schema_status'));
+  // MF_MIGRATION_ENDPOINTS_ENABLED=0 removes only /upgrade (observed on the real service): a 404
+  // here means the URL does not lead to a migration service.
+  if (res.status === 404) throw new UnexpectedResponse(`GET /db_schema_status answered 404 ${snippet(res.body)}: the URL does not lead to a Metaflow migration service`);
   if (res.status !== 200) throw new UnexpectedResponse(`GET /db_schema_status answered ${res.status} ${snippet(res.body)}`);
-  return judgeSchemaStatus(parseSchemaStatus(res.body));
+  const status = judgeSchemaStatus(parseSchemaStatus(res.body));
+  if (req.expectedUnapplied && JSON.stringify(status.unappliedMigrations) !== JSON.stringify(req.expectedUnapplied)) {
+    throw new PlanChanged(
+      `the task the restart brought lists ${JSON.stringify(status.unappliedMigrations)} as pending, the approved plan ${JSON.stringify(req.expectedUnapplied)}: nothing is upgraded that was not approved`,
+    );
+  }
+  return status;
 }
 
 /**
@@ -125,6 +140,15 @@ async function call(send: Send, method: 'GET' | 'PATCH', url: string, timeoutMs:
   }
 }
 
+/**
+ * What a 500's detail says about the database connection. Settings the database refuses are a
+ * configuration problem that waiting cannot fix; a database that does not answer right now (a
+ * reboot, a failover, a restore finishing) comes back: the state machine waits for it, bounded.
+ * Both lists are libpq's and goose's own messages.
+ */
+const MISCONFIGURED = /ssl|pg_hba\.conf|password authentication|authentication failed|role "[^"]*" does not exist|database "[^"]*" does not exist|certificate/i;
+const UNREACHABLE = /connection refused|could not connect|timeout expired|i\/o timeout|starting up|shutting down|server closed the connection|no route to host|could not translate host name|no such host|connection reset/i;
+
 function serverError(body: string): Error {
   let detail = body.trim();
   try {
@@ -133,11 +157,12 @@ function serverError(body: string): Error {
   } catch {
     // Not JSON: the raw text is the best detail there is.
   }
-  if (/ssl|connection refused|could not connect|timeout expired|password authentication|no pg_hba/i.test(detail)) {
+  if (MISCONFIGURED.test(detail)) {
     return new DatabaseConnectionMisconfigured(
-      `the migration service cannot reach the database (${detail}); check MF_METADATA_DB_* settings such as MF_METADATA_DB_SSL_MODE`,
+      `the database refuses the migration service's connection settings (${detail}); check MF_METADATA_DB_* settings such as MF_METADATA_DB_SSL_MODE`,
     );
   }
+  if (UNREACHABLE.test(detail)) return new DatabaseUnavailable(`the migration service cannot reach the database right now (${detail})`);
   return new MigrationServiceError(`GET /db_schema_status answered 500: ${detail}`);
 }
 

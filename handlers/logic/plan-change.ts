@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidExecutionInput } from '../lib/errors';
-import { asRecord, describe, optionalString, rejectUnknownKeys, requireString } from '../lib/validate';
+import { asRecord, describe } from '../lib/validate';
 
 /** A ticket-like reference: it ends up in snapshot and instance names and in tags. */
 export const CHANGE_ID = /^[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*$/;
@@ -13,7 +13,47 @@ export const REQUESTER = /^[\w.@+=,/:-]{1,200}$/;
 /** One line of at most 500 characters: it is quoted in notifications and reports. */
 export const REASON = /^[^\p{Cc}]{1,500}$/u;
 
-export const EXECUTION_INPUT_FIELDS = ['changeId', 'requestedBy', 'reason', 'targetImage', 'dryRun'] as const;
+/** What each execution input field must be: one table, checked by validate-input and by the CLI before it starts a run. */
+export const EXECUTION_INPUT_RULES = {
+  changeId: {
+    required: true,
+    ok: (v: unknown) => typeof v === 'string' && CHANGE_ID.test(v) && v.length <= 64,
+    expected: 'a ticket reference such as CHG-1234 (letters, digits, single - _ . separators, starting with a letter, at most 64 characters)',
+  },
+  requestedBy: {
+    required: true,
+    ok: (v: unknown) => typeof v === 'string' && REQUESTER.test(v),
+    expected: 'who asked for the change: an e-mail, user name or IAM ARN (no spaces, at most 200 characters)',
+  },
+  reason: { required: false, ok: (v: unknown) => typeof v === 'string' && REASON.test(v), expected: 'one line of at most 500 characters' },
+  targetImage: {
+    required: false,
+    ok: (v: unknown) => typeof v === 'string' && IMAGE_REF.test(v),
+    expected: 'an image reference such as netflixoss/metaflow_metadata_service:v2.5.1',
+  },
+  dryRun: { required: false, ok: (v: unknown) => typeof v === 'boolean', expected: 'true or false' },
+} as const satisfies Record<string, { required: boolean; ok: (v: unknown) => boolean; expected: string }>;
+
+export type ExecutionInputField = keyof typeof EXECUTION_INPUT_RULES;
+export const EXECUTION_INPUT_FIELDS = Object.keys(EXECUTION_INPUT_RULES) as ExecutionInputField[];
+
+/**
+ * Every problem of an execution input, one line each, naming the field (as `name(field)` spells it:
+ * the CLI names its flags). An absent optional field, or a null one, is no problem.
+ */
+export function executionInputProblems(input: Record<string, unknown>, name: (field: string) => string = (f) => f): string[] {
+  const problems = Object.keys(input)
+    .filter((k) => !(EXECUTION_INPUT_FIELDS as string[]).includes(k))
+    .map((k) => `${name(k)}: unknown field; expected only ${EXECUTION_INPUT_FIELDS.join(', ')}`);
+  for (const field of EXECUTION_INPUT_FIELDS) {
+    const rule = EXECUTION_INPUT_RULES[field];
+    const value = input[field];
+    const absent = value === undefined || value === null;
+    if (absent && !rule.required) continue;
+    if (absent || !rule.ok(value)) problems.push(`${name(field)}: expected ${rule.expected}, got ${typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : describe(value)}`);
+  }
+  return problems;
+}
 
 export interface ChangePlan {
   readonly changeId: string;
@@ -25,50 +65,38 @@ export interface ChangePlan {
   readonly dryRun: boolean;
   /** Where the pre-upgrade snapshot goes; unique per execution so a re-run never collides. */
   readonly snapshotId: string;
-  /** Where the current instance is renamed to if the database must be restored in place. */
+  /** Where the snapshot is restored, beside the original, if the database must be restored. */
+  readonly restoreInstanceId: string;
+  /** Where the current instance is renamed to when the restored one takes its identifier. */
   readonly asideInstanceId: string;
 }
 
 /**
- * Validates the operator's input and derives every name the run will create, so the names are in
- * the history before any AWS call and a rollback never has to guess them.
+ * Validates the operator's input, reporting every bad field at once, and derives every name the run
+ * will create, so the names are in the history before any AWS call and a rollback never has to guess them.
  */
 export function planChange(input: unknown, executionName: string, dbInstanceIdentifier: string): ChangePlan {
   const o = asRecord(input, 'execution input', InvalidExecutionInput);
-  rejectUnknownKeys(o, EXECUTION_INPUT_FIELDS, '', InvalidExecutionInput);
-  const changeId = requireString(o, 'changeId', {
-    pattern: CHANGE_ID,
-    expected: 'a ticket reference such as CHG-1234 (letters, digits, single - _ . separators, starting with a letter)',
-    error: InvalidExecutionInput,
-  });
-  if (changeId.length > 64) throw new InvalidExecutionInput(`changeId: expected at most 64 characters, got ${changeId.length}`);
-  const requestedBy = requireString(o, 'requestedBy', {
-    pattern: REQUESTER,
-    expected: 'who asked for the change: an e-mail, user name or IAM ARN (no spaces, at most 200 characters)',
-    error: InvalidExecutionInput,
-  });
-  const reason = optionalString(o, 'reason', { pattern: REASON, expected: 'one line of at most 500 characters', error: InvalidExecutionInput }) ?? '(none given)';
-  if (o.dryRun !== undefined && typeof o.dryRun !== 'boolean') {
-    throw new InvalidExecutionInput(`dryRun: expected true or false, got ${describe(o.dryRun)}`);
-  }
-  const targetImage =
-    optionalString(o, 'targetImage', {
-      pattern: IMAGE_REF,
-      expected: 'an image reference such as netflixoss/metaflow_metadata_service:v2.5.1',
-      error: InvalidExecutionInput,
-    }) ?? null;
-
+  const problems = executionInputProblems(o);
+  if (problems.length > 0) throw new InvalidExecutionInput(problems.length === 1 ? (problems[0] as string) : `${problems.length} problems: ${problems.join('; ')}`);
+  const changeId = o.changeId as string;
   const slug = rdsSlug(changeId);
   const suffix = createHash('sha256').update(executionName).digest('hex').slice(0, 8);
   return {
     changeId,
-    requestedBy,
-    reason,
-    targetImage,
+    requestedBy: o.requestedBy as string,
+    reason: typeof o.reason === 'string' ? o.reason : '(none given)',
+    targetImage: typeof o.targetImage === 'string' ? o.targetImage : null,
     dryRun: o.dryRun === true,
     snapshotId: `metaflow-migration-${slug.slice(0, 200)}-${suffix}`,
-    asideInstanceId: `${rdsSlug(dbInstanceIdentifier).slice(0, 63 - `-pre-${suffix}`.length)}-pre-${suffix}`.replace(/--+/g, '-'),
+    restoreInstanceId: derivedInstanceId(dbInstanceIdentifier, `restored-${suffix}`),
+    asideInstanceId: derivedInstanceId(dbInstanceIdentifier, `pre-${suffix}`),
   };
+}
+
+/** `<id>-<tail>` cut to RDS's 63 characters (the tail kept whole), valid as an instance identifier. */
+function derivedInstanceId(dbInstanceIdentifier: string, tail: string): string {
+  return `${rdsSlug(dbInstanceIdentifier).slice(0, 63 - tail.length - 1)}-${tail}`.replace(/--+/g, '-');
 }
 
 /** Lowercase letters, digits and single hyphens: valid inside any RDS identifier. */

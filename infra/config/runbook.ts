@@ -1,10 +1,24 @@
 import { z } from 'zod';
-import { parseWith, readJsonFile } from './load';
+import { ConfigError, parseWith, readJsonFile } from './load';
 
 /** CloudWatch Logs retention values long enough for an audit trail. */
 const LOG_RETENTION_DAYS = [30, 90, 180, 365, 731, 1827] as const;
 
-const RDS_INSTANCE_ID = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$/;
+/** The metadata service image's own ports: the migration service, and the metadata service. */
+export const DEFAULT_MIGRATION_PORT = 8082;
+export const DEFAULT_SERVICE_PORT = 8080;
+
+/** DB instance and DB cluster identifiers follow the same rule. */
+const RDS_IDENTIFIER = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$/;
+
+/** An IPv4 CIDR block whose four numbers are bytes and whose prefix length is at most 32. */
+function isIpv4Cidr(text: string): boolean {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
+  if (!match) return false;
+  const [, ...numbers] = match;
+  const prefix = Number(numbers.pop());
+  return numbers.every((n) => Number(n) <= 255) && prefix <= 32;
+}
 
 /** A bounded poll: how often to look, and how many looks before the wait is declared failed. */
 const poll = (intervalSeconds: number, maxAttempts: number) =>
@@ -14,6 +28,8 @@ const poll = (intervalSeconds: number, maxAttempts: number) =>
       maxAttempts: z.number().int().min(1).max(1000).default(maxAttempts),
     })
     .default({ intervalSeconds, maxAttempts });
+
+const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 
 const httpUrl = z
   .string()
@@ -36,30 +52,52 @@ export const runbookConfigSchema = z.strictObject({
     clusterName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'expected an ECS cluster name'),
     serviceName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'expected an ECS service name'),
     containerName: z.string().min(1, 'expected the metadata service container name'),
+    /**
+     * The service's task definition family and the roles its tasks run with: what the runbook may
+     * register a revision of, run a task from, and pass to ECS (IAM scoped to them, nothing wider).
+     */
+    taskDefinitionFamily: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'expected the task definition family of the service (letters, digits, - and _)'),
+    taskRoleArn: z.string().regex(ROLE_ARN, 'expected the IAM role ARN of the service\'s tasks (taskRoleArn of its task definition)').optional(),
+    executionRoleArn: z.string().regex(ROLE_ARN, 'expected the IAM role ARN ECS uses to start the tasks (executionRoleArn of the task definition)').optional(),
+    /** The database is either an RDS DB instance or an Aurora DB cluster: exactly one of these two. */
     dbInstanceIdentifier: z
       .string()
-      .regex(RDS_INSTANCE_ID, 'expected an RDS DB instance identifier (letter first, letters, digits, single hyphens)'),
+      .regex(RDS_IDENTIFIER, 'expected an RDS DB instance identifier (letter first, letters, digits, single hyphens)')
+      .optional(),
+    dbClusterIdentifier: z
+      .string()
+      .regex(RDS_IDENTIFIER, 'expected an Aurora DB cluster identifier (letter first, letters, digits, single hyphens)')
+      .optional(),
     vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'expected a VPC id such as vpc-0abc1234'),
     subnetIds: z
       .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'expected a subnet id such as subnet-0abc1234'))
-      .min(1, 'expected at least one private subnet for the handlers'),
+      .min(1, 'expected at least one subnet for the handlers (the service\'s own serve them)'),
     availabilityZones: z
       .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'expected an availability zone such as eu-west-1a'))
       .min(1, 'expected the availability zones of the subnets, in the same order'),
     /** Needed only with a migration or service URL: the handlers may then reach the VPC's load balancers. */
-    vpcCidrBlock: z
-      .string()
-      .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'expected the VPC CIDR block such as 10.0.0.0/16')
-      .optional(),
+    vpcCidrBlock: z.string().refine(isIpv4Cidr, 'expected the VPC CIDR block such as 10.0.0.0/16').optional(),
     serviceSecurityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, "expected the Fargate service's security group id"),
     /** Set when the migration service is reached through a load balancer listener instead of the task's IP. */
     migrationUrl: httpUrl.optional(),
     /** Set when the metadata service is reached through a load balancer or API gateway. */
     serviceUrl: httpUrl.optional(),
-    migrationPort: z.number().int().min(1).max(65535).default(8082),
-    servicePort: z.number().int().min(1).max(65535).default(8080),
+    migrationPort: z.number().int().min(1).max(65535).default(DEFAULT_MIGRATION_PORT),
+    servicePort: z.number().int().min(1).max(65535).default(DEFAULT_SERVICE_PORT),
   })
     .superRefine((d, ctx) => {
+      if ((d.dbInstanceIdentifier === undefined) === (d.dbClusterIdentifier === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [],
+          message: `expected exactly one of dbInstanceIdentifier (an RDS DB instance) and dbClusterIdentifier (an Aurora DB cluster), got ${d.dbInstanceIdentifier === undefined ? 'neither' : 'both'}`,
+        });
+      }
+      d.availabilityZones.forEach((zone, i) => {
+        if (d.availabilityZones.indexOf(zone) !== i) {
+          ctx.addIssue({ code: 'custom', path: ['availabilityZones', i], message: `${zone} is given twice: expected one subnet per availability zone` });
+        }
+      });
       if (d.availabilityZones.length !== d.subnetIds.length) {
         ctx.addIssue({
           code: 'custom',
@@ -93,6 +131,8 @@ export const runbookConfigSchema = z.strictObject({
       migrationService: poll(10, 30),
       upgradeSettle: poll(30, 60),
       instance: poll(30, 120),
+      /** A restore takes as long as the database is large; the original serves meanwhile (hours are fine). */
+      restore: poll(60, 360),
     })
     .default({
       snapshot: { intervalSeconds: 30, maxAttempts: 240 },
@@ -100,12 +140,13 @@ export const runbookConfigSchema = z.strictObject({
       migrationService: { intervalSeconds: 10, maxAttempts: 30 },
       upgradeSettle: { intervalSeconds: 30, maxAttempts: 60 },
       instance: { intervalSeconds: 30, maxAttempts: 120 },
+      restore: { intervalSeconds: 60, maxAttempts: 360 },
     }),
   approval: z
     .strictObject({
-      /** On by default: a person confirms the pending migrations after the snapshot is available. */
+      /** On by default: a person approves the plan (the migrations the new image would apply) before anything changes. */
       required: z.boolean().default(true),
-      /** How long an execution waits for an answer before it rolls back (at most 7 days). */
+      /** How long an execution waits for an answer; unanswered, the change is refused and nothing changes (at most 7 days). */
       timeoutMinutes: z.number().int().min(5).max(10080).default(240),
     })
     .default({ required: true, timeoutMinutes: 240 }),
@@ -118,14 +159,61 @@ export const runbookConfigSchema = z.strictObject({
   logRetentionDays: z
     .union(LOG_RETENTION_DAYS.map((d) => z.literal(d)), { error: `expected one of ${LOG_RETENTION_DAYS.join(', ')} days` })
     .default(365),
-});
+})
+  .superRefine((c, ctx) => {
+    // A zone of another region passes synth and fails only when CloudFormation creates the functions.
+    if (!c.env) return;
+    const region = c.env.region;
+    c.deployment.availabilityZones.forEach((zone, i) => {
+      if (!new RegExp(`^${region}[a-z]$`).test(zone)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['deployment', 'availabilityZones', i],
+          message: `expected a zone of env.region ${region} (such as ${region}a), got ${zone}`,
+        });
+      }
+    });
+  });
 
-export type RunbookConfig = z.output<typeof runbookConfigSchema>;
+type ParsedConfig = z.output<typeof runbookConfigSchema>;
+type DeploymentSettings = Omit<ParsedConfig['deployment'], 'dbInstanceIdentifier' | 'dbClusterIdentifier'>;
+
+/** A deployment whose database is an RDS DB instance: what the state machine is built for today. */
+export type RunbookConfig = Omit<ParsedConfig, 'deployment'> & {
+  deployment: DeploymentSettings & { dbInstanceIdentifier: string; dbClusterIdentifier?: undefined };
+};
+/** A deployment whose database is an Aurora DB cluster: valid, but the state machine cannot be built for it yet. */
+export type AuroraRunbookConfig = Omit<ParsedConfig, 'deployment'> & {
+  deployment: DeploymentSettings & { dbClusterIdentifier: string; dbInstanceIdentifier?: undefined };
+};
+/** Any valid configuration file. */
+export type AnyRunbookConfig = RunbookConfig | AuroraRunbookConfig;
 export type PollConfig = RunbookConfig['waits']['snapshot'];
 
+/** A configuration of either database kind; the schema has checked that exactly one identifier is given. */
+export function parseAnyRunbookConfig(raw: unknown, source = 'configuration'): AnyRunbookConfig {
+  return parseWith(runbookConfigSchema, raw, source) as AnyRunbookConfig;
+}
+
+export function loadAnyRunbookConfig(path: string): AnyRunbookConfig {
+  return parseAnyRunbookConfig(readJsonFile(path), path);
+}
+
+export function isAuroraConfig(config: AnyRunbookConfig): config is AuroraRunbookConfig {
+  return config.deployment.dbClusterIdentifier !== undefined;
+}
+
+/** The configuration the state machine can be built from, or a ConfigError saying why not. */
+export function requireDbInstance(config: AnyRunbookConfig, source: string): RunbookConfig {
+  if (!isAuroraConfig(config)) return config;
+  throw new ConfigError(source, [
+    'deployment.dbClusterIdentifier: Aurora DB clusters are not supported by the runbook yet (its snapshot and restore steps are for an RDS DB instance); `init` and `check` accept this configuration',
+  ]);
+}
+
+/** A configuration for a DB instance; an Aurora configuration is a ConfigError (see requireDbInstance). */
 export function parseRunbookConfig(raw: unknown, source = 'configuration'): RunbookConfig {
-  const config = parseWith(runbookConfigSchema, raw, source);
-  return config;
+  return requireDbInstance(parseAnyRunbookConfig(raw, source), source);
 }
 
 export function loadRunbookConfig(path: string): RunbookConfig {

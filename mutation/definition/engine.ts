@@ -1,14 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_CONFIG, type Json, type RunbookAssembly, readRunbookAssembly, synthesizeRunbook } from '../../rehearsal/assembly';
+import { DEFAULT_CONFIG, fixtureConfig, type Json, type RunbookAssembly, readRunbookAssembly, synthesizeRunbook, type WrittenAssembly, writtenAssembly } from '../../rehearsal/assembly';
 import { rehearse } from '../../rehearsal/run';
 import { VARIANTS, type VariantName } from '../proposed-scenarios';
 import type { Baseline, Check } from './checks';
 import { jsonClone } from './operators';
 
 /** Where each variant's cloud assembly was synthesized, and from which configuration file. */
-export type AssemblyPaths = Record<VariantName, { outdir: string; config: string }>;
+export type AssemblyPaths = Record<VariantName, { written: WrittenAssembly; settingsPath: string }>;
 
 /** Synthesizes the runbook once per configuration variant (seconds each); workers read the results. */
 export function synthesizeVariants(): { assemblies: Record<VariantName, RunbookAssembly>; paths: AssemblyPaths } {
@@ -18,16 +18,18 @@ export function synthesizeVariants(): { assemblies: Record<VariantName, RunbookA
   for (const [name, configure] of Object.entries(VARIANTS) as [VariantName, (typeof VARIANTS)[VariantName]][]) {
     const config = name === 'default' ? DEFAULT_CONFIG : path.join(os.tmpdir(), `runbook-mutation-${process.pid}-${name}.json`);
     if (name !== 'default') writeFileSync(config, JSON.stringify(configure(example)));
-    const assembly = synthesizeRunbook(config);
+    const assembly = synthesizeRunbook({ settingsPath: config });
     assemblies[name] = assembly;
-    paths[name] = { outdir: assembly.outdir, config };
+    paths[name] = { written: writtenAssembly(assembly), settingsPath: config };
   }
   return { assemblies, paths };
 }
 
 export function readVariants(paths: AssemblyPaths): Record<VariantName, RunbookAssembly> {
   const out = {} as Record<VariantName, RunbookAssembly>;
-  for (const [name, p] of Object.entries(paths) as [VariantName, AssemblyPaths[VariantName]][]) out[name] = readRunbookAssembly(p.outdir, p.config);
+  for (const [name, p] of Object.entries(paths) as [VariantName, AssemblyPaths[VariantName]][]) {
+    out[name] = { ...readRunbookAssembly(p.written), config: fixtureConfig({ fixture: p.written.fixture, settingsPath: p.settingsPath }) };
+  }
   return out;
 }
 

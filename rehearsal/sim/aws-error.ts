@@ -3,8 +3,8 @@
  * (Java SDK v2 casing), with the service's message as the cause.
  */
 export class AwsError extends Error {
-  constructor(name: string, message: string) {
-    super(`${message} (Service: ${name.split('.')[0]}, Status Code: 400, Request ID: simulated)`);
+  constructor(name: string, message: string, statusCode = 400) {
+    super(`${message} (Service: ${name.split('.')[0]}, Status Code: ${statusCode}, Request ID: simulated)`);
     this.name = name;
   }
 }

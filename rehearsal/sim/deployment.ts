@@ -1,12 +1,14 @@
+import type { DBInstance } from '@aws-sdk/client-rds';
 import type { RunbookConfig } from '../../infra/config';
 import type { VirtualClock } from '../clock';
+import { ACCOUNT, type DeploymentFixture, REGION } from '../fixtures';
 import { SimulatedEcs, type SimTask } from './ecs';
 import { type ContainerBehaviour, type ContainerLedger, MetaflowContainer } from './metaflow-container';
 import { type ApprovalAnswer, SimulatedNotifications, SimulatedStepFunctions } from './notifications';
 import { loopbackRange, taskAddress } from './loopback';
-import { type RdsFaults, SimulatedRds } from './rds';
+import { RDS_DURATIONS, type RdsDurations, type RdsFaults, SimulatedRds } from './rds';
 
-/** The deployment a scenario starts from and the faults it carries. */
+/** The state a scenario starts from and the faults it carries, on any deployment fixture. */
 export interface World {
   /** Goose version of the database before the change. */
   readonly schemaVersion: string;
@@ -14,25 +16,40 @@ export interface World {
   readonly taskDefinitionImage: string;
   /** The image digest the running tasks were started with (ECS pins it per deployment). */
   readonly runningImage: string;
-  readonly desiredCount: number;
+  /** The service's task count, when the scenario needs another than the fixture's. */
+  readonly desiredCount?: number;
   readonly behaviour?: ContainerBehaviour;
   readonly rds?: RdsFaults;
   readonly dbStatus?: string;
-  /** Overrides of the instance's settings (storage type, IOPS). */
-  readonly dbSettings?: Record<string, unknown>;
-  /** The service's deployment configuration (ECS defaults 100 / 200 when not given). */
+  /** Overrides of the instance's settings (API casing), when the scenario needs them. */
+  readonly dbSettings?: Partial<DBInstance>;
+  /** The service's deployment configuration, when the scenario needs another than the fixture's. */
   readonly minimumHealthyPercent?: number;
   readonly maximumPercent?: number;
   /** How the approvers answer (approve when not given). */
   readonly approval?: ApprovalAnswer;
   /** Another execution of the runbook already running. */
   readonly otherRunningExecution?: string;
-  /** Images whose container exits at start, so their tasks never become healthy. */
+  /** Images whose container exits at start, wherever it runs (the plan's task included). */
   readonly crashingImages?: readonly string[];
+  /** Images whose tasks never become healthy in the service (its health checks), though they start on their own. */
+  readonly unhealthyInServiceImages?: readonly string[];
+  /** Images whose container never serves the migration service on 8082. */
+  readonly silentImages?: readonly string[];
+  /** RunTask finds no capacity: ECS answers with this failure reason and no task. */
+  readonly runTaskFailure?: string;
+  /** Once the approval is answered, the task definition's tag is pushed again: it resolves to this image. */
+  readonly tagMovesAfterApproval?: string;
+  /**
+   * The instance reboots (a failover, a maintenance reboot) when the migration service is first
+   * asked for the schema status: for `seconds` every connection to it is refused.
+   */
+  readonly databaseRebootSeconds?: number;
+  /** How long RDS takes, when the scenario needs another than the usual (a large database). */
+  readonly rdsDurations?: Partial<RdsDurations>;
 }
 
-export const ACCOUNT = '123456789012';
-export const REGION = 'eu-west-1';
+export { ACCOUNT, REGION };
 
 /** Task addresses handed out in this process: with the process's own range, every task its own address. */
 let addressSeq = 0;
@@ -48,50 +65,63 @@ export class SimulatedDeployment {
   readonly sfn: SimulatedStepFunctions;
   /** The rehearsing execution's name, for ListExecutions. */
   executionName = 'rehearsal';
-  readonly ledger: ContainerLedger = { patchRequests: 0, concurrentUpgrades: 0, maxConcurrentUpgrades: 0, killedDuringUpgrade: 0 };
+  readonly ledger: ContainerLedger = { patchRequests: 0, concurrentUpgrades: 0, maxConcurrentUpgrades: 0, killedDuringUpgrade: 0, migrationVersionRequests: 0 };
+  private statusReads = 0;
   readonly originalTaskDefinition: string;
+  /** The service's task count before the change: what every rollback must put back. */
+  readonly originalDesiredCount: number;
+  /** The instance as DescribeDBInstances showed it before the change (API casing). */
+  readonly originalInstance: DBInstance;
   /** AWS operations in progress over virtual time, to tell the runbook's own overhead from AWS's. */
   readonly operations: { kind: string; start: number; end: number }[] = [];
   private readonly containers = new Map<string, MetaflowContainer>();
   /** The metadata service version each task's container chose at start (kept after shutdown). */
   private readonly versions = new Map<string, string | null>();
-  private readonly pinned = new Map<string, string>();
+  /** Tags pushed again during the rehearsal: image reference → what it resolves to now. */
+  private readonly tagMoves = new Map<string, string>();
   /** This process's loopback range (see loopback.ts), known once booted. */
   private octet: number | undefined;
 
   constructor(
     readonly clock: VirtualClock,
+    readonly fixture: DeploymentFixture,
     readonly config: RunbookConfig,
     readonly world: World,
     /** Requests goose keeps waiting in the hang scenarios before it finishes. */
     gooseBusyRequests = 2,
   ) {
     const d = config.deployment;
-    this.sns = new SimulatedNotifications(clock, world.approval ?? 'approve');
+    this.sns = new SimulatedNotifications(clock, world.approval ?? 'approve', () => {
+      if (world.tagMovesAfterApproval) this.tagMoves.set(world.taskDefinitionImage, world.tagMovesAfterApproval);
+    });
     this.sfn = new SimulatedStepFunctions(() => this.executionName, world.otherRunningExecution ? [world.otherRunningExecution] : []);
     const record = (kind: string, start: number, end: number) => this.operations.push({ kind, start, end });
     const endpointLost = (id: string) => {
       if (id === d.dbInstanceIdentifier) for (const c of this.containers.values()) c.databaseLost();
     };
-    this.rds = new SimulatedRds(clock, world.rds ?? {}, record, endpointLost, REGION, ACCOUNT);
-    this.rds.addInstance(d.dbInstanceIdentifier, { ...originalDbSettings(d.dbInstanceIdentifier), ...world.dbSettings }, { schemaVersion: world.schemaVersion, rows: 1000 }, [
-      { Key: 'team', Value: 'ml-platform' },
-    ]);
-    const db = this.rds.find(d.dbInstanceIdentifier);
-    if (db && world.dbStatus) db.status = world.dbStatus;
+    this.rds = new SimulatedRds(clock, world.rds ?? {}, record, endpointLost, fixture.account, { ...RDS_DURATIONS, ...world.rdsDurations }, REGION, ACCOUNT);
+    this.originalInstance = { ...fixture.dbInstance, ...world.dbSettings, ...(world.dbStatus ? { DBInstanceStatus: world.dbStatus } : {}) };
+    this.rds.addInstance(this.originalInstance, { schemaVersion: world.schemaVersion, rows: 1000 });
+    this.rds.watched = d.dbInstanceIdentifier;
+    this.rds.observe(clock.now);
+    this.originalDesiredCount = world.desiredCount ?? fixture.service.desiredCount;
     const runtime = {
       start: async (task: SimTask) => {
         const container = await MetaflowContainer.start({
           host: task.ip,
           migrationPort: d.migrationPort,
           servicePort: d.servicePort,
-          image: this.pinned.get(task.arn) ?? task.image,
+          image: task.resolvedImage,
           connect: () => this.rds.connect(d.dbInstanceIdentifier),
           clock,
           behaviour: world.behaviour ?? {},
           ledger: this.ledger,
           gooseBusyRequests,
           record,
+          silent: (world.silentImages ?? []).includes(task.image),
+          onStatusRead: () => {
+            if (this.statusReads++ === 0 && world.databaseRebootSeconds) this.rds.reboot(d.dbInstanceIdentifier, world.databaseRebootSeconds);
+          },
           exited: () => {
             void this.containers.get(task.arn)?.stop();
             this.containers.delete(task.arn);
@@ -105,7 +135,9 @@ export class SimulatedDeployment {
         await this.containers.get(task.arn)?.stop();
         this.containers.delete(task.arn);
       },
-      crashes: (task: SimTask) => (world.crashingImages ?? []).includes(task.image),
+      crashes: (task: SimTask) =>
+        (world.crashingImages ?? []).includes(task.image) || (this.ecs.isServiceTask(task) && (world.unhealthyInServiceImages ?? []).includes(task.image)),
+      resolve: (image: string) => this.tagMoves.get(image) ?? image,
     };
     const ipFor = () => {
       if (this.octet === undefined) throw new Error('the deployment has not booted: no loopback range yet');
@@ -115,18 +147,20 @@ export class SimulatedDeployment {
       cluster: d.clusterName,
       service: d.serviceName,
       container: d.containerName,
-      desiredCount: world.desiredCount,
-      minimumHealthyPercent: world.minimumHealthyPercent,
-      maximumPercent: world.maximumPercent,
+      desiredCount: this.originalDesiredCount,
+      minimumHealthyPercent: world.minimumHealthyPercent ?? fixture.service.minimumHealthyPercent,
+      maximumPercent: world.maximumPercent ?? fixture.service.maximumPercent,
+      network: fixture.service,
     }, REGION, ACCOUNT);
+    const dbHost = this.originalInstance.Endpoint?.Address as string;
     this.originalTaskDefinition = this.ecs.registerTaskDefinition({
-      family: 'metaflow-metadata-service',
+      family: fixture.service.family,
       networkMode: 'awsvpc',
       requiresCompatibilities: ['FARGATE'],
       cpu: '512',
       memory: '1024',
-      executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/metaflow-ecs-execution`,
-      taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/metaflow-metadata-service`,
+      executionRoleArn: fixture.service.executionRoleArn,
+      taskRoleArn: fixture.service.taskRoleArn,
       runtimePlatform: { cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX' },
       containerDefinitions: [
         {
@@ -134,7 +168,7 @@ export class SimulatedDeployment {
           image: world.taskDefinitionImage,
           essential: true,
           portMappings: [{ containerPort: d.servicePort }, { containerPort: d.migrationPort }],
-          environment: [{ name: 'MF_METADATA_DB_HOST', value: `${d.dbInstanceIdentifier}.simulated.${REGION}.rds.amazonaws.com` }],
+          environment: Object.entries({ MF_METADATA_DB_HOST: dbHost, MF_METADATA_DB_PORT: '5432', ...fixture.service.environment }).map(([name, value]) => ({ name, value })),
         },
       ],
       tags: [{ key: 'team', value: 'ml-platform' }],
@@ -145,8 +179,13 @@ export class SimulatedDeployment {
   async boot(): Promise<void> {
     this.octet = await loopbackRange();
     const before = this.ecs.tasks.length;
-    await this.ecs.boot(this.originalTaskDefinition, (task) => this.pinned.set(task.arn, this.world.runningImage));
-    if (this.ecs.tasks.length - before !== this.world.desiredCount) throw new Error('the simulated service did not boot');
+    this.ecs.runTaskFailure = this.world.runTaskFailure;
+    // The tasks running before the change run the image their deployment resolved then, whatever
+    // the task definition's tag resolves to now (ECS pins a deployment to a digest).
+    await this.ecs.boot(this.originalTaskDefinition, (task) => {
+      task.resolvedImage = this.world.runningImage;
+    });
+    if (this.ecs.tasks.length - before !== this.originalDesiredCount) throw new Error('the simulated service did not boot');
   }
 
   async advance(): Promise<void> {
@@ -166,29 +205,4 @@ export class SimulatedDeployment {
       .filter((t) => t.lastStatus === 'RUNNING')
       .map((t) => this.versions.get(t.arn) ?? 'none');
   }
-}
-
-/** A production-like instance: Multi-AZ, its own groups, provisioned gp3, protected, tagged. */
-export function originalDbSettings(id: string): Record<string, unknown> {
-  return {
-    Engine: 'postgres',
-    EngineVersion: '15.8',
-    DbInstanceClass: 'db.r6g.large',
-    MultiAZ: true,
-    PubliclyAccessible: false,
-    DeletionProtection: true,
-    CopyTagsToSnapshot: true,
-    AutoMinorVersionUpgrade: false,
-    StorageType: 'gp3',
-    Iops: 12000,
-    AllocatedStorage: 400,
-    BackupRetentionPeriod: 14,
-    PreferredBackupWindow: '03:00-03:30',
-    PreferredMaintenanceWindow: 'sun:05:00-sun:05:30',
-    DbSubnetGroup: { DbSubnetGroupName: 'metaflow-db-subnets' },
-    VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0db0db0db0db0db01', Status: 'active' }],
-    DbParameterGroups: [{ DbParameterGroupName: 'metaflow-postgres15' }],
-    OptionGroupMemberships: [{ OptionGroupName: 'default:postgres-15' }],
-    Endpoint: { Port: 5432, Address: `${id}.simulated.${REGION}.rds.amazonaws.com` },
-  };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RegisterTaskDefinitionCommandInput, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { VirtualClock } from '../clock';
 import { AwsError, DURATIONS } from './aws-error';
@@ -6,7 +7,12 @@ export interface SimTask {
   readonly arn: string;
   readonly deploymentId: string;
   readonly taskDefinitionArn: string;
+  /** The image as the task definition names it (a tag). */
   readonly image: string;
+  /** What the tag resolved to when the task's deployment was created: the image it really runs. */
+  resolvedImage: string;
+  /** Why it stopped, once it did. */
+  stoppedReason?: string;
   readonly ip: string;
   lastStatus: 'PROVISIONING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
   desiredStatus: 'RUNNING' | 'STOPPED';
@@ -25,6 +31,8 @@ export interface TaskRuntime {
   stop(task: SimTask): Promise<void>;
   /** A task whose essential container exits at start (a crash-looping image). */
   crashes(task: SimTask): boolean;
+  /** What an image reference resolves to now (a tag may have been pushed again since). */
+  resolve(image: string): string;
 }
 
 interface Timed {
@@ -38,7 +46,12 @@ interface Timed {
  * and a deployment disappears once its last task stopped. Task starts and stops take virtual time.
  */
 export class SimulatedEcs {
+  /** The service's tasks. */
   readonly tasks: SimTask[] = [];
+  /** Tasks started with RunTask, outside the service: the service neither counts nor replaces them. */
+  readonly standalone: SimTask[] = [];
+  /** RunTask finds no capacity (the Failures ECS answers with instead of a task). */
+  runTaskFailure: string | undefined;
   readonly taskDefinitions = new Map<string, { definition: TaskDefinition; tags: { key?: string; value?: string }[] }>();
   readonly cluster: string;
   readonly serviceName: string;
@@ -57,7 +70,16 @@ export class SimulatedEcs {
     private readonly runtime: TaskRuntime,
     private readonly ipFor: (n: number) => string,
     private readonly record: (kind: string, start: number, end: number) => void,
-    opts: { cluster: string; service: string; container: string; desiredCount: number; minimumHealthyPercent?: number; maximumPercent?: number },
+    opts: {
+      cluster: string;
+      service: string;
+      container: string;
+      desiredCount: number;
+      minimumHealthyPercent?: number;
+      maximumPercent?: number;
+      /** The service's awsvpc network configuration, as DescribeServices reports it. */
+      network: { subnets: readonly string[]; securityGroups: readonly string[]; assignPublicIp: 'ENABLED' | 'DISABLED' };
+    },
     readonly region = 'eu-west-1',
     readonly account = '123456789012',
   ) {
@@ -68,7 +90,10 @@ export class SimulatedEcs {
     // ECS's defaults for a rolling-update service.
     this.minimumHealthyPercent = opts.minimumHealthyPercent ?? 100;
     this.maximumPercent = opts.maximumPercent ?? 200;
+    this.network = opts.network;
   }
+
+  private readonly network: { subnets: readonly string[]; securityGroups: readonly string[]; assignPublicIp: 'ENABLED' | 'DISABLED' };
 
   private readonly containerName: string;
 
@@ -119,6 +144,7 @@ export class SimulatedEcs {
     if (!task) return;
     task.desiredStatus = 'STOPPED';
     task.lastStatus = 'STOPPED';
+    task.stoppedReason = 'Essential container in task exited';
   }
 
   updateService(p: Record<string, unknown>): unknown {
@@ -151,23 +177,70 @@ export class SimulatedEcs {
     return { TaskArns: this.tasks.filter((t) => t.desiredStatus === desired).map((t) => t.arn) };
   }
 
-  describeTasks(p: Record<string, unknown>): unknown {
+  describeTasks(p: Record<string, unknown>): { Tasks: Record<string, unknown>[]; Failures: { Arn: string; Reason: string }[] } {
     if (p.Cluster !== this.cluster) throw new AwsError('Ecs.ClusterNotFoundException', 'Cluster not found.');
     const arns = (p.Tasks ?? []) as string[];
     if (arns.length === 0) throw new AwsError('Ecs.InvalidParameterException', 'Tasks cannot be empty.');
-    const found = this.tasks.filter((t) => arns.includes(t.arn));
+    const found = [...this.tasks, ...this.standalone].filter((t) => arns.includes(t.arn));
     return {
-      Tasks: found.map((t) => ({
-        TaskArn: t.arn,
-        LastStatus: t.lastStatus,
-        DesiredStatus: t.desiredStatus,
-        TaskDefinitionArn: t.taskDefinitionArn,
-        StartedBy: t.deploymentId,
-        Containers: [{ Name: this.containerName, Image: t.image, LastStatus: t.lastStatus, NetworkInterfaces: [{ PrivateIpv4Address: t.ip }] }],
-        Attachments: [{ Type: 'ElasticNetworkInterface', Status: 'ATTACHED', Details: [{ Name: 'privateIPv4Address', Value: t.ip }] }],
-      })),
+      Tasks: found.map((t) => {
+        // A task still provisioning has no network interface details, no container address and no
+        // digest yet (shared/facts/aws-behaviour.md): answers leave those fields out.
+        const running = t.lastStatus === 'RUNNING' || t.lastStatus === 'STOPPING';
+        return {
+          TaskArn: t.arn,
+          ClusterArn: `arn:aws:ecs:${this.region}:${this.account}:cluster/${this.cluster}`,
+          LastStatus: t.lastStatus,
+          DesiredStatus: t.desiredStatus,
+          TaskDefinitionArn: t.taskDefinitionArn,
+          StartedBy: t.deploymentId,
+          LaunchType: 'FARGATE',
+          ...(t.stoppedReason ? { StoppedReason: t.stoppedReason } : {}),
+          Containers: [
+            {
+              Name: this.containerName,
+              Image: t.image,
+              LastStatus: t.lastStatus,
+              ...(running ? { ImageDigest: imageDigest(t.resolvedImage), NetworkInterfaces: [{ AttachmentId: `eni-attach-${t.arn.slice(-8)}`, PrivateIpv4Address: t.ip }] } : {}),
+            },
+          ],
+          Attachments: [
+            {
+              Id: `eni-attach-${t.arn.slice(-8)}`,
+              Type: 'ElasticNetworkInterface',
+              Status: running ? 'ATTACHED' : 'PRECREATED',
+              Details: running ? [{ Name: 'subnetId', Value: 'subnet-0a1b2c3d4e5f60718' }, { Name: 'privateIPv4Address', Value: t.ip }] : [],
+            },
+          ],
+        };
+      }),
       Failures: arns.filter((a) => !found.some((t) => t.arn === a)).map((a) => ({ Arn: a, Reason: 'MISSING' })),
     };
+  }
+
+  /** A task outside the service, from a task definition (the plan's reading of the new image). */
+  runTask(p: Record<string, unknown>): unknown {
+    if (p.Cluster !== this.cluster) throw new AwsError('Ecs.ClusterNotFoundException', 'Cluster not found.');
+    const definition = this.findTaskDefinition(String(p.TaskDefinition)).taskDefinition;
+    if (p.LaunchType !== 'FARGATE') throw new AwsError('Ecs.InvalidParameterException', 'The service runs on Fargate: RunTask needs launchType FARGATE.');
+    const vpc = (p.NetworkConfiguration as { AwsvpcConfiguration?: { Subnets?: string[] } } | undefined)?.AwsvpcConfiguration;
+    if (!vpc?.Subnets?.length) throw new AwsError('Ecs.InvalidParameterException', 'Network Configuration must be provided when networkMode \'awsvpc\' is specified.');
+    if (this.runTaskFailure) return { Tasks: [], Failures: [{ Arn: definition.taskDefinitionArn, Reason: this.runTaskFailure }] };
+    const task = this.newTask({ id: 'standalone', taskDefinition: definition.taskDefinitionArn as string, createdAt: this.clock.now }, this.standalone);
+    this.launchTask(task, this.clock.now);
+    return { Tasks: this.describeTasks({ Cluster: this.cluster, Tasks: [task.arn] }).Tasks, Failures: [] };
+  }
+
+  /** StopTask: SIGTERM, then STOPPED a few seconds later; a service replaces its own, not a standalone one. */
+  stopTask(p: Record<string, unknown>): unknown {
+    if (p.Cluster !== this.cluster) throw new AwsError('Ecs.ClusterNotFoundException', 'Cluster not found.');
+    const task = [...this.tasks, ...this.standalone].find((t) => t.arn === p.Task);
+    if (!task) throw new AwsError('Ecs.InvalidParameterException', `The referenced task was not found: ${String(p.Task)}`);
+    if (task.desiredStatus !== 'STOPPED') {
+      task.stoppedReason = String(p.Reason ?? 'Task stopped by user');
+      this.stopRunningTask(task, this.clock.now);
+    }
+    return { Task: this.describeTasks({ Cluster: this.cluster, Tasks: [task.arn] }).Tasks[0] };
   }
 
   /** The SDK integration's DescribeTaskDefinition: the same definition in Step Functions casing. */
@@ -187,6 +260,10 @@ export class SimulatedEcs {
       PendingCount: this.tasks.filter((t) => t.lastStatus === 'PROVISIONING').length,
       TaskDefinition: (this.deployments[0] as Deployment).taskDefinition,
       DeploymentConfiguration: { MinimumHealthyPercent: this.minimumHealthyPercent, MaximumPercent: this.maximumPercent },
+      LaunchType: 'FARGATE',
+      NetworkConfiguration: {
+        AwsvpcConfiguration: { Subnets: [...this.network.subnets], SecurityGroups: [...this.network.securityGroups], AssignPublicIp: this.network.assignPublicIp },
+      },
       Deployments: this.deployments.map((d, i) => ({
         Id: d.id,
         Status: i === 0 ? 'PRIMARY' : 'ACTIVE',
@@ -207,12 +284,12 @@ export class SimulatedEcs {
       for (let i = 0; i < Math.min(this.desiredCount - primaryLive.length, room); i++) this.launch(primary, at);
     } else if (primaryLive.length > this.desiredCount) {
       const extra = primaryLive.sort((a, b) => b.createdAt - a.createdAt).slice(0, primaryLive.length - this.desiredCount);
-      for (const t of extra) this.stopTask(t, at);
+      for (const t of extra) this.stopRunningTask(t, at);
     }
     const minimumHealthy = Math.ceil((this.desiredCount * this.minimumHealthyPercent) / 100);
     for (const old of live().filter((t) => t.deploymentId !== primary.id)) {
       const running = live().filter((t) => t.lastStatus === 'RUNNING').length;
-      if (old.lastStatus !== 'RUNNING' || running - 1 >= minimumHealthy) this.stopTask(old, at);
+      if (old.lastStatus !== 'RUNNING' || running - 1 >= minimumHealthy) this.stopRunningTask(old, at);
     }
     this.deployments = this.deployments.filter(
       (d, i) => i === 0 || this.tasks.some((t) => t.deploymentId === d.id && t.lastStatus !== 'STOPPED'),
@@ -221,7 +298,11 @@ export class SimulatedEcs {
   }
 
   private launch(deployment: Deployment, at: number): void {
-    const task = this.newTask(deployment);
+    this.launchTask(this.newTask(deployment), at);
+  }
+
+  /** Provisioning, then the container starts a task start's time later (or exits at once, if its image crashes). */
+  private launchTask(task: SimTask, at: number): void {
     this.record('task start', at, at + DURATIONS.taskStart * 1000);
     this.timed.push({
       at: at + DURATIONS.taskStart * 1000,
@@ -230,6 +311,7 @@ export class SimulatedEcs {
         if (this.runtime.crashes(task)) {
           task.desiredStatus = 'STOPPED';
           task.lastStatus = 'STOPPED';
+          task.stoppedReason = 'Essential container in task exited';
           return;
         }
         task.lastStatus = 'RUNNING';
@@ -238,7 +320,7 @@ export class SimulatedEcs {
     });
   }
 
-  private stopTask(task: SimTask, at: number): void {
+  private stopRunningTask(task: SimTask, at: number): void {
     task.desiredStatus = 'STOPPED';
     const wasRunning = task.lastStatus === 'RUNNING';
     task.lastStatus = wasRunning ? 'STOPPING' : 'STOPPED';
@@ -250,7 +332,12 @@ export class SimulatedEcs {
       } });
   }
 
-  private newTask(deployment: Deployment): SimTask {
+  /** Whether a task belongs to the service (a standalone one, started with RunTask, does not). */
+  isServiceTask(task: SimTask): boolean {
+    return this.tasks.includes(task);
+  }
+
+  private newTask(deployment: Deployment, into: SimTask[] = this.tasks): SimTask {
     const n = ++this.seq;
     const td = this.findTaskDefinition(deployment.taskDefinition).taskDefinition;
     const image = td.containerDefinitions?.find((c) => c.name === this.containerName)?.image ?? 'unknown';
@@ -259,12 +346,13 @@ export class SimulatedEcs {
       deploymentId: deployment.id,
       taskDefinitionArn: deployment.taskDefinition,
       image,
+      resolvedImage: this.runtime.resolve(image),
       ip: this.ipFor(n),
       lastStatus: 'PROVISIONING',
       desiredStatus: 'RUNNING',
       createdAt: this.clock.now,
     };
-    this.tasks.push(task);
+    into.push(task);
     return task;
   }
 
@@ -282,6 +370,11 @@ export class SimulatedEcs {
   private nextId(prefix: string): string {
     return `${prefix}/${(++this.seq * 7919).toString(36).padStart(12, '0')}`;
   }
+}
+
+/** A stand-in for the digest a tag resolved to: the same image, the same digest. */
+export function imageDigest(resolvedImage: string): string {
+  return `sha256:${createHash('sha256').update(resolvedImage).digest('hex')}`;
 }
 
 /** Step Functions' SDK results name fields in Java SDK v2 casing: for ECS, the first letter capitalised. */

@@ -13,9 +13,9 @@ export interface ContainerBehaviour {
    * the answer is lost and the task's address refuses connections from then on.
    */
   upgrade?: 'succeed' | 'fail' | 'claim-success' | 'hang-succeed' | 'hang-fail' | 'crash';
-  /** The database forces SSL and the service is not configured for it: every status call is a 500. */
+  /** The database forces SSL and the service is not configured for it: every database call is refused. */
   sslMisconfigured?: boolean;
-  /** MF_MIGRATION_ENDPOINTS_ENABLED=0: the routes answer 404. */
+  /** MF_MIGRATION_ENDPOINTS_ENABLED=0: `PATCH /upgrade` answers 404 (the status route still answers). */
   endpointsDisabled?: boolean;
 }
 
@@ -25,6 +25,8 @@ export interface ContainerLedger {
   concurrentUpgrades: number;
   maxConcurrentUpgrades: number;
   killedDuringUpgrade: number;
+  /** `GET /version` on 8082: on an empty database it runs every migration; the runbook must never call it. */
+  migrationVersionRequests: number;
 }
 
 export interface ContainerOptions {
@@ -32,6 +34,7 @@ export interface ContainerOptions {
   readonly migrationPort: number;
   readonly servicePort: number;
   readonly image: string;
+  /** The database, or why it cannot be reached right now (null: refused, as a stopped or renamed instance). */
   readonly connect: () => SimDatabase | null;
   readonly clock: VirtualClock;
   readonly behaviour: ContainerBehaviour;
@@ -44,12 +47,35 @@ export interface ContainerOptions {
   readonly record: (kind: string, start: number, end: number) => void;
   /** The container's process ended on its own (ECS sees the task stop and replaces it). */
   readonly exited: () => void;
+  /** Called on every `GET /db_schema_status`, before it is answered (a scenario may act on it). */
+  readonly onStatusRead?: () => void;
+  /** The container never serves the migration service (a broken image): 8082 refuses connections. */
+  readonly silent?: boolean;
 }
 
+/** The aiohttp answers the real service gives outside its routes (see the facts file, "Observed on the real service"). */
+const NOT_FOUND = '404: Not Found';
+const METHOD_NOT_ALLOWED = '405: Method Not Allowed';
+const SERVER_TROUBLE = '500 Internal Server Error\n\nServer got itself in trouble';
+const REFUSED_DETAIL =
+  "Exception('unable to get db version via goose: goose run: failed to connect: dial tcp 10.0.1.23:5432: connect: connection refused')";
+const SSL_DETAIL = "Exception('unable to get db version via goose: pq: no pg_hba.conf entry for host \"10.0.1.57\", user \"metaflow\", database \"metaflow\", no encryption')";
+
+/** The migration service's routes and the one method each allows. */
+const MIGRATION_ROUTES: Readonly<Record<string, string>> = {
+  '/ping': 'GET',
+  '/version': 'GET',
+  '/db_schema_status': 'GET',
+  '/upgrade': 'PATCH',
+};
+const METADATA_ROUTES: Readonly<Record<string, string>> = { '/version': 'GET', '/ping': 'GET', '/healthcheck': 'GET' };
+
 /**
- * One `netflixoss/metaflow_metadata_service` container, speaking the documented contract over real
- * HTTP on a loopback address: the migration service on 8082 and, chosen once at start from the
- * database's schema, the metadata service on 8080.
+ * One `netflixoss/metaflow_metadata_service` container, answering what the real v2.5.1 service
+ * answered in every state (shared/facts/metaflow-migration-service.md, "Observed on the real
+ * service"), over real HTTP on a loopback address: the migration service on 8082 and, chosen once
+ * at start from the database's schema, the metadata service on 8080. While goose runs, the
+ * migration service's event loop is blocked: every request to 8082, `/ping` included, hangs.
  */
 export class MetaflowContainer {
   private readonly servers: Server[] = [];
@@ -59,18 +85,22 @@ export class MetaflowContainer {
   /** The metadata service version picked at start; null when the database was unreachable then. */
   readonly serviceVersion: string | null;
   private gooseRunning = false;
+  private waitedForGoose = 0;
+  private finishGoose: (() => void) | undefined;
   private waiters: (() => void)[] = [];
   private stopped = false;
 
   private constructor(private readonly opts: ContainerOptions) {
     this.profile = imageProfile(opts.image);
+    // The service already running is what the SSL scenario starts from: only goose's own
+    // connections (status, upgrade) are refused there, so the choice at start ignores it.
     const db = opts.connect();
     this.serviceVersion = db ? this.profile.serviceVersionFor(db.schemaVersion) : null;
   }
 
   static async start(opts: ContainerOptions): Promise<MetaflowContainer> {
     const c = new MetaflowContainer(opts);
-    await c.listen(opts.migrationPort, (req, res) => c.migration(req, res));
+    if (!opts.silent) await c.listen(opts.migrationPort, (req, res) => c.migration(req, res));
     if (c.serviceVersion !== null) await c.listen(opts.servicePort, (req, res) => c.metadata(req, res));
     return c;
   }
@@ -86,6 +116,23 @@ export class MetaflowContainer {
     this.release();
   }
 
+  /**
+   * The database went away under goose (the instance is being renamed for a restore): goose dies
+   * with its connection, which is harmless since the database is about to be replaced.
+   */
+  databaseLost(): void {
+    if (!this.gooseRunning) return;
+    this.gooseRunning = false;
+    this.finishGoose = undefined;
+    this.opts.ledger.concurrentUpgrades -= 1;
+    this.release();
+  }
+
+  /** A database the service is configured to reach, or null (refused, or SSL refused). */
+  private database(): SimDatabase | null {
+    return this.opts.behaviour.sslMisconfigured ? null : this.opts.connect();
+  }
+
   private listen(port: number, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<void> {
     const server = createServer(handler);
     server.on('connection', (socket) => {
@@ -99,45 +146,62 @@ export class MetaflowContainer {
     });
   }
 
+  /** 8080: the version is the one chosen at start; it answers even when the database is down. */
   private metadata(req: IncomingMessage, res: ServerResponse): ServerResponse {
-    if (req.method === 'GET' && req.url === '/version') return text(res, 200, this.serviceVersion ?? '');
-    if (req.method === 'GET' && req.url === '/ping') {
-      res.setHeader('METADATA_SERVICE_VERSION', this.serviceVersion ?? '');
+    const refused = refuseOutsideRoutes(req, res, METADATA_ROUTES);
+    if (refused) return refused;
+    const version = this.serviceVersion ?? '';
+    if (req.url === '/version') return text(res, 200, version);
+    if (req.url === '/ping') {
+      res.setHeader('METADATA_SERVICE_VERSION', version);
       return text(res, 200, 'pong');
     }
-    if (req.method === 'GET' && req.url === '/healthcheck') {
-      return json(res, this.opts.connect() ? 200 : 500, { status: this.opts.connect() ? 'UP' : 'DOWN' });
-    }
-    return text(res, 404, 'not found');
+    // The real service double-encodes its health: a JSON string that holds JSON.
+    if (this.database()) return json(res, 200, JSON.stringify({ status: 'UP' }));
+    return text(res, 500, SERVER_TROUBLE);
   }
 
   private async migration(req: IncomingMessage, res: ServerResponse): Promise<ServerResponse | undefined> {
-    const route = `${req.method} ${req.url}`;
-    if (route === 'GET /ping') return text(res, 200, 'pong');
-    // The upgrade handler blocks the service's event loop: everything else waits for goose.
+    // The upgrade handler blocks the event loop: every request waits for goose, /ping included.
     if (this.gooseRunning && ++this.waitedForGoose > this.opts.gooseBusyRequests) this.finishGoose?.();
     if (this.gooseRunning) {
       this.held.push(res);
       await new Promise<void>((resolve) => this.waiters.push(resolve));
       if (this.stopped) return undefined;
     }
-    const b = this.opts.behaviour;
-    if (b.endpointsDisabled && (route === 'GET /db_schema_status' || route === 'PATCH /upgrade')) return text(res, 404, '404: Not Found');
-    if (route === 'GET /version') return text(res, 200, this.serviceVersion === this.profile.version ? 'latest' : `v_${(this.serviceVersion ?? '0').replace(/\./g, '_')}`);
-    if (route === 'GET /db_schema_status') {
-      const db = this.opts.connect();
-      if (b.sslMisconfigured) return json(res, 500, { detail: "OperationalError('connection failed: FATAL: no pg_hba.conf entry for host, SSL off')" });
-      if (!db) return json(res, 500, { detail: "OperationalError('could not connect to server: Connection refused')" });
+    const refused = refuseOutsideRoutes(req, res, MIGRATION_ROUTES);
+    if (refused) return refused;
+    if (req.url === '/ping') return text(res, 200, 'pong');
+    if (req.url === '/version') return this.migrationVersion(res);
+    if (req.url === '/db_schema_status') {
+      this.opts.onStatusRead?.();
+      const db = this.database();
+      if (!db) return json(res, 500, { detail: this.opts.behaviour.sslMisconfigured ? SSL_DETAIL : REFUSED_DETAIL });
       return json(res, 200, this.status(db));
     }
-    if (route === 'PATCH /upgrade') return this.upgrade(res);
-    return text(res, 404, '404: Not Found');
+    if (this.opts.behaviour.endpointsDisabled) return text(res, 404, NOT_FOUND);
+    return this.upgrade(res);
   }
 
+  /** Recomputed on every request: the pending goose version, or `latest`; on an empty database it migrates everything first. */
+  private migrationVersion(res: ServerResponse): ServerResponse {
+    this.opts.ledger.migrationVersionRequests++;
+    const db = this.database();
+    if (!db) return text(res, 500, SERVER_TROUBLE);
+    if (db.schemaVersion === '0') db.schemaVersion = this.profile.knownVersions.at(-1) as string;
+    const status = this.status(db);
+    if (!this.known(db.schemaVersion)) return text(res, 500, SERVER_TROUBLE);
+    return text(res, 200, status.is_up_to_date ? 'latest' : status.current_version);
+  }
+
+  private known(version: string): boolean {
+    return this.profile.knownVersions.includes(version);
+  }
+
+  /** At version 0, or a version the image does not know, every migration is listed, "1" included. */
   private status(db: SimDatabase) {
     const known = this.profile.knownVersions;
-    const at = known.indexOf(db.schemaVersion);
-    const unapplied = at === -1 ? known.slice(1) : known.slice(at + 1);
+    const unapplied = this.known(db.schemaVersion) ? known.slice(known.indexOf(db.schemaVersion) + 1) : [...known];
     return {
       is_up_to_date: unapplied.length === 0,
       current_version: db.schemaVersion,
@@ -152,7 +216,7 @@ export class MetaflowContainer {
     ledger.patchRequests++;
     ledger.concurrentUpgrades++;
     ledger.maxConcurrentUpgrades = Math.max(ledger.maxConcurrentUpgrades, ledger.concurrentUpgrades);
-    const db = this.opts.connect();
+    const db = this.database();
     const done = () => (ledger.concurrentUpgrades -= 1);
     if (!db) {
       done();
@@ -168,6 +232,7 @@ export class MetaflowContainer {
     const mode = this.opts.behaviour.upgrade ?? 'succeed';
     if (mode === 'succeed' || mode === 'fail' || mode === 'claim-success') {
       // claim-success: goose reports success yet one migration is left (the case verification exists for).
+      // Nothing pending is a success too: goose has nothing to do.
       apply(mode === 'succeed' ? pending.length : mode === 'claim-success' ? Math.max(0, pending.length - 1) : Math.floor(pending.length / 2));
       done();
       return mode === 'fail' ? text(res, 500, 'upgrade failed') : text(res, 200, 'upgrade success');
@@ -194,21 +259,6 @@ export class MetaflowContainer {
     return undefined;
   }
 
-  private waitedForGoose = 0;
-  private finishGoose: (() => void) | undefined;
-
-  /**
-   * The database went away under goose (the instance is being renamed for a restore): goose dies
-   * with its connection, which is harmless since the database is about to be replaced.
-   */
-  databaseLost(): void {
-    if (!this.gooseRunning) return;
-    this.gooseRunning = false;
-    this.finishGoose = undefined;
-    this.opts.ledger.concurrentUpgrades -= 1;
-    this.release();
-  }
-
   private release(): void {
     const waiters = this.waiters;
     this.waiters = [];
@@ -216,10 +266,22 @@ export class MetaflowContainer {
   }
 }
 
+/** aiohttp's answers outside the routes: 404 for an unknown path, 405 with `Allow` for a wrong method. */
+function refuseOutsideRoutes(req: IncomingMessage, res: ServerResponse, routes: Readonly<Record<string, string>>): ServerResponse | undefined {
+  const path = (req.url ?? '/').split('?')[0] as string;
+  const allowed = routes[path];
+  if (allowed === undefined) return text(res, 404, NOT_FOUND);
+  if (req.method !== allowed) {
+    res.setHeader('Allow', allowed);
+    return text(res, 405, METHOD_NOT_ALLOWED);
+  }
+  return undefined;
+}
+
 function text(res: ServerResponse, status: number, body: string): ServerResponse {
-  return res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+  return res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(body);
 }
 
 function json(res: ServerResponse, status: number, body: unknown): ServerResponse {
-  return res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  return res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }

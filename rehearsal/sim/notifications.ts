@@ -24,6 +24,8 @@ export class SimulatedNotifications {
   constructor(
     private readonly clock: VirtualClock,
     private readonly answer: ApprovalAnswer,
+    /** Called once an approver has answered (the world may change while the approver thinks). */
+    private readonly answered: () => void = () => undefined,
   ) {}
 
   publish(p: Record<string, unknown>): unknown {
@@ -44,6 +46,7 @@ export class SimulatedNotifications {
       throw new AwsError('States.Timeout', 'The approval was not answered in time');
     }
     this.clock.advance(APPROVER_DELAY_SECONDS);
+    this.answered();
     if (this.answer === 'reject') {
       const error = new Error(JSON.stringify({ decision: 'rejected', rejectedBy: REHEARSAL_APPROVER, reason: 'rehearsal: rejected on request' }));
       error.name = 'ChangeRejected';

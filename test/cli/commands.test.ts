@@ -110,8 +110,8 @@ describe('watch', () => {
   it.each([
     ['succeeded', 0, 'Execution SUCCEEDED after 19m 42s. Migration complete'],
     ['rolledBack', 1, 'Execution FAILED (UpgradeFailed) after 44m 29s: rolled back. UpgradeFailed: PATCH /upgrade answered 500'],
-    ['rejected', 1, 'Execution FAILED (ChangeRejected) after 16m 21s: rolled back.'],
-    ['aborted', 1, 'Execution ABORTED after 6m 00s: stopped from outside, NOT rolled back'],
+    ['rejected', 1, 'Execution FAILED (ChangeRejected) after 15m 01s: nothing was changed.'],
+    ['aborted', 1, 'Execution ABORTED after 12m 40s: stopped from outside, NOT rolled back'],
   ] as const)('%s: exits %i and says how it ended', async (name, exitCode, last) => {
     serve(name);
 
@@ -123,7 +123,9 @@ describe('watch', () => {
 
   it('polls the growing history at the interval, reading only new events, one line per step change', async () => {
     const events = HISTORIES.rolledBack;
-    let visible = 30;
+    // The first read ends with the execution waiting for approval.
+    const first = HISTORIES.waitingForApproval.length;
+    let visible = first;
     sfn.on(GetExecutionHistoryCommand).callsFake(historyResponder(events, 25, () => visible));
 
     const { code, stdout, sleeps } = await runCli(['watch', EXECUTION_ARN, '--interval', '2'], {
@@ -133,13 +135,13 @@ describe('watch', () => {
     });
 
     expect(code).toBe(1);
-    expect(sleeps.length).toBe(Math.ceil((events.length - 30) / 40));
+    expect(sleeps.length).toBe(Math.ceil((events.length - first) / 40));
     expect(new Set(sleeps)).toEqual(new Set([2000]));
     for (const call of sfn.commandCalls(GetExecutionHistoryCommand)) expect(call.args[0].input.reverseOrder).toBe(true);
     // Each step at most twice (seen running, seen ended), in the guide's order; the wait for approval told once.
     const stepLines = stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\dZ|^ {11}\S/.test(l));
-    expect(stepLines.filter((l) => l.includes('5a. Approval'))).toEqual([expect.stringContaining('running'), expect.stringContaining('succeeded')]);
-    expect(stepLines.filter((l) => l.includes('6. Upgrade'))).toEqual([expect.stringMatching(/failed .*UpgradeFailed$/)]);
+    expect(stepLines.filter((l) => l.includes('3. Approval'))).toEqual([expect.stringContaining('running'), expect.stringContaining('succeeded')]);
+    expect(stepLines.filter((l) => l.includes('8. Upgrade'))).toEqual([expect.stringMatching(/failed .*UpgradeFailed$/)]);
     expect(stdout.match(/Waiting for approval: npm run runbook -- approve/g)).toHaveLength(1);
   });
 
@@ -156,7 +158,7 @@ describe('watch', () => {
     expect(first).toContain(`Waiting for approval: npm run runbook -- approve ${EXECUTION_ARN}`);
     expect(first?.split('\n').slice(-erased - 1, -1)[0]).toBe('Execution RUNNING: Wait for approval');
     expect(second).toMatch(/^Execution SUCCEEDED\n/);
-    expect(second).toMatch(/✓ 6\. Upgrade\s+succeeded\s+42s/);
+    expect(second).toMatch(/✓ 8\. Upgrade\s+succeeded\s+42s/);
   });
 
   it('with --json writes only the result on stdout', async () => {

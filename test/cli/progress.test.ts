@@ -25,11 +25,12 @@ describe('the progress of a recorded Step Functions history', () => {
 
   it.each([
     ['preflight', 'succeeded', 0, 10],
-    ['snapshot', 'succeeded', 10, 300],
-    ['scaleToOne', 'succeeded', 300, 301],
-    ['restartForMigration', 'succeeded', 301, 380],
-    ['status', 'succeeded', 380, 382],
-    ['approval', 'succeeded', 382, 1000],
+    ['plan', 'succeeded', 10, 78],
+    ['approval', 'succeeded', 78, 700],
+    ['scaleToOne', 'succeeded', 700, 701],
+    ['restartForMigration', 'succeeded', 701, 780],
+    ['status', 'succeeded', 780, 782],
+    ['snapshot', 'succeeded', 782, 1000],
     ['upgrade', 'succeeded', 1000, 1042],
     ['verify', 'succeeded', 1042, 1043],
     ['restartOnNewSchema', 'succeeded', 1043, 1120],
@@ -50,12 +51,15 @@ describe('the progress of a recorded Step Functions history', () => {
     expect(progress.output).toMatchObject({ outcome: 'SUCCEEDED', changeId: 'CHG-123' });
     expect(visibleSteps(progress).some((s) => s.onFailureOnly)).toBe(false);
     expect(step(progress, 'preflight').retries).toBe(1);
+    // The plan task still starting was retried by the Task's Retry: a retry, not a failure.
+    expect(step(progress, 'plan')).toMatchObject({ status: 'succeeded', retries: 1 });
     // The snapshot's "not yet" was caught by the wait loop: no failure.
     expect(step(progress, 'snapshot').status).toBe('succeeded');
   });
 
   it.each([
-    ['approval', 'succeeded', 382, 1000, undefined],
+    ['approval', 'succeeded', 78, 700, undefined],
+    ['snapshot', 'succeeded', 782, 1000, undefined],
     ['upgrade', 'failed', 1000, 1022, 'UpgradeFailed'],
     ['verify', 'skipped', undefined, undefined, undefined],
     ['restartOnNewSchema', 'skipped', undefined, undefined, undefined],
@@ -63,7 +67,8 @@ describe('the progress of a recorded Step Functions history', () => {
     ['scaleBack', 'skipped', undefined, undefined, undefined],
     ['summary', 'skipped', undefined, undefined, undefined],
     ['rollbackDecision', 'succeeded', 1022, 1022, undefined],
-    ['restoreDatabase', 'succeeded', 1022, 2590, undefined],
+    ['restoreDatabase', 'succeeded', 1022, 1600, undefined],
+    ['swapDatabase', 'succeeded', 1600, 2590, undefined],
     ['rollbackService', 'succeeded', 2590, 2668, undefined],
     ['report', 'succeeded', 2668, 2669, undefined],
   ] as const)('a rolled-back run: %s %s', (id, status, from, to, error) => {
@@ -84,13 +89,13 @@ describe('the progress of a recorded Step Functions history', () => {
     expect(visibleSteps(progress).map((s) => s.id)).toEqual(GUIDE_STEPS.map((s) => s.id));
   });
 
-  it('a rejected approval fails the approval step, and the database is not part of the rollback', () => {
+  it('a rejected approval fails the approval step, skips every change and shows no rollback, only the report', () => {
     const progress = reduceProgress(readPaged(HISTORIES.rejected));
 
-    expect(fields(step(progress, 'approval'))).toEqual({ status: 'failed', startedAt: at(382), endedAt: at(900), error: 'ChangeRejected' });
-    expect(step(progress, 'upgrade').status).toBe('skipped');
-    expect(step(progress, 'restoreDatabase').status).toBe('pending');
-    expect(visibleSteps(progress).map((s) => s.id)).not.toContain('restoreDatabase');
+    expect(fields(step(progress, 'approval'))).toEqual({ status: 'failed', startedAt: at(78), endedAt: at(900), error: 'ChangeRejected' });
+    for (const id of ['scaleToOne', 'restartForMigration', 'snapshot', 'upgrade']) expect([id, step(progress, id).status]).toEqual([id, 'skipped']);
+    expect(visibleSteps(progress).filter((s) => s.onFailureOnly).map((s) => s.id)).toEqual(['report']);
+    expect(step(progress, 'report').status).toBe('succeeded');
   });
 
   it('a running execution: the current step runs until now, later steps are pending, the waiting state is known', () => {
@@ -100,10 +105,10 @@ describe('the progress of a recorded Step Functions history', () => {
     expect(progress.currentState).toBe('Wait for approval');
     expect({ ...fields(step(progress, 'approval')), elapsed: step(progress, 'approval').elapsedSeconds }).toEqual({
       status: 'running',
-      startedAt: at(382),
+      startedAt: at(78),
       endedAt: undefined,
       error: undefined,
-      elapsed: 118,
+      elapsed: 422,
     });
     const after = GUIDE_STEPS.slice(GUIDE_STEPS.findIndex((s) => s.id === 'approval') + 1).map((s) => s.id);
     expect(progress.steps.filter((s) => s.status === 'pending').map((s) => s.id)).toEqual(after);
@@ -113,7 +118,7 @@ describe('the progress of a recorded Step Functions history', () => {
     const progress = reduceProgress(readPaged(HISTORIES.aborted));
 
     expect(progress.status).toBe('ABORTED');
-    expect(fields(step(progress, 'restartForMigration'))).toEqual({ status: 'failed', startedAt: at(301), endedAt: at(360), error: 'ABORTED' });
+    expect(fields(step(progress, 'restartForMigration'))).toEqual({ status: 'failed', startedAt: at(701), endedAt: at(760), error: 'ABORTED' });
     expect(step(progress, 'status').status).toBe('skipped');
   });
 

@@ -16,6 +16,7 @@ const statuses = async (scenario: string) => Object.fromEntries(reduceProgress(a
 const NORMAL = GUIDE_STEPS.filter((s) => !s.onFailureOnly).map((s) => s.id);
 const ROLLBACK = GUIDE_STEPS.filter((s) => s.onFailureOnly).map((s) => s.id);
 const UPGRADE = NORMAL.indexOf('upgrade');
+const APPROVAL = NORMAL.indexOf('approval');
 const all = (ids: string[], status: StepStatus) => Object.fromEntries(ids.map((id) => [id, status]));
 
 describe('progress and report from the local rehearsal event stream', () => {
@@ -23,7 +24,11 @@ describe('progress and report from the local rehearsal event stream', () => {
     ['happy-path', { ...all(NORMAL, 'succeeded'), ...all(ROLLBACK, 'pending') }],
     [
       'already-up-to-date',
-      { ...all(NORMAL, 'succeeded'), upgrade: 'skipped', verify: 'skipped', restartOnNewSchema: 'skipped', ...all(ROLLBACK, 'pending') },
+      { ...all(NORMAL, 'succeeded'), snapshot: 'skipped', upgrade: 'skipped', verify: 'skipped', restartOnNewSchema: 'skipped', ...all(ROLLBACK, 'pending') },
+    ],
+    [
+      'approval-rejected',
+      { ...all(NORMAL.slice(0, APPROVAL), 'succeeded'), approval: 'failed', ...all(NORMAL.slice(APPROVAL + 1), 'skipped'), ...all(ROLLBACK, 'pending'), report: 'succeeded' },
     ],
     [
       'upgrade-returns-500',
@@ -57,6 +62,19 @@ describe('progress and report from the local rehearsal event stream', () => {
 
     expect(record).toMatchObject({ changeId: 'CHG-1234', snapshotId: expect.stringMatching(/^metaflow-migration-chg-1234-/), ...expected });
   });
+
+  it('approval-rejected: the audit record says nothing was changed and keeps the plan that was refused', async () => {
+    const record = buildReport(await eventsOf('approval-rejected'));
+
+    expect(record).toMatchObject({
+      status: 'FAILED',
+      outcome: 'NOTHING_CHANGED',
+      rolledBack: false,
+      rollback: null,
+      error: { error: 'ChangeRejected' },
+      plan: { migrationsToApply: ['20220503175500', '20230118020300'], imageDigest: expect.stringMatching(/^sha256:/) },
+    });
+  });
 });
 
 describe('--local drives the same commands', () => {
@@ -64,17 +82,17 @@ describe('--local drives the same commands', () => {
     const { code, stdout } = await runCli(['watch', '--local', '--scenario', 'upgrade-returns-500'], { assembly: runbookAssembly });
 
     expect(code).toBe(1);
-    expect(stdout).toMatch(/6\. Upgrade: failed .*UpgradeFailed/);
+    expect(stdout).toMatch(/8\. Upgrade: failed .*UpgradeFailed/);
     expect(stdout).toContain('Rollback: restore the database: succeeded');
     expect(stdout).toMatch(/Execution FAILED \(UpgradeFailed\) after .*: rolled back\./);
   });
 
-  it('report --local writes the Markdown record of a rehearsal with steps 6-8 skipped', async () => {
+  it('report --local writes the Markdown record of a rehearsal with the snapshot, upgrade, verify and second restart skipped', async () => {
     const { code, stdout } = await runCli(['report', '--local', '--scenario', 'already-up-to-date'], { assembly: runbookAssembly });
 
     expect(code).toBe(0);
     expect(stdout).toContain('# Metaflow schema migration CHG-1234: SUCCEEDED');
-    expect(stdout).toContain('class upgrade,verify,restartOnNewSchema skipped');
+    expect(stdout).toContain('class snapshot,upgrade,verify,restartOnNewSchema skipped');
   });
 
   it('an unknown scenario is a usage error naming the known ones', async () => {

@@ -20,7 +20,7 @@ describe('the audit record of a recorded Step Functions history', () => {
       rolledBack: false,
       startedAt: at(0),
       finishedAt: at(1182),
-      approval: { decision: 'approved', by: APPROVER, note: 'go ahead', at: at(1000) },
+      approval: { decision: 'approved', by: APPROVER, note: 'go ahead', at: at(700) },
       snapshotId: SUCCESS_OUTPUT.snapshotId,
       schemaVersionBefore: '20211202100726',
       schemaVersionAfter: '20230118020300',
@@ -33,7 +33,7 @@ describe('the audit record of a recorded Step Functions history', () => {
     expect(record.summary).toBe('Migration complete: schema 20211202100726 → 20230118020300, 2 migrations applied, service 2.2.4 → 2.5.1.');
     expect(record.steps.find((s) => s.id === 'upgrade')).toEqual({
       id: 'upgrade',
-      title: '6. Upgrade',
+      title: '8. Upgrade',
       status: 'succeeded',
       startedAt: at(1000),
       endedAt: at(1042),
@@ -64,14 +64,19 @@ describe('the audit record of a recorded Step Functions history', () => {
     });
     expect(record.rollback?.actions.map((a) => [a.id, a.status, a.startedAt, a.endedAt])).toEqual([
       ['rollbackDecision', 'succeeded', at(1022), at(1022)],
-      ['restoreDatabase', 'succeeded', at(1022), at(2590)],
+      ['restoreDatabase', 'succeeded', at(1022), at(1600)],
+      ['swapDatabase', 'succeeded', at(1600), at(2590)],
       ['rollbackService', 'succeeded', at(2590), at(2668)],
       ['report', 'succeeded', at(2668), at(2669)],
     ]);
   });
 
-  it('a rejected run names who rejected it and why', () => {
-    expect(recordOf('rejected').approval).toEqual({ decision: 'rejected', by: APPROVER, note: 'not during the release freeze', at: at(900) });
+  it('a rejected run names who rejected it and why, and says nothing was changed', () => {
+    const record = recordOf('rejected');
+
+    expect(record.approval).toEqual({ decision: 'rejected', by: APPROVER, note: 'not during the release freeze', at: at(900) });
+    expect(record).toMatchObject({ outcome: 'NOTHING_CHANGED', rolledBack: false, rollback: null });
+    expect(conclusion(record)).toMatch(/^Execution FAILED \(ChangeRejected\) after 15m 01s: nothing was changed\./);
   });
 
   it('an aborted run is neither rolled back nor given a rollback section it did not have', () => {
@@ -82,10 +87,10 @@ describe('the audit record of a recorded Step Functions history', () => {
     const md = reportMarkdown(recordOf('rolledBack'));
 
     expect(md).toMatch(/^# Metaflow schema migration CHG-123: ROLLED_BACK\n/);
-    expect(md).toContain(`| Approval | approved by ${APPROVER} at ${at(1000)}: go ahead |`);
+    expect(md).toContain(`| Approval | approved by ${APPROVER} at ${at(700)}: go ahead |`);
     expect(md).toContain('| Requested by | jane@example.com |');
     expect(md).toContain('```mermaid\nflowchart TD\n');
-    expect(md).toContain(`| 6. Upgrade | failed | ${at(1000)} | ${at(1022)} | 22 s | UpgradeFailed |`);
+    expect(md).toContain(`| 8. Upgrade | failed | ${at(1000)} | ${at(1022)} | 22 s | UpgradeFailed |`);
     expect(md).toContain('## Rollback');
     expect(md).toContain('| Database restored | yes, from the snapshot |');
   });
@@ -97,9 +102,9 @@ describe('the audit record of a recorded Step Functions history', () => {
     for (const status of ['succeeded', 'failed', 'skipped', 'pending']) expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^classDef ${status} fill:`)));
     expect(lines).toContain('class upgrade failed');
     expect(lines).toContain('class verify,restartOnNewSchema,version,scaleBack,summary skipped');
-    expect(lines).toContain('class preflight,snapshot,scaleToOne,restartForMigration,status,approval,rollbackDecision,restoreDatabase,rollbackService,report succeeded');
+    expect(lines).toContain('class preflight,plan,approval,scaleToOne,restartForMigration,status,snapshot,rollbackDecision,restoreDatabase,swapDatabase,rollbackService,report succeeded');
     expect(lines).toContain('upgrade -. rollback .-> rollbackDecision["Rollback: decide"]');
-    expect(lines).toContain('approval --> upgrade["6. Upgrade"]');
+    expect(lines).toContain('snapshot --> upgrade["8. Upgrade"]');
   });
 
   it('a running execution is reported as far as it went, its later steps pending', () => {
@@ -107,12 +112,12 @@ describe('the audit record of a recorded Step Functions history', () => {
     const chart = mermaidFlowchart(record);
 
     expect(record).toMatchObject({ status: 'RUNNING', outcome: 'RUNNING', finishedAt: null, summary: 'Still running (in "Wait for approval").' });
-    expect(chart).toContain('class upgrade,verify,restartOnNewSchema,version,scaleBack,summary pending');
+    expect(chart).toContain('class scaleToOne,restartForMigration,status,snapshot,upgrade,verify,restartOnNewSchema,version,scaleBack,summary pending');
     expect(chart).toContain('class approval running');
   });
 
   it('a dry run reports its plan and says nothing was changed', () => {
-    const plan = { outcome: 'DRY_RUN', changeId: 'CHG-9', currentSchemaVersion: '20211202100726', migrationsToApply: ['20220503175500'], stepsThatWouldRun: ['1. Preflight', '6. Upgrade'] };
+    const plan = { outcome: 'DRY_RUN', changeId: 'CHG-9', currentSchemaVersion: '20211202100726', migrationsToApply: ['20220503175500'], stepsThatWouldRun: ['1. Preflight', '8. Upgrade'] };
     const events: RunEvent[] = [
       { kind: 'execution-started', at: at(0), input: { changeId: 'CHG-9', requestedBy: 'jane', dryRun: true } },
       { kind: 'entered', at: at(0), state: 'Validate the execution input', stateType: 'Task' },
@@ -121,9 +126,9 @@ describe('the audit record of a recorded Step Functions history', () => {
     ];
     const record = buildReport(events);
 
-    expect(record).toMatchObject({ dryRun: true, outcome: 'DRY_RUN', schemaVersionBefore: '20211202100726', plan: { migrationsToApply: ['20220503175500'], stepsThatWouldRun: ['1. Preflight', '6. Upgrade'] } });
+    expect(record).toMatchObject({ dryRun: true, outcome: 'DRY_RUN', schemaVersionBefore: '20211202100726', plan: { migrationsToApply: ['20220503175500'], stepsThatWouldRun: ['1. Preflight', '8. Upgrade'] } });
     expect(conclusion(record)).toBe('Execution SUCCEEDED after 2s. Dry run, nothing was changed: schema 20211202100726, 1 migration to apply (20220503175500).');
-    expect(reportMarkdown(record)).toContain('| Steps that would run | 1. Preflight, 6. Upgrade |');
+    expect(reportMarkdown(record)).toContain('| Steps that would run | 1. Preflight, 8. Upgrade |');
   });
 
   it('a failure in preflight, with a Lambda error as its cause, says nothing was changed', () => {

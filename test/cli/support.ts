@@ -40,6 +40,9 @@ export async function runCli(argv: string[], options: FakeOptions = {}): Promise
       regions.push(o.region);
       return { sfn: new SFNClient({ region: o.region ?? 'eu-west-1' }), sts: new STSClient({ region: o.region ?? 'eu-west-1' }) };
     },
+    deploymentClients: () => {
+      throw new Error('this test reads no deployment');
+    },
     sleep: async (ms) => {
       sleeps.push(ms);
       options.onSleep?.(ms);

@@ -1,41 +1,16 @@
+import type { DBInstance } from '@aws-sdk/client-rds';
 import { handler } from '../../handlers/assess-preflight';
+import { renameKeys, sfnMemberName } from '../../handlers/lib/sdk-casing';
+import { FIXTURE_NAMES, FIXTURES } from '../../rehearsal/fixtures';
+import { operation, valueProblems } from '../../rehearsal/sdk-model';
 import { expectNamedError, rejectionOf } from '../support/http-stub';
 
 process.env.RUNBOOK_QUIET = '1';
 
-/** DescribeDBInstances' DbInstances[0] as Step Functions returns it (Java SDK v2 casing). */
-const DB = {
-  DbInstanceIdentifier: 'metaflow-db',
-  DbInstanceStatus: 'available',
-  DbInstanceClass: 'db.t3.medium',
-  Engine: 'postgres',
-  EngineVersion: '15.5',
-  MultiAZ: false,
-  AvailabilityZone: 'eu-west-1b',
-  PubliclyAccessible: false,
-  DeletionProtection: true,
-  CopyTagsToSnapshot: true,
-  AutoMinorVersionUpgrade: false,
-  StorageType: 'gp3',
-  Iops: 3000,
-  StorageThroughput: 125,
-  AllocatedStorage: 100,
-  BackupRetentionPeriod: 7,
-  PreferredBackupWindow: '02:00-02:30',
-  PreferredMaintenanceWindow: 'sun:04:00-sun:04:30',
-  DbSubnetGroup: { DbSubnetGroupName: 'metaflow-db-subnets', VpcId: 'vpc-0abc', SubnetGroupStatus: 'Complete' },
-  VpcSecurityGroups: [
-    { VpcSecurityGroupId: 'sg-0db1', Status: 'active' },
-    { VpcSecurityGroupId: 'sg-0db2', Status: 'active' },
-  ],
-  DbParameterGroups: [{ DbParameterGroupName: 'metaflow-postgres15', ParameterApplyStatus: 'in-sync' }],
-  OptionGroupMemberships: [{ OptionGroupName: 'default:postgres-15', Status: 'in-sync' }],
-  Endpoint: { Address: 'metaflow-db.c1abc.eu-west-1.rds.amazonaws.com', Port: 5433, HostedZoneId: 'Z29XKXDKYMONMX' },
-  TagList: [
-    { Key: 'team', Value: 'ml-platform' },
-    { Key: 'cost-center', Value: '' },
-  ],
-};
+/** An instance as Step Functions returns it (Java SDK v2 casing): the example deployment's. */
+const described = (d: DBInstance) => renameKeys(JSON.parse(JSON.stringify(d)), sfnMemberName) as Record<string, unknown>;
+const DB = described(FIXTURES.example.dbInstance);
+const IDS = { snapshotId: 'metaflow-migration-chg-1234-0a1b2c3d', restoreInstanceId: 'metaflow-db-restored-0a1b2c3d', changeId: 'CHG-1234', executionId: 'arn:aws:states:eu-west-1:123456789012:execution:Runbook:CHG-1234' };
 
 /** DescribeServices' Services[0]: steady, one deployment, all tasks running. */
 const SERVICE = {
@@ -47,9 +22,10 @@ const SERVICE = {
   PendingCount: 0,
   TaskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/metadata-service:7',
   Deployments: [{ Id: 'ecs-svc/1234567890123456789', Status: 'PRIMARY', RolloutState: 'COMPLETED', RunningCount: 2, DesiredCount: 2 }],
+  NetworkConfiguration: { AwsvpcConfiguration: { Subnets: ['subnet-0a1b2c3d4e5f60718'], SecurityGroups: ['sg-0a1b2c3d4e5f60718'], AssignPublicIp: 'DISABLED' } },
 };
 
-type Db = Partial<typeof DB> & Record<string, unknown>;
+type Db = Record<string, unknown>;
 type Service = Partial<typeof SERVICE> & Record<string, unknown>;
 
 const assess = (db: Db | null = DB, service: Service | null = SERVICE) =>
@@ -57,8 +33,9 @@ const assess = (db: Db | null = DB, service: Service | null = SERVICE) =>
     // A neighbour first: the runbook must pick its instance and service by name.
     dbInstances: [{ ...DB, DbInstanceIdentifier: 'other-db', DbInstanceStatus: 'stopped' }, ...(db ? [db] : [])],
     services: [{ ...SERVICE, ServiceName: 'other-service', Deployments: [] }, ...(service ? [service] : [])],
-    dbInstanceIdentifier: 'metaflow-db',
+    dbInstanceIdentifier: String(db?.DbInstanceIdentifier ?? 'metaflow-db'),
     serviceName: 'metadata-service',
+    ...IDS,
   });
 
 const without = <T extends object>(o: T, key: keyof T): T => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key)) as T;
@@ -75,45 +52,99 @@ describe('assess-preflight handler (may the runbook start, and what must a rollb
     expect(result.restartsRoll).toBe(rolls);
   });
 
-  it('records every setting a restore must put back', async () => {
-    await expect(assess()).resolves.toEqual({
-      desiredCount: 2,
-      taskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/metadata-service:7',
-      deploymentId: 'ecs-svc/1234567890123456789',
-      dbInstanceIdentifier: 'metaflow-db',
-      restartsRoll: true,
-      restore: {
-        DbInstanceClass: 'db.t3.medium',
-        DbSubnetGroupName: 'metaflow-db-subnets',
-        VpcSecurityGroupIds: ['sg-0db1', 'sg-0db2'],
-        DbParameterGroupName: 'metaflow-postgres15',
-        OptionGroupName: 'default:postgres-15',
-        MultiAZ: false,
-        PubliclyAccessible: false,
-        DeletionProtection: true,
-        CopyTagsToSnapshot: true,
-        AutoMinorVersionUpgrade: false,
-        StorageType: 'gp3',
-        Port: 5433,
-        Tags: [
-          { Key: 'team', Value: 'ml-platform' },
-          { Key: 'cost-center', Value: '' },
-        ],
-        Iops: 3000,
-      },
-      afterRestore: { BackupRetentionPeriod: 7, PreferredBackupWindow: '02:00-02:30', PreferredMaintenanceWindow: 'sun:04:00-sun:04:30' },
+  it('builds the restore of the example deployment with every setting a restore takes, automated backups off until the end', async () => {
+    const { restore, afterRestore, notRestored } = await assess();
+
+    expect(restore.parameters).toEqual({
+      DbInstanceIdentifier: 'metaflow-db-restored-0a1b2c3d',
+      DbSnapshotIdentifier: IDS.snapshotId,
+      DbInstanceClass: 'db.r6g.large',
+      DbSubnetGroupName: 'metaflow-db-subnets',
+      VpcSecurityGroupIds: ['sg-0db0db0db0db0db01'],
+      DbParameterGroupName: 'metaflow-postgres15',
+      OptionGroupName: 'default:postgres-15',
+      MultiAZ: true,
+      PubliclyAccessible: false,
+      AutoMinorVersionUpgrade: false,
+      CopyTagsToSnapshot: true,
+      DeletionProtection: true,
+      StorageType: 'gp3',
+      // 400 GiB of gp3 is at the provisioning threshold: its IOPS and throughput are the original's to pass.
+      Iops: 12000,
+      StorageThroughput: 500,
+      Port: 5432,
+      CaCertificateIdentifier: 'rds-ca-rsa2048-g1',
+      EnableIAMDatabaseAuthentication: false,
+      NetworkType: 'IPV4',
+      BackupTarget: 'region',
+      EngineLifecycleSupport: 'open-source-rds-extended-support',
+      BackupRetentionPeriod: 0,
+      Tags: [
+        { Key: 'team', Value: 'ml-platform' },
+        { Key: 'metaflow-migration:change-id', Value: 'CHG-1234' },
+        { Key: 'metaflow-migration:restored-from', Value: IDS.snapshotId },
+        { Key: 'metaflow-migration:execution', Value: IDS.executionId },
+      ],
     });
+    expect(afterRestore).toEqual({
+      settings: { DbInstanceIdentifier: 'metaflow-db-restored-0a1b2c3d', ApplyImmediately: true, PreferredMaintenanceWindow: 'sun:05:00-sun:05:30', DatabaseInsightsMode: 'standard' },
+      backups: { DbInstanceIdentifier: 'metaflow-db', ApplyImmediately: true, BackupRetentionPeriod: 14, PreferredBackupWindow: '03:00-03:30' },
+    });
+    expect(notRestored).toEqual([]);
+  });
+
+  it.each(FIXTURE_NAMES.map((f) => [f]))('sends only members of the API models for the %s deployment', async (fixture) => {
+    const { restore, afterRestore } = await assess(described(FIXTURES[fixture].dbInstance));
+
+    expect(valueProblems(operation('rds', 'RestoreDBInstanceFromDBSnapshot').input, restore.parameters, 'restore')).toEqual([]);
+    expect(valueProblems(operation('rds', 'ModifyDBInstance').input, afterRestore.settings, 'settings')).toEqual([]);
+    expect(valueProblems(operation('rds', 'ModifyDBInstance').input, afterRestore.backups, 'backups')).toEqual([]);
   });
 
   it.each([
-    { case: 'a Multi-AZ instance stays Multi-AZ', db: { ...DB, MultiAZ: true }, expected: { MultiAZ: true } },
-    { case: 'gp2 storage has no Iops', db: { ...DB, StorageType: 'gp2', Iops: 300 }, expected: { StorageType: 'gp2', Iops: null } },
-    { case: 'io1 storage keeps its Iops', db: { ...DB, StorageType: 'io1', Iops: 1000 }, expected: { StorageType: 'io1', Iops: 1000 } },
-    { case: 'gp3 storage without provisioned Iops has none', db: without(DB, 'Iops'), expected: { StorageType: 'gp3', Iops: null } },
-    { case: 'no TagList records no tags', db: without(DB, 'TagList'), expected: { Tags: [] } },
-    { case: 'unset flags take the RDS defaults', db: without(without(without(DB, 'MultiAZ'), 'AutoMinorVersionUpgrade'), 'DeletionProtection'), expected: { MultiAZ: false, AutoMinorVersionUpgrade: true, DeletionProtection: false } },
-  ])('records restore settings where $case', async ({ db, expected }) => {
-    expect((await assess(db)).restore).toMatchObject(expected);
+    {
+      case: 'a CloudFormation instance: its aws:cloudformation:* tags are AWS\'s and never sent, a Single-AZ instance goes back to its zone, gp2 sends no IOPS',
+      fixture: 'cloudformation' as const,
+      restore: { AvailabilityZone: 'eu-west-1b', StorageType: 'gp2' },
+      absent: ['Iops', 'StorageThroughput'],
+      tags: ['metaflow-migration:change-id', 'metaflow-migration:execution', 'metaflow-migration:restored-from'],
+    },
+    {
+      case: 'a Terraform instance: Multi-AZ picks no zone; storage autoscaling goes back after the restore',
+      fixture: 'terraform' as const,
+      restore: { MultiAZ: true },
+      absent: ['AvailabilityZone', 'Iops'],
+      settings: { MaxAllocatedStorage: 1000 },
+      tags: ['Metaflow', 'Name', 'metaflow-migration:change-id', 'metaflow-migration:execution', 'metaflow-migration:restored-from'],
+    },
+    {
+      case: "a console instance: gp3 below 400 GiB sends neither the IOPS nor the throughput RDS reports, and monitoring, Performance Insights, logs, IAM authentication and the CA come back",
+      fixture: 'console' as const,
+      restore: { CaCertificateIdentifier: 'rds-ca-ecc384-g1', EnableIAMDatabaseAuthentication: true, EnableCloudwatchLogsExports: ['postgresql', 'upgrade'], AvailabilityZone: 'eu-west-1c' },
+      absent: ['Iops', 'StorageThroughput'],
+      settings: {
+        MaxAllocatedStorage: 1000,
+        MonitoringInterval: 60,
+        MonitoringRoleArn: 'arn:aws:iam::123456789012:role/rds-monitoring-role',
+        EnablePerformanceInsights: true,
+        PerformanceInsightsKMSKeyId: FIXTURES.console.dbInstance.PerformanceInsightsKMSKeyId,
+        PerformanceInsightsRetentionPeriod: 7,
+      },
+      tags: ['Project', 'metaflow-migration:change-id', 'metaflow-migration:execution', 'metaflow-migration:restored-from'],
+    },
+  ])('restores $case', async ({ fixture, restore, absent, settings, tags }) => {
+    const result = await assess(described(FIXTURES[fixture].dbInstance));
+
+    expect(result.restore.parameters).toMatchObject(restore);
+    for (const key of absent) expect([key, result.restore.parameters[key]]).toEqual([key, undefined]);
+    expect(result.afterRestore.settings).toMatchObject(settings ?? {});
+    expect(((result.restore.parameters.Tags as { Key: string }[]) ?? []).map((t) => t.Key).sort()).toEqual(tags);
+  });
+
+  it('names the settings a restore deliberately leaves, when the original has them: a managed master password', async () => {
+    const { notRestored } = await assess(described(FIXTURES.console.dbInstance));
+
+    expect(notRestored).toEqual([{ attribute: 'MasterUserSecret', reason: expect.stringContaining('rotate it under the running service') }]);
   });
 
   it.each<[string, Db | null, Service | null, string[]]>([
@@ -136,9 +167,8 @@ describe('assess-preflight handler (may the runbook start, and what must a rollb
       { ...SERVICE, RunningCount: 3 },
       ["DB instance metaflow-db is 'backing-up', expected 'available'; ECS service metadata-service runs 3 of 2 tasks"],
     ],
-    ['the description lacks PreferredBackupWindow', without(DB, 'PreferredBackupWindow'), SERVICE, ['the description lacks DB PreferredBackupWindow']],
-    ['the description lacks the endpoint port', without(DB, 'Endpoint'), SERVICE, ['the description lacks DB Endpoint.Port']],
-    ['the description lacks the parameter group', { ...DB, DbParameterGroups: [] }, SERVICE, ['the description lacks DB DbParameterGroups']],
+    ['the description lacks the endpoint port', without(DB, 'Endpoint'), SERVICE, ['lacks what a restore needs: Port']],
+    ['the description lacks the parameter group and the subnet group', without({ ...DB, DbParameterGroups: [] } as Db, 'DbSubnetGroup'), SERVICE, ['lacks what a restore needs: DbSubnetGroupName, DbParameterGroupName']],
     ['the service lacks its task definition', DB, without(SERVICE, 'TaskDefinition'), ['the description lacks service TaskDefinition']],
   ])('throws PreflightFailed when %s', async (_case, db, service, parts) => {
     expectNamedError(await rejectionOf(assess(db, service)), 'PreflightFailed', [/^nothing was changed: /, ...parts]);

@@ -66,10 +66,21 @@ describe('get-schema-status handler (GET /db_schema_status on 8082)', () => {
       serverError({ detail: `OperationalError('FATAL:  no pg_hba.conf entry for host "10.0.1.23", user "metaflow", database "metaflow", no encryption')` }),
       ['no pg_hba.conf entry for host "10.0.1.23"', 'MF_METADATA_DB_SSL_MODE'],
     ],
-    ['DatabaseConnectionMisconfigured', 'a 500 detail says the connection was refused', serverError({ detail: `OSError('Connect call failed: connection refused')` }), ['Connect call failed', 'cannot reach the database']],
+    ['DatabaseConnectionMisconfigured', 'a 500 detail says the password was refused', serverError({ detail: `OperationalError('FATAL:  password authentication failed for user "metaflow"')` }), ['password authentication failed', 'MF_METADATA_DB_']],
+    ['DatabaseConnectionMisconfigured', 'a 500 detail says the database does not exist', serverError({ detail: `OperationalError('FATAL:  database "metaflow" does not exist')` }), ['database "metaflow" does not exist']],
+    // What the real service answered with its database stopped (facts: "Observed on the real service").
+    [
+      'DatabaseUnavailable',
+      'a 500 detail says goose could not connect (the database is stopped or rebooting)',
+      serverError({ detail: "Exception('unable to get db version via goose: ...Connection refused...')" }),
+      ['Connection refused', 'cannot reach the database right now'],
+    ],
+    ['DatabaseUnavailable', 'a 500 detail says the database is starting up', serverError({ detail: `OperationalError('FATAL:  the database system is starting up')` }), ['starting up']],
+    ['DatabaseUnavailable', 'a 500 detail says the connection timed out', serverError({ detail: `OperationalError('connection to server at "10.0.1.9", port 5432 failed: timeout expired')` }), ['timeout expired']],
     ['MigrationServiceError', 'a 500 detail is any other exception', serverError({ detail: `UndefinedTable('relation "goose_db_version" does not exist')` }), ['answered 500', 'relation "goose_db_version" does not exist']],
     ['MigrationServiceError', 'a 500 body is not JSON', serverError('500 Internal Server Error\n\nServer got itself in trouble'), ['answered 500', 'Server got itself in trouble']],
-    ['MigrationEndpointsDisabled', 'the route answers 404', answer({ status: 404, body: '404: Not Found' }), ['GET /db_schema_status answered 404', 'MF_MIGRATION_ENDPOINTS_ENABLED=0']],
+    // MF_MIGRATION_ENDPOINTS_ENABLED=0 removes only /upgrade: a 404 on the status route is a wrong URL.
+    ['UnexpectedResponse', 'the route answers 404', answer({ status: 404, body: '404: Not Found' }), ['GET /db_schema_status answered 404', 'does not lead to a Metaflow migration service']],
     ['UnexpectedResponse', 'the status is neither 200, 404 nor 500', answer({ status: 502, body: 'Bad Gateway' }), ['answered 502', '"Bad Gateway"']],
     ['UnexpectedResponse', 'a 200 body is not JSON', answer({ status: 200, body: '<html>maintenance</html>' }), ['non-JSON', '<html>maintenance</html>']],
     ['UnexpectedResponse', 'a 200 body is a JSON list', answer({ status: 200, body: [BEHIND] }), ['body is not an object']],

@@ -38,10 +38,12 @@ describe('validate-input handler (the operator execution input)', () => {
       dryRun: false,
       targetImage,
       snapshotId: expect.stringMatching(/^metaflow-migration-chg-1234-[0-9a-f]{8}$/),
+      restoreInstanceId: expect.stringMatching(/^metaflow-db-restored-[0-9a-f]{8}$/),
       asideInstanceId: expect.stringMatching(/^metaflow-db-pre-[0-9a-f]{8}$/),
     });
-    // One execution, one suffix: the snapshot and the set-aside instance are findable together.
+    // One execution, one suffix: the snapshot, the restored and the set-aside instances are findable together.
     expect(result.snapshotId.slice(-8)).toBe(result.asideInstanceId.slice(-8));
+    expect(result.restoreInstanceId.slice(-8)).toBe(result.asideInstanceId.slice(-8));
   });
 
   it.each([
@@ -53,8 +55,10 @@ describe('validate-input handler (the operator execution input)', () => {
   ])('derives valid RDS identifiers from $case', async ({ changeId, db }) => {
     const result = await plan({ changeId }, 'run-1', db);
     expectRdsIdentifier(result.snapshotId, 255);
-    expectRdsIdentifier(result.asideInstanceId, 63);
-    expect(result.asideInstanceId.startsWith(db.slice(0, 20))).toBe(true);
+    for (const derived of [result.asideInstanceId, result.restoreInstanceId]) {
+      expectRdsIdentifier(derived, 63);
+      expect(derived.startsWith(db.slice(0, 20))).toBe(true);
+    }
   });
 
   it('carries the requester, the reason and a dry run into the plan', async () => {
@@ -68,6 +72,7 @@ describe('validate-input handler (the operator execution input)', () => {
     const other = await plan({ changeId: 'CHG-1234' }, 'run-2');
     expect(other.snapshotId).not.toBe(first.snapshotId);
     expect(other.asideInstanceId).not.toBe(first.asideInstanceId);
+    expect(other.restoreInstanceId).not.toBe(first.restoreInstanceId);
   });
 
   it.each<[string, unknown, string]>([
@@ -75,11 +80,11 @@ describe('validate-input handler (the operator execution input)', () => {
     ['the input is null', null, 'execution input: expected an object, got null'],
     ['the input is a list', ['CHG-1234'], 'execution input: expected an object, got an array'],
     ['changeId is missing', { targetImage: 'metaflow:2.5.1' }, 'changeId: expected a ticket reference such as CHG-1234'],
-    ['changeId contains spaces', { changeId: 'CHG 1234' }, 'changeId: expected a ticket reference such as CHG-1234 (letters, digits, single - _ . separators, starting with a letter), got "CHG 1234"'],
+    ['changeId contains spaces', { changeId: 'CHG 1234' }, 'changeId: expected a ticket reference such as CHG-1234 (letters, digits, single - _ . separators, starting with a letter, at most 64 characters), got "CHG 1234"'],
     ['changeId starts with a digit', { changeId: '1234' }, 'changeId: expected a ticket reference'],
     ['changeId doubles a separator', { changeId: 'CHG--1234' }, 'changeId: expected a ticket reference'],
-    ['changeId is a number', { changeId: 1234 }, 'changeId: expected a ticket reference such as CHG-1234 (letters, digits, single - _ . separators, starting with a letter), got number 1234'],
-    ['changeId is longer than 64 characters', { changeId: `C${'x'.repeat(64)}` }, 'changeId: expected at most 64 characters, got 65'],
+    ['changeId is a number', { changeId: 1234 }, 'changeId: expected a ticket reference such as CHG-1234 (letters, digits, single - _ . separators, starting with a letter, at most 64 characters), got number 1234'],
+    ['changeId is longer than 64 characters', { changeId: `C${'x'.repeat(64)}` }, `at most 64 characters), got "C${'x'.repeat(64)}"`],
     ['an unknown field is given', { changeId: 'CHG-1234', foo: 1 }, 'foo: unknown field; expected only changeId, requestedBy, reason, targetImage, dryRun'],
     ['requestedBy is missing', { changeId: 'CHG-1234', requestedBy: undefined }, 'requestedBy: expected who asked for the change'],
     ['requestedBy has a space', { changeId: 'CHG-1234', requestedBy: 'Jane Doe' }, 'requestedBy: expected who asked for the change: an e-mail, user name or IAM ARN (no spaces, at most 200 characters), got "Jane Doe"'],
@@ -92,5 +97,11 @@ describe('validate-input handler (the operator execution input)', () => {
     ['targetImage is empty', { changeId: 'CHG-1234', targetImage: '' }, 'targetImage: expected an image reference'],
   ])('throws InvalidExecutionInput when %s', async (_case, input, part) => {
     expectNamedError(await rejectionOf(plan(input)), 'InvalidExecutionInput', [part]);
+  });
+
+  it('names every bad field at once, so one correction fixes the input', async () => {
+    const error = await rejectionOf(plan({ changeId: 'CHG 1', requestedBy: 'Jane Doe', dryRun: 'yes', foo: 1 }));
+
+    expectNamedError(error, 'InvalidExecutionInput', [/^4 problems: /, 'foo: unknown field', 'changeId: expected', 'requestedBy: expected', 'dryRun: expected true or false']);
   });
 });

@@ -8,14 +8,12 @@ const DB: DbInstanceDescription = {
   DbInstanceClass: 'db.t3.medium',
   Engine: 'postgres',
   StorageType: 'gp2',
-  PreferredBackupWindow: '02:00-02:30',
-  PreferredMaintenanceWindow: 'sun:04:00-sun:04:30',
+  MultiAZ: false,
   DbSubnetGroup: { DbSubnetGroupName: 'subnets' },
   VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-1' }],
   DbParameterGroups: [{ DbParameterGroupName: 'params' }],
   OptionGroupMemberships: [{ OptionGroupName: 'options' }],
   Endpoint: { Port: 5432 },
-  TagList: [{ Key: 'team', Value: 'ml' }],
 };
 const SERVICE: EcsServiceDescription = {
   ServiceName: 'svc',
@@ -24,12 +22,20 @@ const SERVICE: EcsServiceDescription = {
   RunningCount: 1,
   TaskDefinition: 'td:1',
   Deployments: [{ Id: 'ecs-svc/1' }],
+  NetworkConfiguration: { AwsvpcConfiguration: { Subnets: ['subnet-1'] } },
 };
-const expected = { dbInstanceIdentifier: 'metaflow-db', serviceName: 'svc' };
-const assess = (db: DbInstanceDescription, service: EcsServiceDescription = SERVICE) => assessPreflight([db], [service], expected);
-const failureOf = (db: DbInstanceDescription, service: EcsServiceDescription = SERVICE): string => {
+const REQUEST = {
+  dbInstanceIdentifier: 'metaflow-db',
+  serviceName: 'svc',
+  snapshotId: 'snap-1',
+  restoreInstanceId: 'metaflow-db-restored-1',
+  changeId: 'CHG-1',
+  executionId: 'arn:aws:states:eu-west-1:123456789012:execution:Runbook:CHG-1',
+};
+const assess = (db: DbInstanceDescription, service: EcsServiceDescription = SERVICE, request = REQUEST) => assessPreflight([db], [service], request);
+const failureOf = (db: DbInstanceDescription, service: EcsServiceDescription = SERVICE, request = REQUEST): string => {
   try {
-    assess(db, service);
+    assess(db, service, request);
   } catch (err) {
     if (err instanceof PreflightFailed) return err.message;
     throw err;
@@ -44,19 +50,32 @@ describe('assessPreflight: the descriptions as they come, field by field', () =>
     expect(assess(unnamed).desiredCount).toBe(1);
   });
 
-  it.each<[string, DbInstanceDescription, string]>([
-    ['instance class', { ...DB, DbInstanceClass: undefined }, 'DB DbInstanceClass'],
-    ['subnet group', { ...DB, DbSubnetGroup: undefined }, 'DB DbSubnetGroup'],
-    ['security group id', { ...DB, VpcSecurityGroups: [{}] }, 'DB VpcSecurityGroupId'],
-    ['parameter groups', { ...DB, DbParameterGroups: undefined }, 'DB DbParameterGroups'],
-    ['option groups', { ...DB, OptionGroupMemberships: undefined }, 'DB OptionGroupMemberships'],
-    ['option group name', { ...DB, OptionGroupMemberships: [{}] }, 'DB OptionGroupMemberships'],
-    ['option group (an empty list)', { ...DB, OptionGroupMemberships: [] }, 'DB OptionGroupMemberships'],
-    ['storage type (null)', { ...DB, StorageType: null as never }, 'DB StorageType'],
-    ['maintenance window', { ...DB, PreferredMaintenanceWindow: undefined }, 'DB PreferredMaintenanceWindow'],
-    ['tag key', { ...DB, TagList: [{ Value: 'x' }] }, 'DB tag Key'],
-  ])('names the missing %s instead of starting', (_what, db, named) => {
-    expect(failureOf(db)).toBe(`nothing was changed: the description lacks ${named}`);
+  it('finds an instance typed in capitals: RDS answers with the identifier in lower case', () => {
+    const original = assess(DB, SERVICE, { ...REQUEST, dbInstanceIdentifier: 'Metaflow-DB' });
+
+    expect(original.dbInstanceIdentifier).toBe('Metaflow-DB');
+  });
+
+  it('records the task definition, the deployment and the network the plan task will run in', () => {
+    expect(assess(DB)).toMatchObject({
+      taskDefinition: 'td:1',
+      deploymentId: 'ecs-svc/1',
+      dbInstanceIdentifier: 'metaflow-db',
+      network: { Subnets: ['subnet-1'], SecurityGroups: [], AssignPublicIp: 'DISABLED' },
+    });
+  });
+
+  it('keeps the service\'s own security groups and public address setting for the plan task', () => {
+    const service = { ...SERVICE, NetworkConfiguration: { AwsvpcConfiguration: { Subnets: ['subnet-1'], SecurityGroups: ['sg-9'], AssignPublicIp: 'ENABLED' } } };
+
+    expect(assess(DB, service).network).toEqual({ Subnets: ['subnet-1'], SecurityGroups: ['sg-9'], AssignPublicIp: 'ENABLED' });
+  });
+
+  it.each<[string, EcsServiceDescription]>([
+    ['no network configuration', { ...SERVICE, NetworkConfiguration: undefined }],
+    ['no subnet', { ...SERVICE, NetworkConfiguration: { AwsvpcConfiguration: { Subnets: [] } } }],
+  ])('refuses a service with %s: the plan task would have nowhere to run', (_case, service) => {
+    expect(failureOf(DB, service)).toBe('nothing was changed: the ECS service has no awsvpc network configuration (a Fargate service has one)');
   });
 
   it('names a deployment without id', () => {
@@ -67,22 +86,41 @@ describe('assessPreflight: the descriptions as they come, field by field', () =>
     expect(failureOf(DB, { ...SERVICE, Deployments: undefined })).toContain('has 0 deployments, expected 1');
   });
 
-  it.each([
-    ['io1', 1000, 1000],
-    ['io2', 2000, 2000],
-    ['gp3', 3000, 3000],
-    ['gp2', 300, null],
-  ])('keeps the IOPS of %s storage only when provisioned', (StorageType, Iops, kept) => {
-    expect(assess({ ...DB, StorageType, Iops }).restore.Iops).toBe(kept);
+  it('counts a service without a desired count as having none', () => {
+    expect(failureOf(DB, { ...SERVICE, DesiredCount: undefined, RunningCount: undefined })).toBe(
+      'nothing was changed: ECS service svc has desired count undefined, expected at least 1',
+    );
   });
 
-  it('keeps a publicly accessible instance public, and defaults unset flags to false', () => {
-    expect(assess({ ...DB, PubliclyAccessible: true }).restore.PubliclyAccessible).toBe(true);
-    expect(assess(DB).restore).toMatchObject({ PubliclyAccessible: false, CopyTagsToSnapshot: false, VpcSecurityGroupIds: ['sg-1'] });
-    expect(assess({ ...DB, VpcSecurityGroups: undefined }).restore.VpcSecurityGroupIds).toEqual([]);
+  it.each<[string, DbInstanceDescription, string]>([
+    ['an empty security group list', { ...DB, VpcSecurityGroups: [] }, 'VpcSecurityGroupIds'],
+    ['no instance class', { ...DB, DbInstanceClass: undefined }, 'DbInstanceClass'],
+    ['no Multi-AZ flag', { ...DB, MultiAZ: undefined }, 'MultiAZ'],
+    ['no option group', { ...DB, OptionGroupMemberships: [] }, 'OptionGroupName'],
+    ['no storage type', { ...DB, StorageType: undefined }, 'StorageType'],
+  ])('refuses a description with %s: the restore would land with defaults', (_case, db, missing) => {
+    expect(failureOf(db)).toBe(`nothing was changed: the DB instance description lacks what a restore needs: ${missing}`);
   });
 
-  it('records a tag without a value as an empty value', () => {
-    expect(assess({ ...DB, TagList: [{ Key: 'cost-center' }] }).restore.Tags).toEqual([{ Key: 'cost-center', Value: '' }]);
+  it('reports nothing else when the instance is missing: there is nothing to build a restore from', () => {
+    expect(failureOf({ ...DB, DbInstanceIdentifier: 'other' })).toBe('nothing was changed: DB instance metaflow-db was not found');
+  });
+
+  it('tags the restore with the change, the snapshot and the execution, and turns automated backups off until the end', () => {
+    const { restore } = assess(DB);
+
+    expect(restore.parameters).toMatchObject({ DbInstanceIdentifier: 'metaflow-db-restored-1', DbSnapshotIdentifier: 'snap-1', BackupRetentionPeriod: 0 });
+    expect(restore.parameters.Tags).toEqual([
+      { Key: 'metaflow-migration:change-id', Value: 'CHG-1' },
+      { Key: 'metaflow-migration:restored-from', Value: 'snap-1' },
+      { Key: 'metaflow-migration:execution', Value: REQUEST.executionId },
+    ]);
+  });
+
+  it('applies the settings to the restored instance and the backups under the original identifier', () => {
+    const { afterRestore } = assess(DB);
+
+    expect(afterRestore.settings).toMatchObject({ DbInstanceIdentifier: 'metaflow-db-restored-1', ApplyImmediately: true });
+    expect(afterRestore.backups).toMatchObject({ DbInstanceIdentifier: 'metaflow-db', ApplyImmediately: true });
   });
 });

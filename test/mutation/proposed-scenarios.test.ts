@@ -17,7 +17,7 @@ function assemblyFor(variant: VariantName): RunbookAssembly {
   const example = JSON.parse(readFileSync(DEFAULT_CONFIG, 'utf8')) as Record<string, unknown>;
   const config = path.join(os.tmpdir(), `runbook-proposed-${process.pid}-${variant}.json`);
   writeFileSync(config, JSON.stringify(VARIANTS[variant](example)));
-  const assembly = synthesizeRunbook(config);
+  const assembly = synthesizeRunbook({ settingsPath: config });
   assemblies.set(variant, assembly);
   return assembly;
 }

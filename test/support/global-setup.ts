@@ -1,10 +1,12 @@
-import { synthesizeRunbook } from '../../rehearsal/assembly';
+import { synthesizeRunbook, writtenAssembly } from '../../rehearsal/assembly';
+import { FIXTURE_NAMES } from '../../rehearsal/fixtures';
 
 /**
- * Synthesizes the runbook once for the whole suite (bundling seven handlers takes seconds); every
- * test file reads the same cloud assembly from the directory named here.
+ * Synthesizes the runbook once for the whole suite, for every deployment fixture (bundling the
+ * handlers takes seconds and is done once; the other fixtures reuse the bundles). Every test file
+ * reads the same cloud assemblies from the directories named here.
  */
 export default function globalSetup(): void {
-  const assembly = synthesizeRunbook();
-  process.env.RUNBOOK_TEST_ASSEMBLY = assembly.outdir;
+  const written = FIXTURE_NAMES.map((fixture) => writtenAssembly(synthesizeRunbook({ fixture })));
+  process.env.RUNBOOK_TEST_ASSEMBLIES = JSON.stringify(written);
 }

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { PollConfig } from '../../infra/config';
+import { absent } from '../tasks';
 
 export interface BoundedPollProps {
   /** Console name of the loop's entry, e.g. "Wait for snapshot available". */
@@ -15,6 +16,11 @@ export interface BoundedPollProps {
   /** The Choice's name, a question an operator can read: "Is the snapshot available?". */
   readonly question: string;
   readonly done: sfn.Condition;
+  /**
+   * What the check answers when the thing waited for is not there at all (a service deleted): an
+   * IsPresent test, decided before anything is read from the answer.
+   */
+  readonly gone?: { readonly condition: sfn.Condition; readonly name: string; readonly error: string; readonly cause: string };
   /** A state the wait can never leave for the better (a failed snapshot, an inactive service). */
   readonly failed?: { readonly condition: sfn.Condition; readonly name: string; readonly error: string; readonly cause: string };
   /** Errors of the check that mean "not yet" rather than "broken" (a busy service). */
@@ -22,14 +28,22 @@ export interface BoundedPollProps {
   readonly poll: PollConfig;
   /** Error name when the attempts run out: a named failure, never an endless loop. */
   readonly timeoutError: string;
-  /** Values copied into `$.polls.<counter>` at entry and kept across attempts (e.g. the previous deployment). */
-  readonly remember?: Record<string, string>;
 }
 
 /**
  * Wait → describe → Choice, bounded: the guide's "wait until ..." as a loop with a configured interval
- * and a maximum number of attempts. Running out of attempts raises `timeoutError` through a Fail
- * state, which the enclosing phase catches and rolls back from.
+ * and a maximum number of attempts. Every "not yet" (an answer that is not done, an answer missing a
+ * field the Choice reads, a "not yet" error of the check) goes through one Choice that enforces the
+ * bound; running out raises `timeoutError` through a Fail state, which the enclosing phase catches
+ * and rolls back from.
+ *
+ * AWS leaves optional fields out of its answers, and a Choice that reads a missing field ends the
+ * execution with States.Runtime, which no Catch handles
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). So the first
+ * rule of the Choice asks whether every field the later rules read is present, and counts an
+ * incomplete answer as "not yet". Rules are evaluated in order and the first match wins
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html); this does not rely on
+ * And evaluating lazily.
  */
 export class BoundedPoll extends sfn.StateMachineFragment {
   readonly startState: sfn.State;
@@ -38,16 +52,14 @@ export class BoundedPoll extends sfn.StateMachineFragment {
   constructor(scope: Construct, props: BoundedPollProps) {
     super(scope, `fragment: ${props.title}`);
     const path = `$.polls.${props.counter}`;
-    const remembered = Object.fromEntries(Object.entries(props.remember ?? {}).map(([key, from]) => [`${key}.$`, from]));
-    const keep = Object.fromEntries(Object.keys(props.remember ?? {}).map((key) => [`${key}.$`, `${path}.${key}`]));
     const entry = new sfn.Pass(scope, props.title, {
       comment: `${props.why} Checks every ${props.poll.intervalSeconds} s, at most ${props.poll.maxAttempts} times.`,
-      parameters: { attempts: 1, 'StartedAt.$': '$$.State.EnteredTime', ...remembered },
+      parameters: { attempts: 1, 'StartedAt.$': '$$.State.EnteredTime' },
       resultPath: path,
     });
     const count = new sfn.Pass(scope, `${props.title}: count attempt`, {
       comment: 'Counts the attempt so the wait stays bounded.',
-      parameters: { 'attempts.$': `States.MathAdd(${path}.attempts, 1)`, 'StartedAt.$': `${path}.StartedAt`, ...keep },
+      parameters: { 'attempts.$': `States.MathAdd(${path}.attempts, 1)`, 'StartedAt.$': `${path}.StartedAt` },
       resultPath: path,
     });
     const pause = new sfn.Wait(scope, `${props.title}: pause`, {
@@ -59,25 +71,23 @@ export class BoundedPoll extends sfn.StateMachineFragment {
       error: props.timeoutError,
       cause: `${props.title}: not done after ${props.poll.maxAttempts} checks ${props.poll.intervalSeconds} s apart`,
     });
-    const broken = props.failed
-      ? new sfn.Fail(scope, props.failed.name, { error: props.failed.error, cause: props.failed.cause })
-      : undefined;
-    const outOfAttempts = sfn.Condition.numberGreaterThanEquals(`${path}.attempts`, props.poll.maxAttempts);
+    const attemptsLeft = new sfn.Choice(scope, `${props.title}: attempts left?`, {
+      comment: `Not done yet (or the check said "not yet"): the wait gives up after ${props.poll.maxAttempts} checks.`,
+    })
+      .when(sfn.Condition.numberGreaterThanEquals(`${path}.attempts`, props.poll.maxAttempts), timedOut)
+      .otherwise(count);
+    count.next(pause).next(props.check);
     if (props.notYetErrors && props.notYetErrors.length > 0) {
-      // "Not yet" as an error (a busy or unreachable service) counts against the same bound as a
-      // "not yet" answer: without this check a service that never answers again is polled forever.
-      const attemptsLeft = new sfn.Choice(scope, `${props.title}: attempts left?`, {
-        comment: `The check failed with a "not yet" error; the wait still gives up after ${props.poll.maxAttempts} checks.`,
-      })
-        .when(outOfAttempts, timedOut)
-        .otherwise(count);
       props.check.addCatch(attemptsLeft, { errors: props.notYetErrors, resultPath: `${path}.lastError` });
     }
     entry.next(props.check);
     this.startState = entry;
 
-    // The Choice is built when the fragment is chained, so "done" is its first rule: a last
-    // successful check must never count as a timeout.
+    const read = [...new Set([props.done, props.failed?.condition].flatMap((c) => (c ? pathsRead(c) : [])))];
+    const incomplete = read.length === 0 ? undefined : sfn.Condition.or(...read.map((p) => absent(p)));
+
+    // The Choice is built when the fragment is chained, so "done" comes right after the guards: a
+    // last successful check must never count as a timeout.
     let chained = false;
     // A poll nothing follows would render its check as an end state: one look, no wait at all.
     this.node.addValidation({ validate: () => (chained ? [] : [`"${props.title}" is never followed by a state: the wait would not wait`]) });
@@ -87,18 +97,40 @@ export class BoundedPoll extends sfn.StateMachineFragment {
         // Records when the wait ended, for the per-step times of the audit record.
         const done = new sfn.Pass(scope, `${props.title}: done`, {
           comment: 'The wait is over; its start, end and number of checks stay in the record.',
-          parameters: { 'attempts.$': `${path}.attempts`, 'StartedAt.$': `${path}.StartedAt`, 'EndedAt.$': '$$.State.EnteredTime', ...keep },
+          parameters: { 'attempts.$': `${path}.attempts`, 'StartedAt.$': `${path}.StartedAt`, 'EndedAt.$': '$$.State.EnteredTime' },
           resultPath: path,
         });
         done.next(target);
-        const choice = new sfn.Choice(scope, props.question).when(props.done, done);
-        if (props.failed && broken) choice.when(props.failed.condition, broken);
-        choice.when(outOfAttempts, timedOut).otherwise(count);
-        count.next(pause).next(props.check);
+        const choice = new sfn.Choice(scope, props.question, {
+          comment: 'An answer missing a field it needs counts as "not yet"; then done, or a state that cannot get better.',
+        });
+        const fail = (f: NonNullable<BoundedPollProps['failed']>) => new sfn.Fail(scope, f.name, { comment: f.cause, error: f.error, cause: f.cause });
+        if (props.gone) choice.when(props.gone.condition, fail(props.gone));
+        if (incomplete) choice.when(incomplete, attemptsLeft);
+        choice.when(props.done, done);
+        if (props.failed) choice.when(props.failed.condition, fail(props.failed));
+        choice.otherwise(attemptsLeft);
         props.check.next(choice);
         return sfn.Chain.custom(entry, target.endStates, target);
       },
     };
     this.endStates = [doneHook];
   }
+}
+
+/**
+ * The paths a condition reads a value from (Variable, and the path of a ...Path comparison); the
+ * paths IsPresent/IsNull-style tests look at are not reads, they cannot fail.
+ */
+export function pathsRead(condition: sfn.Condition): string[] {
+  const out: string[] = [];
+  const walk = (rule: Record<string, unknown>) => {
+    for (const key of ['And', 'Or']) for (const r of (rule[key] as Record<string, unknown>[] | undefined) ?? []) walk(r);
+    if (rule.Not) walk(rule.Not as Record<string, unknown>);
+    if (typeof rule.Variable !== 'string' || 'IsPresent' in rule) return;
+    out.push(rule.Variable);
+    for (const [key, value] of Object.entries(rule)) if (key.endsWith('Path') && typeof value === 'string') out.push(value);
+  };
+  walk(condition.renderCondition() as Record<string, unknown>);
+  return out;
 }

@@ -2,18 +2,15 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
 import { GUIDE_STEPS } from '../steps';
-import { sdkCall } from '../tasks';
-import { LocateTask } from './locate-task';
-import { readSchemaStatus } from './schema';
 
 const MAIN_STEPS = GUIDE_STEPS.filter((s) => !s.onFailureOnly && s.id !== 'summary');
-/** Nothing pending: no approval is asked, and guide steps 6-8 are skipped. */
-const SKIPPED_WHEN_UP_TO_DATE = new Set(['approval', 'upgrade', 'verify', 'restartOnNewSchema']);
+/** Nothing pending: no approval is asked, no snapshot taken, and the upgrade, verification and second restart are skipped. */
+const SKIPPED_WHEN_UP_TO_DATE = new Set(['approval', 'snapshot', 'upgrade', 'verify', 'restartOnNewSchema']);
 
 /**
- * `"dryRun": true`: preflight has run; read the schema status from a running task (read-only) and
- * end with the plan. Nothing is created, scaled, restarted or upgraded. The running task may run an
- * older image than the restart would bring, so the migrations it lists are a lower bound.
+ * `"dryRun": true`: preflight has run and the plan was read from the image that will run (a
+ * standalone task, stopped since). End with the plan; nothing is approved, scaled, restarted,
+ * snapshotted or upgraded.
  */
 export class DryRun extends sfn.StateMachineFragment {
   readonly startState: sfn.State;
@@ -21,27 +18,7 @@ export class DryRun extends sfn.StateMachineFragment {
 
   constructor(scope: Construct, ctx: RunbookContext) {
     super(scope, 'fragment: Dry run');
-    const locate = new LocateTask(scope, ctx, { label: 'dry run', requireSingleTask: false });
-    const container = ctx.config.deployment.containerName;
-    const taskDefinition = sdkCall(scope, 'Describe the task definition (dry run)', {
-      comment: 'The image a restart would deploy, when no target image is given.',
-      service: 'ecs',
-      action: 'describeTaskDefinition',
-      parameters: { 'TaskDefinition.$': '$.original.taskDefinition' },
-      // DescribeTaskDefinition has no resource-level permission.
-      iamResources: ['*'],
-      resultSelector: { 'Images.$': `$.TaskDefinition.ContainerDefinitions[?(@.Name == '${container}')].Image` },
-      resultPath: '$.release',
-      retry: { errors: ['Ecs.ServerException'] },
-    });
-    const status = readSchemaStatus(
-      scope,
-      'Read the schema status (dry run)',
-      ctx,
-      'Read-only: GET /db_schema_status on a task that is already running.',
-      '$.schema.before',
-    );
-    const plan = (name: string, steps: string[], fields: Record<string, unknown>) =>
+    const plan = (name: string, steps: string[]) =>
       new sfn.Pass(scope, name, {
         comment: 'The plan: what a real run would do, from what was read.',
         parameters: {
@@ -53,42 +30,27 @@ export class DryRun extends sfn.StateMachineFragment {
           'snapshotIdToUse.$': '$.plan.snapshotId',
           'originalDesiredCount.$': '$.original.desiredCount',
           'originalTaskDefinition.$': '$.original.taskDefinition',
+          'releaseTaskDefinition.$': '$.release.taskDefinition',
           'restartsRoll.$': '$.original.restartsRoll',
           approvalRequired: ctx.config.approval.required,
           stepsThatWouldRun: steps,
-          'statusReadFrom.$': '$.endpoint.TaskArn',
-          'imageRunningNow.$': '$.task.Image',
-          'taskDefinitionImage.$': '$.release.Images[0]',
-          note:
-            'The status was read from a task already running; the restart deploys the target image or the task definition image again, ' +
-            'which may know newer migrations. A real run reads the status again after the restart.',
-          ...fields,
+          'currentSchemaVersion.$': '$.schema.plan.currentVersion',
+          'migrationsToApply.$': '$.schema.plan.unappliedMigrations',
+          'image.$': '$.planEndpoint.Image',
+          'imageDigest.$': '$.planEndpoint.ImageDigest',
+          'readFrom.$': '$.planEndpoint.TaskArn',
+          'notRestoredByARestore.$': '$.original.notRestored',
         },
       });
     const steps = MAIN_STEPS.filter((s) => s.id !== 'approval' || ctx.config.approval.required);
-    const all = steps.map((s) => s.title);
-    const upgradePlan = plan('Plan: upgrade the schema', all, {
-      'currentSchemaVersion.$': '$.schema.before.currentVersion',
-      'migrationsToApply.$': '$.schema.before.unappliedMigrations',
-    });
-    const noUpgradePlan = plan(
-      'Plan: nothing to upgrade',
-      steps.filter((s) => !SKIPPED_WHEN_UP_TO_DATE.has(s.id)).map((s) => s.title),
-      { 'currentSchemaVersion.$': '$.schema.before.currentVersion', migrationsToApply: [] },
-    );
-    const unknownPlan = plan('Plan: schema status unavailable', all, { 'statusError.$': '$.schema.dryRunError' });
-    status.addCatch(unknownPlan, { resultPath: '$.schema.dryRunError' });
+    const upgradePlan = plan('Plan: upgrade the schema', steps.map((s) => s.title));
+    const noUpgradePlan = plan('Plan: nothing to upgrade', steps.filter((s) => !SKIPPED_WHEN_UP_TO_DATE.has(s.id)).map((s) => s.title));
     const done = new sfn.Succeed(scope, 'Dry run complete', { comment: 'Nothing was changed.' });
-    locate.next(taskDefinition).next(status);
-    status.next(
-      new sfn.Choice(scope, 'Would the schema be upgraded?')
-        .when(sfn.Condition.booleanEquals('$.schema.before.isUpToDate', true), noUpgradePlan)
-        .otherwise(upgradePlan),
-    );
     upgradePlan.next(done);
     noUpgradePlan.next(done);
-    unknownPlan.next(done);
-    this.startState = locate.startState;
+    this.startState = new sfn.Choice(scope, 'Would the schema be upgraded?', { comment: 'The plan lists the steps a real run would take.' })
+      .when(sfn.Condition.booleanEquals('$.schema.plan.isUpToDate', true), noUpgradePlan)
+      .otherwise(upgradePlan);
     this.endStates = [];
   }
 }

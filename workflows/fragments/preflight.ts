@@ -56,12 +56,15 @@ export class Preflight extends sfn.StateMachineFragment {
       retry: { errors: ['Ecs.ServerException'] },
     });
     const assess = invoke(scope, 'Check the deployment is quiet', ctx.fns.assessPreflight, {
-      comment: 'Refuses to start from a busy deployment and records the original count, task definition and instance settings.',
+      comment: 'Refuses to start from a busy deployment and records the original count and task definition, and the calls that would put the database back exactly as it is.',
       payload: {
         'dbInstances.$': '$.described.db.DbInstances',
         'services.$': '$.described.ecs.Services',
         dbInstanceIdentifier: d.dbInstanceIdentifier,
         serviceName: d.serviceName,
+        'snapshotId.$': '$.plan.snapshotId',
+        'restoreInstanceId.$': '$.plan.restoreInstanceId',
+        'changeId.$': '$.plan.changeId',
       },
       resultPath: '$.original',
     });

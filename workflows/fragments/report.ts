@@ -1,6 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import type { RunbookContext } from '../context';
 import { invoke } from '../tasks';
 
 /** The fields every audit record carries, success or failure. */
@@ -32,8 +33,9 @@ export function summarizeSuccess(scope: Construct): sfn.Pass {
       'migrationsApplied.$': '$.schema.before.unappliedMigrations',
       'serviceVersionBefore.$': '$.versionBefore.version',
       'serviceVersionAfter.$': '$.versionAfter.version',
-      'taskDefinition.$': '$.service.TaskDefinition',
-      'desiredCount.$': '$.service.DesiredCount',
+      // What the last waits proved the service runs: the release deployed and the original count.
+      'taskDefinition.$': '$.release.taskDefinition',
+      'desiredCount.$': '$.original.desiredCount',
       'approval.$': '$.approval',
     },
     // No ResultPath: the record replaces the state (ASL's default "$").
@@ -75,4 +77,29 @@ export function failWithReport(
   });
   encode.addCatch(fallback, { resultPath: '$.reportError' });
   return sfn.Chain.start(compose).next(encode).next(fail);
+}
+
+/**
+ * The approval was refused or timed out before anything changed: the run ends FAILED with that
+ * error and a record that says nothing was changed, with the plan that was not approved.
+ */
+export function failNothingChanged(scope: Construct, ctx: RunbookContext): sfn.Chain {
+  return failWithReport(
+    scope,
+    ctx.fns.composeReport,
+    {
+      compose: 'Report the refused change',
+      encode: 'Write the refusal report',
+      fail: 'Change not approved: nothing was changed',
+      fallback: 'Change not approved: nothing was changed (no report)',
+    },
+    {
+      outcome: 'NOTHING_CHANGED',
+      'error.$': '$.error',
+      'plannedMigrations.$': '$.schema.plan.unappliedMigrations',
+      'image.$': '$.planEndpoint.Image',
+      'imageDigest.$': '$.planEndpoint.ImageDigest',
+    },
+    { errorPath: '$.error.Error', causePath: '$.error.Cause' },
+  );
 }

@@ -3,8 +3,8 @@ import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
 import { ENTERED_TIME, invoke, retryUntilReady, sdkCall } from '../tasks';
 import { BoundedPoll } from './bounded-poll';
-import { LocateTask } from './locate-task';
-import { describeService, serviceGone, steady } from './service';
+import { locateTask } from './locate-task';
+import { describeService, runsDeployment, serviceNotThere, steady } from './service';
 
 export interface RestartServiceProps {
   /** Distinguishes the restarts in the console: "for the migration", "on the new schema", "on the original release". */
@@ -19,13 +19,26 @@ export interface RestartServiceProps {
   readonly requireSingleTask: boolean;
   /** Wait for the migration service on 8082 to answer before going on. */
   readonly waitForMigrationService: boolean;
+  /** The new task must run this image digest (the approved plan's), or the step fails with PlanChanged. */
+  readonly expectedDigestPath?: string;
+}
+
+/** GET /ping on the migration service of the task at `endpointPath`, retried while it starts, bounded. */
+export function waitForMigrationService(scope: Construct, ctx: RunbookContext, label: string, endpointPath: string): sfn.TaskStateBase {
+  const ping = invoke(scope, `Wait for the migration service to answer (${label})`, ctx.fns.pingMigrationService, {
+    comment: 'The container starts the migration service on 8082 first; retried while it is not up yet, a bounded number of times.',
+    payload: { 'baseUrl.$': `${endpointPath}.migrationUrl`, timeoutMs: ctx.config.migration.requestTimeoutSeconds * 1000 },
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  retryUntilReady(ping, ['MigrationServiceUnavailable', 'MigrationServiceBusy'], ctx.config.waits.migrationService);
+  return ping;
 }
 
 /**
  * The guide's "Stop All" no longer pulls a newer image: ECS pins a deployment's tasks to the image
  * digest it resolved. A new deployment (forceNewDeployment) resolves the tag again, respects the
- * service's minimum healthy percent, and is what "restart" means here. Done when the new deployment
- * is the only one and all its tasks run; then the task's address is recorded in `$.endpoint`.
+ * service's minimum healthy percent, and is what "restart" means here. Done when the deployment the
+ * restart created is the only one and all its tasks run; then the task's address is recorded in `$.endpoint`.
  */
 export class RestartService extends sfn.StateMachineFragment {
   readonly startState: sfn.State;
@@ -47,7 +60,8 @@ export class RestartService extends sfn.StateMachineFragment {
         ...count,
       },
       iamResources: [ctx.arns.service],
-      resultSelector: { 'StartedAt.$': ENTERED_TIME },
+      // The answer names the deployment the restart created: the wait is for that one.
+      resultSelector: { 'StartedAt.$': ENTERED_TIME, 'Service.$': '$.Service' },
       resultPath: `$.steps.${props.key}`,
       retry: { errors: ['Ecs.ServerException'] },
     });
@@ -57,25 +71,16 @@ export class RestartService extends sfn.StateMachineFragment {
       counter: props.key,
       check: describeService(scope, `Describe the service (restart ${props.label})`, ctx),
       question: `Has the restart ${props.label} rolled out?`,
-      done: sfn.Condition.and(
-        steady(props.desiredCountPath),
-        sfn.Condition.not(sfn.Condition.stringEqualsJsonPath('$.service.DeploymentId', `$.polls.${props.key}.PreviousDeploymentId`)),
-      ),
-      failed: { ...serviceGone, name: `Service is not active (${props.key})` },
+      done: sfn.Condition.and(steady(props.desiredCountPath), runsDeployment(`$.steps.${props.key}`)),
+      ...serviceNotThere(props.key),
       poll: ctx.config.waits.service,
       timeoutError: 'NewTaskNotHealthyInTime',
-      remember: { PreviousDeploymentId: '$.service.DeploymentId' },
     });
-    const locate = new LocateTask(scope, ctx, { label: props.label, requireSingleTask: props.requireSingleTask });
+    const locate = locateTask(scope, ctx, { label: props.label, requireSingleTask: props.requireSingleTask, expectedDigestPath: props.expectedDigestPath });
     restart.next(wait);
     wait.next(locate);
     if (props.waitForMigrationService) {
-      const ping = invoke(scope, `Wait for the migration service to answer (${props.label})`, ctx.fns.pingMigrationService, {
-        comment: 'The container starts the migration service on 8082 first; retried while it is not up yet, a bounded number of times.',
-        payload: { 'baseUrl.$': '$.endpoint.migrationUrl', timeoutMs: ctx.config.migration.requestTimeoutSeconds * 1000 },
-        resultPath: sfn.JsonPath.DISCARD,
-      });
-      retryUntilReady(ping, ['MigrationServiceUnavailable', 'MigrationServiceBusy'], ctx.config.waits.migrationService);
+      const ping = waitForMigrationService(scope, ctx, props.label, '$.endpoint');
       locate.next(ping);
       this.endStates = ping.endStates;
     } else {

@@ -1,23 +1,28 @@
+import { Aws } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { PollConfig } from '../../infra/config';
 import type { RunbookContext } from '../context';
 import { ENTERED_TIME, sdkCall } from '../tasks';
 import { BoundedPoll } from './bounded-poll';
 import { bestEffort, notify } from './notify';
 import { changeTags } from './snapshot';
 
-const RESTORE_FAILED = sfn.Condition.or(
-  sfn.Condition.stringEquals('$.restored.Status', 'failed'),
-  sfn.Condition.stringMatches('$.restored.Status', 'incompatible-*'),
-  sfn.Condition.stringEquals('$.restored.Status', 'storage-full'),
-);
-
 /**
- * The guide's "restore your RDS instance using the backup", in place so the service keeps its
- * endpoint: rename the current instance aside (kept, never deleted), restore the snapshot under the
- * original identifier with every setting the original had (a restore otherwise gets defaults), then
- * apply what the restore call cannot set. Metadata written after the snapshot is not in the restore;
- * it stays readable on the renamed instance.
+ * The guide's "restore your RDS instance using the backup", without taking the database away for
+ * the length of the restore: the snapshot is restored beside the original, under a temporary
+ * identifier, with every setting the original has (the calls are built by preflight from the parity
+ * table, handlers/logic/restore-parity.ts), while the original keeps serving. Then the swap: the
+ * original is renamed aside (kept, never deleted) and the restored instance takes the original
+ * identifier, which is what the service's MF_METADATA_DB_HOST, CloudFormation and Terraform name.
+ * The database does not answer only during the two renames, however large it is. The second
+ * rename reboots the restored instance, which puts its parameter group in force
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RenameInstance.html).
+ *
+ * If the restored instance cannot take the identifier, the original is renamed back: the one
+ * window with no instance under the original name is closed before the rollback reports. Automated
+ * backups come back last (`turnBackupsOn`): with them on, a restored instance refuses changes for
+ * hours. Metadata written after the snapshot is not in the restore; it stays on the renamed instance.
  */
 export class RestoreDatabase extends sfn.StateMachineFragment {
   readonly startState: sfn.State;
@@ -26,163 +31,238 @@ export class RestoreDatabase extends sfn.StateMachineFragment {
   constructor(scope: Construct, ctx: RunbookContext) {
     super(scope, 'fragment: Restore database');
     const dbId = ctx.config.deployment.dbInstanceIdentifier;
-    const rename = sdkCall(scope, 'Rename the current instance aside', {
-      comment: 'Frees the original identifier for the restore and keeps the upgraded instance for investigation.',
-      service: 'rds',
-      action: 'modifyDBInstance',
-      parameters: { DbInstanceIdentifier: dbId, // Java SDK v2 lowers only a leading run of capitals: the mid-word DB stays.
-        'NewDBInstanceIdentifier.$': '$.plan.asideInstanceId', ApplyImmediately: true },
-      iamResources: [ctx.arns.dbInstance, ctx.arns.asideInstances],
-      resultSelector: { 'StartedAt.$': ENTERED_TIME },
-      resultPath: '$.steps.renameAside',
-      retry: { errors: ['Rds.InvalidDbInstanceStateException'], maxAttempts: 6 },
-    });
-    const describeAside = sdkCall(scope, 'Describe the renamed instance', {
-      comment: 'Filters by identifier, so "not renamed yet" is an empty list rather than an error.',
-      service: 'rds',
-      action: 'describeDBInstances',
-      parameters: { Filters: [{ Name: 'db-instance-id', 'Values.$': 'States.Array($.plan.asideInstanceId)' }] },
-      iamResources: [ctx.arns.anyDbInstance],
-      iamAction: 'rds:DescribeDBInstances',
-      resultSelector: { 'Instances.$': '$.DbInstances', 'CheckedAt.$': ENTERED_TIME },
-      resultPath: '$.aside',
-      retry: { errors: ['Rds.RdsException'] },
-    });
-    const renamed = new BoundedPoll(scope, {
-      title: 'Wait for the rename to take effect',
-      why: 'A rename takes about ten minutes; the original identifier is free only once it is done.',
-      counter: 'rename',
-      check: describeAside,
-      question: 'Is the renamed instance available?',
-      done: sfn.Condition.and(
-        sfn.Condition.isPresent('$.aside.Instances[0]'),
-        sfn.Condition.stringEquals('$.aside.Instances[0].DbInstanceStatus', 'available'),
-      ),
-      poll: ctx.config.waits.instance,
-      timeoutError: 'RenameNotEffectiveInTime',
-    });
-
-    const restoreParams = {
-      DbInstanceIdentifier: dbId,
-      'DbSnapshotIdentifier.$': '$.plan.snapshotId',
-      'DbInstanceClass.$': '$.original.restore.DbInstanceClass',
-      'DbSubnetGroupName.$': '$.original.restore.DbSubnetGroupName',
-      'VpcSecurityGroupIds.$': '$.original.restore.VpcSecurityGroupIds',
-      'DbParameterGroupName.$': '$.original.restore.DbParameterGroupName',
-      'OptionGroupName.$': '$.original.restore.OptionGroupName',
-      'MultiAZ.$': '$.original.restore.MultiAZ',
-      'PubliclyAccessible.$': '$.original.restore.PubliclyAccessible',
-      'DeletionProtection.$': '$.original.restore.DeletionProtection',
-      'CopyTagsToSnapshot.$': '$.original.restore.CopyTagsToSnapshot',
-      'AutoMinorVersionUpgrade.$': '$.original.restore.AutoMinorVersionUpgrade',
-      'StorageType.$': '$.original.restore.StorageType',
-      'Port.$': '$.original.restore.Port',
-      'Tags.$': '$.original.restore.Tags',
-    };
-    const restoreResources = [
-      ctx.arns.dbInstance,
-      ctx.arns.snapshots,
-      ctx.arns.subnetGroups,
-      ctx.arns.parameterGroups,
-      ctx.arns.optionGroups,
-    ];
-    const restoreProps = (iops: boolean) => ({
-      comment: iops
-        ? 'Restores with the original settings, including its provisioned IOPS.'
-        : 'Restores with the original settings passed explicitly: security groups, parameter and option groups, class, Multi-AZ, storage, access, protection, tags.',
-      service: 'rds' as const,
-      action: 'restoreDBInstanceFromDBSnapshot',
-      parameters: iops ? { ...restoreParams, 'Iops.$': '$.original.restore.Iops' } : restoreParams,
-      iamResources: restoreResources,
-      resultSelector: { 'StartedAt.$': ENTERED_TIME },
-      resultPath: '$.steps.restore',
-    });
-    const restore = sdkCall(scope, 'Restore the snapshot under the original identifier', restoreProps(false));
-    const restoreWithIops = sdkCall(scope, 'Restore the snapshot with provisioned IOPS', restoreProps(true));
-    const which = new sfn.Choice(scope, 'Does the instance use provisioned IOPS?')
-      .when(sfn.Condition.isNumeric('$.original.restore.Iops'), restoreWithIops)
-      .otherwise(restore);
-
-    const describeRestored = (name: string) =>
-      sdkCall(scope, name, {
-        comment: 'Reads the restored instance status.',
-        service: 'rds',
-        action: 'describeDBInstances',
-        parameters: { DbInstanceIdentifier: dbId },
-        iamResources: [ctx.arns.dbInstance],
-        resultSelector: { 'Status.$': '$.DbInstances[0].DbInstanceStatus', 'CheckedAt.$': ENTERED_TIME },
-        resultPath: '$.restored',
-        retry: { errors: ['Rds.RdsException'] },
-      });
-    /** The restored instance must be available (again): the service restarts only against it. */
-    const restoredAvailable = (props: { title: string; why: string; counter: string; check: string; question: string; failedName: string }) =>
+    const failedStates = (path: string) =>
+      sfn.Condition.or(
+        sfn.Condition.stringEquals(`${path}.DbInstanceStatus`, 'failed'),
+        sfn.Condition.stringMatches(`${path}.DbInstanceStatus`, 'incompatible-*'),
+        sfn.Condition.stringEquals(`${path}.DbInstanceStatus`, 'storage-full'),
+        sfn.Condition.stringEquals(`${path}.DbInstanceStatus`, 'inaccessible-encryption-credentials'),
+      );
+    /** Waits until an instance is available under `idExpression`; RDS refuses changes before that. */
+    const available = (props: {
+      title: string;
+      why: string;
+      counter: string;
+      check: string;
+      question: string;
+      idExpression: string;
+      resultPath: string;
+      failedName?: string;
+      timeoutError: string;
+      poll?: PollConfig;
+    }) =>
       new BoundedPoll(scope, {
         title: props.title,
         why: props.why,
         counter: props.counter,
-        check: describeRestored(props.check),
+        check: describeInstance(scope, ctx, props.check, props.idExpression, props.resultPath),
         question: props.question,
-        done: sfn.Condition.stringEquals('$.restored.Status', 'available'),
-        failed: { condition: RESTORE_FAILED, name: props.failedName, error: 'RestoreFailed', cause: 'The restored instance reached a failed or incompatible state.' },
-        poll: ctx.config.waits.instance,
-        timeoutError: 'RestoreNotAvailableInTime',
+        done: sfn.Condition.stringEquals(`${props.resultPath}.Instances[0].DbInstanceStatus`, 'available'),
+        ...(props.failedName
+          ? { failed: { condition: failedStates(`${props.resultPath}.Instances[0]`), name: props.failedName, error: 'RestoreFailed', cause: 'The restored instance reached a failed or incompatible state; the original is untouched.' } }
+          : {}),
+        poll: props.poll ?? ctx.config.waits.instance,
+        timeoutError: props.timeoutError,
       });
-    const restoredUp = restoredAvailable({
+
+    const restore = sdkCall(scope, 'Restore the snapshot beside the original', {
+      comment:
+        'Under a temporary identifier, while the original keeps serving; with every setting the original has that a restore takes (groups, class, storage, zone, access, protection, CA, logs, IAM authentication, tags), built by preflight. Automated backups stay off until the end.',
+      service: 'rds',
+      action: 'restoreDBInstanceFromDBSnapshot',
+      requestPath: '$.original.restore.parameters',
+      iamResources: [ctx.arns.restoredInstances, ctx.arns.snapshots, ctx.arns.subnetGroups, ctx.arns.parameterGroups, ctx.arns.optionGroups],
+      resultSelector: { 'StartedAt.$': ENTERED_TIME },
+      resultPath: '$.steps.restore',
+    });
+    const restoredUp = available({
       title: 'Wait for the restored instance available',
-      why: 'The service can reconnect only once the restored instance is available under the original endpoint.',
+      why: 'A restore takes as long as the database is large; the original serves meanwhile.',
       counter: 'restore',
       check: 'Describe the restored instance',
       question: 'Is the restored instance available?',
+      idExpression: '$.plan.restoreInstanceId',
+      resultPath: '$.restored',
       failedName: 'Restore did not complete',
+      timeoutError: 'RestoreNotAvailableInTime',
+      poll: ctx.config.waits.restore,
     });
     const settings = sdkCall(scope, 'Apply the settings the restore cannot set', {
-      comment: 'Backup retention and maintenance windows are not restore parameters; put back the original values.',
+      comment: 'Maintenance window, storage autoscaling, enhanced monitoring and Performance Insights are not restore parameters: put back the original values, at once, before the swap.',
       service: 'rds',
       action: 'modifyDBInstance',
-      parameters: {
-        DbInstanceIdentifier: dbId,
-        'BackupRetentionPeriod.$': '$.original.afterRestore.BackupRetentionPeriod',
-        'PreferredBackupWindow.$': '$.original.afterRestore.PreferredBackupWindow',
-        'PreferredMaintenanceWindow.$': '$.original.afterRestore.PreferredMaintenanceWindow',
-        ApplyImmediately: true,
-      },
-      iamResources: [ctx.arns.dbInstance],
+      requestPath: '$.original.afterRestore.settings',
+      iamResources: [ctx.arns.restoredInstances],
       resultSelector: { 'StartedAt.$': ENTERED_TIME },
       resultPath: '$.steps.restoreSettings',
       retry: { errors: ['Rds.InvalidDbInstanceStateException'], maxAttempts: 6 },
     });
-    const settled = restoredAvailable({
+    const settled = available({
       title: 'Wait for the restored instance settings',
-      why: 'Changing backup retention may reboot the instance; the service restarts only against an available database.',
+      why: 'The settings take a minute to apply; a rename needs an available instance.',
       counter: 'restoreSettings',
       check: 'Describe the restored instance again',
       question: 'Is the restored instance available again?',
+      idExpression: '$.plan.restoreInstanceId',
+      resultPath: '$.restored',
       failedName: 'Restored instance failed',
+      timeoutError: 'RestoreNotAvailableInTime',
+    });
+    const rename = (name: string, comment: string, from: string, to: string, resources: string[], resultKey: string) =>
+      sdkCall(scope, name, {
+        comment,
+        service: 'rds',
+        action: 'modifyDBInstance',
+        // Java SDK v2 lowers only a leading run of capitals: the mid-word DB of NewDBInstanceIdentifier stays.
+        parameters: { ...pathOrLiteral('DbInstanceIdentifier', from), ...pathOrLiteral('NewDBInstanceIdentifier', to), ApplyImmediately: true },
+        iamResources: resources,
+        resultSelector: { 'StartedAt.$': ENTERED_TIME },
+        resultPath: `$.steps.${resultKey}`,
+        retry: { errors: ['Rds.InvalidDbInstanceStateException'], maxAttempts: 6 },
+      });
+    const renameAside = rename(
+      'Rename the current instance aside',
+      'The swap begins: the original identifier is freed, the upgraded instance kept for investigation. From here until the restored instance has the identifier, the database does not answer. Applied at once, or RDS would wait for the maintenance window.',
+      dbId,
+      '$.plan.asideInstanceId',
+      [ctx.arns.dbInstance, ctx.arns.asideInstances],
+      'renameAside',
+    );
+    const renamed = available({
+      title: 'Wait for the rename to take effect',
+      why: 'A rename takes about ten minutes; the original identifier is free only once it is done.',
+      counter: 'rename',
+      check: 'Describe the renamed instance',
+      question: 'Is the renamed instance available?',
+      idExpression: '$.plan.asideInstanceId',
+      resultPath: '$.aside',
+      timeoutError: 'RenameNotEffectiveInTime',
     });
     const tag = sdkCall(scope, 'Tag the renamed instance', {
       comment: 'Ties the kept instance to the change and the execution, for audit and for the cleanup later.',
       service: 'rds',
       action: 'addTagsToResource',
-      parameters: { 'ResourceName.$': '$.aside.Instances[0].DbInstanceArn', Tags: changeTags() },
+      parameters: {
+        'ResourceName.$': `States.Format('arn:${Aws.PARTITION}:rds:${Aws.REGION}:${Aws.ACCOUNT_ID}:db:{}', $.plan.asideInstanceId)`,
+        Tags: changeTags(),
+      },
       iamResources: [ctx.arns.asideInstances],
       resultPath: sfn.JsonPath.DISCARD,
     });
-    rename.next(renamed);
-    renamed.next(tag);
-    tag.addCatch(which, { resultPath: '$.taggingError' });
-    tag.next(which);
+    const takeOver = rename(
+      'Give the restored instance the original identifier',
+      'The restored instance becomes the database the service, CloudFormation and Terraform know. The rename reboots it, which puts its parameter group in force.',
+      '$.plan.restoreInstanceId',
+      dbId,
+      [ctx.arns.restoredInstances],
+      'takeOver',
+    );
+    const tookOver = available({
+      title: 'Wait for the restored instance under the original identifier',
+      why: 'The endpoint answers again once the rename is done; the service restarts only against it.',
+      counter: 'takeOver',
+      check: 'Describe the instance under the original identifier',
+      question: 'Does the original identifier serve the restored instance?',
+      idExpression: `'${dbId}'`,
+      resultPath: '$.restored',
+      failedName: 'Restored instance failed after the rename',
+      timeoutError: 'RenameNotEffectiveInTime',
+    });
+
+    // The one window with no instance under the original name: if the restored instance cannot take
+    // it, the original goes back, and the rollback stops with both instances named.
+    const renameBack = rename(
+      'Rename the original back',
+      'The restored instance could not take the identifier: the original goes back under it, so the service has its database again.',
+      '$.plan.asideInstanceId',
+      dbId,
+      [ctx.arns.asideInstances],
+      'renameBack',
+    );
+    const back = available({
+      title: 'Wait for the original under its identifier again',
+      why: 'The rename back takes about ten minutes, like any rename.',
+      counter: 'renameBack',
+      check: 'Describe the original again',
+      question: 'Is the original back under its identifier?',
+      idExpression: `'${dbId}'`,
+      resultPath: '$.renamedBack',
+      timeoutError: 'RenameNotEffectiveInTime',
+    });
+    // The local interpreter takes no intrinsic function in CausePath (AWS does): the cause is written first.
+    const explain = new sfn.Pass(scope, 'Say the swap was undone', {
+      comment: 'Names the restored instance and why it could not take the identifier, for the report.',
+      parameters: {
+        'text.$':
+          "States.Format('The restored instance {} could not take the original identifier ({}: {}); the original instance was renamed back and serves again. The restored instance is kept.', $.plan.restoreInstanceId, $.swapError.Error, $.swapError.Cause)",
+      },
+      resultPath: '$.swapUndone',
+    });
+    const swapUndone = new sfn.Fail(scope, 'Swap undone: the original serves again', {
+      comment: 'The rollback stops here: the original instance (with the upgraded schema) is back under its identifier; the restored instance is kept, tagged, for an operator to take over.',
+      error: 'SwapFailed',
+      causePath: '$.swapUndone.text',
+    });
+    takeOver.addCatch(renameBack, { resultPath: '$.swapError' });
+    renameBack.next(back);
+    back.next(explain).next(swapUndone);
+
+    const restored = new sfn.Pass(scope, 'Database restored', { comment: 'The original identifier serves the snapshot again, with the original settings.' });
     restore.next(restoredUp);
-    restoreWithIops.next(restoredUp);
     restoredUp.next(settings);
     settings.next(settled);
-    const restored = new sfn.Pass(scope, 'Database restored', { comment: 'The original identifier serves the snapshot again.' });
-    settled.next(
-      bestEffort(
-        notify(scope, ctx, 'Notify: database restored', 'Metaflow database restored:', 'The database was restored from the pre-migration snapshot; metadata written after it is on the renamed-aside instance.'),
-        restored,
-      ),
-    );
-    this.startState = rename;
+    settled.next(renameAside);
+    renameAside.next(renamed);
+    renamed.next(tag);
+    tag.addCatch(takeOver, { resultPath: '$.taggingError' });
+    tag.next(takeOver);
+    takeOver.next(tookOver);
+    tookOver.next(restored);
+    this.startState = restore;
     this.endStates = restored.endStates;
   }
+}
+
+/**
+ * Turns automated backups back on, with the original retention and window: the last change to the
+ * restored instance, once the service is back, because RDS starts a backup at once and refuses
+ * other changes until it ends. Then tells the subscribers the database was restored.
+ */
+export function turnBackupsOn(scope: Construct, ctx: RunbookContext, then: sfn.IChainable): sfn.IChainable {
+  const backups = sdkCall(scope, 'Turn automated backups back on', {
+    comment: 'The original retention and backup window; RDS starts a backup of the restored instance at once, while it keeps serving.',
+    service: 'rds',
+    action: 'modifyDBInstance',
+    requestPath: '$.original.afterRestore.backups',
+    iamResources: [ctx.arns.dbInstance],
+    resultSelector: { 'StartedAt.$': ENTERED_TIME },
+    resultPath: '$.steps.backupsOn',
+    retry: { errors: ['Rds.InvalidDbInstanceStateException'], maxAttempts: 6 },
+  });
+  return backups.next(
+    bestEffort(
+      notify(scope, ctx, 'Notify: database restored', 'Metaflow database restored:', 'The database was restored from the pre-migration snapshot; metadata written after it is on the renamed-aside instance.'),
+      then,
+    ),
+  );
+}
+
+/** `{ key.$: path }` for a JSONPath, `{ key: value }` for a literal. */
+function pathOrLiteral(key: string, value: string): Record<string, string> {
+  return value.startsWith('$') ? { [`${key}.$`]: value } : { [key]: value };
+}
+
+/** DescribeDBInstances by a filter on the identifier: an instance not there (yet) is an empty list, not an error. */
+function describeInstance(scope: Construct, ctx: RunbookContext, name: string, idExpression: string, resultPath: string): sfn.TaskStateBase {
+  return sdkCall(scope, name, {
+    comment: 'Filters by identifier, so "not there yet" is an empty list rather than an error.',
+    service: 'rds',
+    action: 'describeDBInstances',
+    parameters: { Filters: [{ Name: 'db-instance-id', 'Values.$': `States.Array(${idExpression})` }] },
+    iamResources: [ctx.arns.anyDbInstance],
+    iamAction: 'rds:DescribeDBInstances',
+    resultSelector: { 'Instances.$': '$.DbInstances', 'CheckedAt.$': ENTERED_TIME },
+    resultPath,
+    retry: { errors: ['Rds.RdsException'] },
+  });
 }

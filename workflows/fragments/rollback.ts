@@ -3,9 +3,8 @@ import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
 import { sdkCall } from '../tasks';
 import { bestEffort, notify } from './notify';
-import { RestoreDatabase } from './restore-database';
+import { RestoreDatabase, turnBackupsOn } from './restore-database';
 import { RestartService } from './restart-service';
-import { describeService } from './service';
 import { checkServiceVersion } from './service-version';
 
 /**
@@ -24,7 +23,6 @@ export class Rollback extends sfn.StateMachineFragment {
   constructor(scope: Construct, ctx: RunbookContext) {
     super(scope, 'fragment: Rollback');
     const restoreDb = new RestoreDatabase(scope, ctx);
-    const before = describeService(scope, 'Describe the service before the rollback', ctx);
     const restart = new RestartService(scope, ctx, {
       label: 'on the original release',
       key: 'rollbackRestart',
@@ -40,19 +38,22 @@ export class Rollback extends sfn.StateMachineFragment {
       resultPath: '$.versionAfterRollback',
     });
     const rolledBack = new sfn.Pass(scope, 'Service rolled back', { comment: 'The service runs its original release and count again.' });
-    const serviceBack = sfn.Chain.start(before)
-      .next(restart)
+    const tellRolledBack = bestEffort(
+      notify(scope, ctx, 'Notify: rolled back', 'Metaflow migration rolled back:', 'The migration failed and was rolled back; the execution ends FAILED with the report.'),
+      rolledBack,
+    );
+    const restoredDb = sfn.Condition.booleanEquals('$.rollback.restoreDatabase', true);
+    const serviceBack = sfn.Chain.start(restart)
       .next(answers)
       .next(
-        bestEffort(
-          notify(scope, ctx, 'Notify: rolled back', 'Metaflow migration rolled back:', 'The migration failed and was rolled back; the execution ends FAILED with the report.'),
-          rolledBack,
-        ),
+        new sfn.Choice(scope, 'Was the database restored?', { comment: 'A restored instance gets its automated backups back last, once the service answers again.' })
+          .when(restoredDb, turnBackupsOn(scope, ctx, tellRolledBack))
+          .otherwise(tellRolledBack),
       );
     const decide = new sfn.Choice(scope, 'Restore the database?', {
       comment: 'Only when the upgrade request was sent: otherwise the schema is untouched and the snapshot is kept unused.',
     })
-      .when(sfn.Condition.booleanEquals('$.rollback.restoreDatabase', true), restoreDb)
+      .when(restoredDb, restoreDb)
       .otherwise(serviceBack);
     restoreDb.next(serviceBack);
 
@@ -72,11 +73,11 @@ export class Rollback extends sfn.StateMachineFragment {
 export function inspectAfterFailedRollback(scope: Construct, ctx: RunbookContext, then: sfn.IChainable): sfn.State {
   const d = ctx.config.deployment;
   const dbs = sdkCall(scope, 'Describe the DB instances after the failed rollback', {
-    comment: 'Both the original identifier and the renamed-aside one, whichever exist.',
+    comment: 'The original identifier, the renamed-aside one and the restored one, whichever exist.',
     service: 'rds',
     action: 'describeDBInstances',
     parameters: {
-      Filters: [{ Name: 'db-instance-id', 'Values.$': `States.Array('${d.dbInstanceIdentifier}', $.plan.asideInstanceId)` }],
+      Filters: [{ Name: 'db-instance-id', 'Values.$': `States.Array('${d.dbInstanceIdentifier}', $.plan.asideInstanceId, $.plan.restoreInstanceId)` }],
     },
     iamResources: [ctx.arns.anyDbInstance],
     iamAction: 'rds:DescribeDBInstances',

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
 import { ENTERED_TIME, sdkCall } from '../tasks';
 import { BoundedPoll } from './bounded-poll';
-import { describeService, serviceGone, steady } from './service';
+import { describeService, serviceNotThere, steady } from './service';
 
 export interface ScaleServiceProps {
   /** "Scale to one task", "Scale back to the original count". */
@@ -34,7 +34,7 @@ export class ScaleService extends sfn.StateMachineFragment {
       action: 'updateService',
       parameters: { Cluster: d.clusterName, Service: d.serviceName, ...count },
       iamResources: [ctx.arns.service],
-      resultSelector: { 'StartedAt.$': ENTERED_TIME, 'DesiredCount.$': '$.Service.DesiredCount' },
+      resultSelector: { 'StartedAt.$': ENTERED_TIME },
       resultPath: `$.steps.${props.key}`,
       retry: { errors: ['Ecs.ServerException'] },
     });
@@ -45,7 +45,7 @@ export class ScaleService extends sfn.StateMachineFragment {
       check: describeService(scope, `Describe the service (${props.waitTitle.toLowerCase()})`, ctx),
       question: props.question,
       done: steady(props.desiredCount),
-      failed: { ...serviceGone, name: `Service is not active (${props.key})` },
+      ...serviceNotThere(props.key),
       poll: ctx.config.waits.service,
       timeoutError: 'ServiceNotSteadyInTime',
     });

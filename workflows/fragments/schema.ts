@@ -2,14 +2,29 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
-import { ENTERED_TIME, invoke } from '../tasks';
+import { ENTERED_TIME, invoke, retryUntilReady } from '../tasks';
 import { BoundedPoll } from './bounded-poll';
 
-/** GET /db_schema_status on the one task, written to `resultPath` with the time it was read. */
-export function readSchemaStatus(scope: Construct, name: string, ctx: RunbookContext, comment: string, resultPath: string) {
-  return invoke(scope, name, ctx.fns.getSchemaStatus, {
+/**
+ * GET /db_schema_status on the one task, written to `resultPath` with the time it was read. A
+ * database that cannot be reached right now (a reboot, a failover) is waited for, bounded like the
+ * service's own start; settings it refuses fail at once.
+ */
+export function readSchemaStatus(
+  scope: Construct,
+  name: string,
+  ctx: RunbookContext,
+  comment: string,
+  resultPath: string,
+  options: { endpointPath?: string; expectedUnappliedPath?: string } = {},
+) {
+  const read = invoke(scope, name, ctx.fns.getSchemaStatus, {
     comment,
-    payload: { 'baseUrl.$': '$.endpoint.migrationUrl', timeoutMs: ctx.config.migration.requestTimeoutSeconds * 1000 },
+    payload: {
+      'baseUrl.$': `${options.endpointPath ?? '$.endpoint'}.migrationUrl`,
+      timeoutMs: ctx.config.migration.requestTimeoutSeconds * 1000,
+      ...(options.expectedUnappliedPath ? { 'expectedUnapplied.$': options.expectedUnappliedPath } : {}),
+    },
     resultSelector: {
       'isUpToDate.$': '$.isUpToDate',
       'currentVersion.$': '$.currentVersion',
@@ -19,6 +34,8 @@ export function readSchemaStatus(scope: Construct, name: string, ctx: RunbookCon
     },
     resultPath,
   });
+  retryUntilReady(read, ['DatabaseUnavailable'], ctx.config.waits.migrationService);
+  return read;
 }
 
 /**

@@ -1,11 +1,14 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
-import { ENTERED_TIME, sdkCall } from '../tasks';
+import { absent, ENTERED_TIME, sdkCall } from '../tasks';
+
+/** Where describeService writes its answer; the service is `Services[0]` of it when there is one. */
+const SERVICE = '$.service.Services[0]';
 
 /**
- * DescribeServices reduced to what a "steady" decision needs, the same test as the AWS CLI's
- * services-stable waiter: one deployment, running = desired.
+ * DescribeServices, kept whole: the fields a decision reads are tested for presence in the Choice
+ * (see BoundedPoll), never selected here, where a missing one would end the execution.
  */
 export function describeService(scope: Construct, name: string, ctx: RunbookContext): sfn.TaskStateBase {
   const d = ctx.config.deployment;
@@ -15,35 +18,46 @@ export function describeService(scope: Construct, name: string, ctx: RunbookCont
     action: 'describeServices',
     parameters: { Cluster: d.clusterName, Services: [d.serviceName] },
     iamResources: [ctx.arns.service],
-    resultSelector: {
-      'Status.$': '$.Services[0].Status',
-      'DesiredCount.$': '$.Services[0].DesiredCount',
-      'RunningCount.$': '$.Services[0].RunningCount',
-      'TaskDefinition.$': '$.Services[0].TaskDefinition',
-      'DeploymentCount.$': 'States.ArrayLength($.Services[0].Deployments)',
-      'DeploymentId.$': '$.Services[0].Deployments[0].Id',
-      'CheckedAt.$': ENTERED_TIME,
-    },
+    resultSelector: { 'Services.$': '$.Services', 'CheckedAt.$': ENTERED_TIME },
     resultPath: '$.service',
     retry: { errors: ['Ecs.ServerException'] },
   });
 }
 
-/** One deployment, running = desired, and (when given) the desired count the step asked for. */
+/**
+ * The same test as the AWS CLI's services-stable waiter: one deployment, running = desired, and
+ * (when given) the desired count the step asked for.
+ */
 export function steady(desiredCount?: number | string): sfn.Condition {
   const rules = [
-    sfn.Condition.stringEquals('$.service.Status', 'ACTIVE'),
-    sfn.Condition.numberEquals('$.service.DeploymentCount', 1),
-    sfn.Condition.numberEqualsJsonPath('$.service.RunningCount', '$.service.DesiredCount'),
+    sfn.Condition.stringEquals(`${SERVICE}.Status`, 'ACTIVE'),
+    absent(`${SERVICE}.Deployments[1]`),
+    sfn.Condition.numberEqualsJsonPath(`${SERVICE}.RunningCount`, `${SERVICE}.DesiredCount`),
   ];
-  if (typeof desiredCount === 'number') rules.push(sfn.Condition.numberEquals('$.service.DesiredCount', desiredCount));
-  if (typeof desiredCount === 'string') rules.push(sfn.Condition.numberEqualsJsonPath('$.service.DesiredCount', desiredCount));
+  if (typeof desiredCount === 'number') rules.push(sfn.Condition.numberEquals(`${SERVICE}.DesiredCount`, desiredCount));
+  if (typeof desiredCount === 'string') rules.push(sfn.Condition.numberEqualsJsonPath(`${SERVICE}.DesiredCount`, desiredCount));
   return sfn.Condition.and(...rules);
 }
 
-/** A service that is draining or gone will never become steady: stop waiting at once. */
-export const serviceGone = {
-  condition: sfn.Condition.not(sfn.Condition.stringEquals('$.service.Status', 'ACTIVE')),
-  error: 'ServiceNotActive',
-  cause: 'The ECS service is no longer ACTIVE (draining or deleted).',
-};
+/** The only deployment is the one `restartPath` (an UpdateService answer kept whole) started. */
+export function runsDeployment(restartPath: string): sfn.Condition {
+  return sfn.Condition.stringEqualsJsonPath(`${SERVICE}.Deployments[0].Id`, `${restartPath}.Service.Deployments[0].Id`);
+}
+
+/** A service that is gone, draining or inactive will never become steady: stop waiting at once. */
+export function serviceNotThere(key: string) {
+  return {
+    gone: {
+      condition: absent(SERVICE),
+      name: `Service is gone (${key})`,
+      error: 'ServiceNotActive',
+      cause: 'DescribeServices no longer finds the ECS service.',
+    },
+    failed: {
+      condition: sfn.Condition.not(sfn.Condition.stringEquals(`${SERVICE}.Status`, 'ACTIVE')),
+      name: `Service is not active (${key})`,
+      error: 'ServiceNotActive',
+      cause: 'The ECS service is no longer ACTIVE (draining or inactive).',
+    },
+  };
+}

@@ -42,11 +42,8 @@ export class TakeSnapshot extends sfn.StateMachineFragment {
       action: 'describeDBSnapshots',
       parameters: { 'DbSnapshotIdentifier.$': '$.plan.snapshotId' },
       iamResources: [ctx.arns.dbInstance, ctx.arns.snapshots],
-      resultSelector: {
-        'Status.$': '$.DbSnapshots[0].Status',
-        'PercentProgress.$': '$.DbSnapshots[0].PercentProgress',
-        'CheckedAt.$': ENTERED_TIME,
-      },
+      // Kept whole: PercentProgress, for one, is left out of some answers.
+      resultSelector: { 'Snapshots.$': '$.DbSnapshots', 'CheckedAt.$': ENTERED_TIME },
       resultPath: '$.snapshotStatus',
       retry: { errors: ['Rds.RdsException'] },
     });
@@ -56,9 +53,9 @@ export class TakeSnapshot extends sfn.StateMachineFragment {
       counter: 'snapshot',
       check: describe,
       question: 'Is the snapshot available?',
-      done: sfn.Condition.stringEquals('$.snapshotStatus.Status', 'available'),
+      done: sfn.Condition.stringEquals('$.snapshotStatus.Snapshots[0].Status', 'available'),
       failed: {
-        condition: sfn.Condition.not(sfn.Condition.stringEquals('$.snapshotStatus.Status', 'creating')),
+        condition: sfn.Condition.not(sfn.Condition.stringEquals('$.snapshotStatus.Snapshots[0].Status', 'creating')),
         name: 'Snapshot did not complete',
         error: 'SnapshotFailed',
         cause: 'The snapshot left the creating state without becoming available; nothing else was changed.',
