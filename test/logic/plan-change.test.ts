@@ -29,4 +29,18 @@ describe('planChange: the names a run will create', () => {
   it('names an unknown field exactly as the operator wrote it', () => {
     expect(() => planChange({ ...input, dryrun: true }, 'exec-1', 'metaflow-db')).toThrow(/^dryrun: unknown field; expected only changeId,/);
   });
+
+  it('names every problem at once, separated by semicolons, quoting at most 80 characters of a bad value', () => {
+    const long = `${'x'.repeat(80)}\u0007`;
+
+    expect(() => planChange({ changeId: 'CHG 1', requestedBy: 'jane', reason: long }, 'exec-1', 'metaflow-db')).toThrow(
+      `2 problems: changeId: expected a ticket reference such as CHG-1234 (letters, digits, single - _ . separators, starting with a letter, at most 64 characters), got "CHG 1"; reason: expected one line of at most 500 characters, got ${JSON.stringify(`${'x'.repeat(80)}…`)}`,
+    );
+  });
+
+  it('quotes a bad value of exactly 80 characters whole', () => {
+    const value = `${'x'.repeat(79)}\u0007`;
+
+    expect(() => planChange({ ...input, reason: value }, 'exec-1', 'metaflow-db')).toThrow(`got ${JSON.stringify(value)}`);
+  });
 });

@@ -1,5 +1,5 @@
 import { parseHttpTarget } from '../../handlers/lib/events';
-import { describe as describeValue, rejectUnknownKeys, requireInteger, requireString } from '../../handlers/lib/validate';
+import { describe as describeValue, optionalString, requireInteger, requireString } from '../../handlers/lib/validate';
 
 describe('event checks: every rejection names the field, exactly', () => {
   it('names the key alone when no prefix is given, and with the prefix otherwise', () => {
@@ -20,8 +20,10 @@ describe('event checks: every rejection names the field, exactly', () => {
     else expect(check).toThrow('timeoutMs: expected an integer from 100 to 900000');
   });
 
-  it('lists every unknown field, comma separated', () => {
-    expect(() => rejectUnknownKeys({ a: 1, b: 2 }, ['c'], 'input.')).toThrow(/^input\.a, input\.b: unknown field; expected only c$/);
+  it('takes an optional field given as null as not given, and checks one that is given', () => {
+    expect(optionalString({ minimumVersion: null }, 'minimumVersion')).toBeUndefined();
+    expect(optionalString({}, 'minimumVersion')).toBeUndefined();
+    expect(() => optionalString({ minimumVersion: 5 }, 'minimumVersion')).toThrow(/^minimumVersion: expected a non-empty string, got number 5$/);
   });
 
   it.each([
