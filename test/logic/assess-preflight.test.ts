@@ -123,4 +123,22 @@ describe('assessPreflight: the descriptions as they come, field by field', () =>
     expect(afterRestore.settings).toMatchObject({ DbInstanceIdentifier: 'metaflow-db-restored-1', ApplyImmediately: true });
     expect(afterRestore.backups).toMatchObject({ DbInstanceIdentifier: 'metaflow-db', ApplyImmediately: true });
   });
+
+  it('refuses a service whose awsvpc configuration lists no subnets at all', () => {
+    expect(failureOf(DB, { ...SERVICE, NetworkConfiguration: { AwsvpcConfiguration: {} } })).toBe(
+      'nothing was changed: the ECS service has no awsvpc network configuration (a Fargate service has one)',
+    );
+  });
+
+  it('names a task definition the description gives as null', () => {
+    expect(failureOf(DB, { ...SERVICE, TaskDefinition: null as never })).toBe('nothing was changed: the description lacks service TaskDefinition');
+  });
+
+  it.each<[string, DbInstanceDescription, string]>([
+    ['a null port', { ...DB, Endpoint: { Port: null } }, 'Port'],
+    ['no parameter groups', { ...DB, DbParameterGroups: undefined }, 'DbParameterGroupName'],
+    ['no option group memberships', { ...DB, OptionGroupMemberships: undefined }, 'OptionGroupName'],
+  ])('refuses a description with %s, which a restore cannot do without', (_case, db, missing) => {
+    expect(failureOf(db)).toBe(`nothing was changed: the DB instance description lacks what a restore needs: ${missing}`);
+  });
 });

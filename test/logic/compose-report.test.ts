@@ -64,4 +64,10 @@ describe('composeFailureReport: the cause fits Step Functions, bulky parts dropp
 
     expect(summary).toBe('A: one. The rollback then failed (Error: db.x: two); nothing more was changed. See resources for the state of each one.');
   });
+
+  it('summarizes a refused change as one that changed nothing', () => {
+    const { summary } = composeFailureReport({ outcome: 'NOTHING_CHANGED', error: { Error: 'ChangeRejected', Cause: 'not now.' }, snapshotId: 's-1' });
+
+    expect(summary).toBe('ChangeRejected: not now. Nothing was changed: the service and the database are as they were.');
+  });
 });

@@ -6,7 +6,7 @@ import {
   snippet,
   upgradeSchema,
 } from '../../handlers/logic/migration-service';
-import { SchemaVersionUnknown, UnexpectedResponse, UpgradeFailed } from '../../handlers/lib/errors';
+import { DatabaseConnectionMisconfigured, PlanChanged, SchemaVersionUnknown, UnexpectedResponse, UpgradeFailed } from '../../handlers/lib/errors';
 
 const answer = (status: number, body: string): Send => async () => ({ status, body });
 const req = { baseUrl: 'http://task:8082', timeoutMs: 1000 };
@@ -56,5 +56,18 @@ describe('the migration service contract, decided without a socket', () => {
     ['a'.repeat(201), JSON.stringify(`${'a'.repeat(200)}…`)],
   ])('quotes at most 200 characters of a body in a message', (body, quoted) => {
     expect(snippet(body)).toBe(quoted);
+  });
+
+  it('reads the status the approved plan expects, and refuses any other list of pending migrations', async () => {
+    const pending = { ...STATUS, is_up_to_date: false, current_version: '1', unapplied_migrations: ['2'] };
+    const send = answer(200, JSON.stringify(pending));
+
+    await expect(getSchemaStatus({ ...req, expectedUnapplied: ['2'] }, send)).resolves.toMatchObject({ unappliedMigrations: ['2'] });
+    await expect(getSchemaStatus({ ...req, expectedUnapplied: [] }, send)).rejects.toThrow(PlanChanged);
+    await expect(getSchemaStatus({ ...req, expectedUnapplied: [] }, send)).rejects.toThrow('lists ["2"] as pending, the approved plan []');
+  });
+
+  it.each(['pq: role "metaflow" does not exist', 'pq: database "metaflow" does not exist'])('calls a 500 saying %j a misconfiguration', async (detail) => {
+    await expect(getSchemaStatus(req, answer(500, JSON.stringify({ detail })))).rejects.toThrow(DatabaseConnectionMisconfigured);
   });
 });
