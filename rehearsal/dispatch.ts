@@ -7,6 +7,7 @@ import { AwsError, DURATIONS } from './sim/aws-error';
 import type { EcsEndpoint } from './sim/ecs-endpoint';
 import { callOfTask } from './sim/iam';
 import type { SimulatedDeployment } from './sim/deployment';
+import { refuseIncompleteRequest } from './sim/requests';
 
 // The bundles CDK produced are loaded with Node's own require, outside any test sandbox, exactly as
 // the Lambda runtime would load them; their AWS SDK client reads this process's real environment.
@@ -27,6 +28,8 @@ export interface CallRecord {
   readonly resource: string;
   readonly at: number;
   readonly error?: string;
+  /** What the Task gave the call (its Parameters resolved): what AWS received. */
+  readonly input?: Json;
 }
 
 export interface DispatchOptions {
@@ -72,24 +75,26 @@ export function taskHandlers(opts: DispatchOptions): Record<string, TaskHandler>
       await new Promise((resolve) => setImmediate(resolve));
       chargeRetryPause(name, state, failures, clock);
       await deployment.advance();
+      deployment.beforeTask(name);
       try {
         if (opts.fault && !faultUsed && opts.fault.state === name) {
           faultUsed = true;
           throw new AwsError(opts.fault.error, `fault injected into "${name}" by the rehearsal`);
         }
+        refuseIncompleteRequest(resource, input, opts.assembly);
         // The state machine's role must be allowed the call, as IAM would decide it.
         const decision = await authorization.authorizer.authorize(authorization.principals.stateMachine, callOfTask(resource, input));
         if (!decision.allowed) throw new AwsError(decision.error.name, decision.error.message, decision.error.statusCode);
         const result = await call(input);
         failures.delete(name);
-        opts.calls.push({ state: name, resource, at: clock.now });
+        opts.calls.push({ state: name, resource, at: clock.now, input });
         await deployment.advance();
         return result;
       } catch (err) {
         const error = err instanceof Error ? err.name : 'Error';
         const previous = failures.get(name);
         failures.set(name, { error, attempts: (previous?.error === error ? previous.attempts : 0) + 1 });
-        opts.calls.push({ state: name, resource, at: clock.now, error });
+        opts.calls.push({ state: name, resource, at: clock.now, error, input });
         throw err;
       }
     };
