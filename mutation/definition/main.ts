@@ -1,7 +1,7 @@
 /**
  * `npm run test:mutation:definition`: mutation testing of the synthesized state machine definition.
  *
- * Synthesizes once per configuration variant, derives every mutant from the definition (see
+ * Synthesizes the runbook once (the example deployment), derives every mutant from the definition (see
  * operators.ts), rehearses the checks (checks.ts) on the real definition first (each must pass, or
  * the run stops: a red suite kills everything), then on each mutant in worker processes, stopping
  * at the first check that kills it. Only checks whose undisturbed run enters the mutated state are
@@ -17,7 +17,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Baseline } from './checks';
 import { deriveChecks, scenarioChecks } from './checks';
-import { type AssemblyPaths, synthesizeVariants } from './engine';
+import type { WrittenAssembly } from '../../rehearsal/assembly';
+import { synthesize } from './engine';
 import { allMutants } from './mutants';
 import type { Mutant } from './operators';
 import { STATIC_CHECK, unboundedWaits } from './structure';
@@ -55,7 +56,7 @@ class Worker {
   private ready!: Promise<void>;
 
   constructor(
-    private readonly paths: AssemblyPaths,
+    private readonly written: WrittenAssembly,
     private readonly slot: number,
     private init?: Request,
   ) {
@@ -69,7 +70,7 @@ class Worker {
 
   private spawn(): void {
     this.child = fork(path.join(__dirname, 'worker.ts'), [], {
-      env: { ...process.env, MUTATION_ASSEMBLIES: JSON.stringify(this.paths), MUTATION_WORKER: String(this.slot) },
+      env: { ...process.env, MUTATION_ASSEMBLY: JSON.stringify(this.written), MUTATION_WORKER: String(this.slot) },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     let started!: () => void;
@@ -150,9 +151,10 @@ interface Verdict {
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   const started = Date.now();
-  const { assemblies, paths } = synthesizeVariants();
-  const mutants = allMutants(assemblies.default.definition).filter((m) => !options.only || m.id.includes(options.only));
-  const workers = Array.from({ length: options.workers }, (_, i) => new Worker(paths, i + 1));
+  const { assembly, written } = synthesize();
+  const { definition } = assembly;
+  const mutants = allMutants(definition).filter((m) => !options.only || m.id.includes(options.only));
+  const workers = Array.from({ length: options.workers }, (_, i) => new Worker(written, i + 1));
   try {
     // 1. Baselines: every check passes on the real definition, and says which states its run enters.
     const baselines = new Map<string, Baseline>();
@@ -167,13 +169,11 @@ async function main(): Promise<number> {
         if (a.violations.length > 0) broken.push(`${check}: ${a.violations.join('; ')}`);
       });
     };
-    await runBaselines(scenarioChecks({ default: assemblies.default.definition, 'approval-off': assemblies['approval-off'].definition }).map((c) => c.id));
-    const checks = deriveChecks(assemblies, baselines);
+    await runBaselines(scenarioChecks(definition).map((c) => c.id));
+    const checks = deriveChecks(assembly, baselines);
     await Promise.all(workers.map((w) => w.setInit({ kind: 'checks', baselines: [...baselines] })));
     await runBaselines(checks.map((c) => c.id).filter((id) => !baselines.has(id)));
-    for (const [variant, assembly] of Object.entries(assemblies)) {
-      for (const problem of unboundedWaits(assembly.definition)) broken.push(`${STATIC_CHECK} (${variant}): ${problem}`);
-    }
+    for (const problem of unboundedWaits(definition)) broken.push(`${STATIC_CHECK}: ${problem}`);
     if (broken.length > 0) {
       process.stderr.write(`The real definition fails ${broken.length} checks; fix the suite before mutation testing:\n${broken.map((b) => `  ${b}`).join('\n')}\n`);
       return 2;
@@ -189,7 +189,7 @@ async function main(): Promise<number> {
       const base = { id: mutant.id, operator: mutant.operator, rehearsals: 0, errors: [] };
       let verdict: Verdict;
       // The structure first: milliseconds, no rehearsal.
-      const unbounded = unboundedWaits((mutant.apply(assemblies.default.definition as never) ?? assemblies.default.definition) as never);
+      const unbounded = unboundedWaits((mutant.apply(definition as never) ?? definition) as never);
       if (unbounded.length > 0) verdict = { ...base, status: 'killed', killedBy: STATIC_CHECK, why: unbounded.join('; ') };
       else if (relevant.length === 0) verdict = { ...base, status: 'unreached' };
       else {

@@ -15,42 +15,38 @@ const isAttemptsBound = (rule: State) => typeof rule.Variable === 'string' && /\
 
 /**
  * The promise "every wait is a bounded loop", checked on the structure of a definition, as the
- * suite's structural tests check it on the synthesized one (test/runbook-stack.test.ts, waits): on
- * every loop through a Wait state a Pass counts the attempt, and every Choice that can stay in the
- * loop has an attempts rule that leaves it for a Fail. Empty when every wait is bounded.
+ * suite's structural tests check it on the synthesized one (test/runbook-stack.test.ts, waits):
+ * every way around a loop through a Wait state passes a Pass that counts the attempt and a Choice
+ * whose attempts rule leaves the loop for a Fail. Taking those states out of the graph must leave
+ * the Wait on no cycle. Empty when every wait is bounded.
  */
 export function unboundedWaits(definition: Record<string, Json>): string[] {
   const v: string[] = [];
   const visit = (owner: Record<string, Json>) => {
     const states = owner.States as Record<string, State>;
-    const reach = (from: string): Set<string> => {
+    /** Whether `from` can come back to itself without entering a state of `cut`. */
+    const cycles = (from: string, cut: (name: string, state: State) => boolean): boolean => {
       const seen = new Set<string>();
       const todo = [from];
       while (todo.length > 0) {
         for (const next of successors(states[todo.pop() as string] ?? {})) {
-          if (!seen.has(next) && states[next]) {
-            seen.add(next);
-            todo.push(next);
-          }
+          if (next === from) return true;
+          const state = states[next];
+          if (!state || seen.has(next) || cut(next, state)) continue;
+          seen.add(next);
+          todo.push(next);
         }
       }
-      return seen;
+      return false;
     };
+    const counts = (_n: string, s: State) => s.Type === 'Pass' && /States\.MathAdd\([^)]*\.attempts, 1\)/.test(JSON.stringify(s.Parameters ?? {}));
+    const bounds = (_n: string, s: State) =>
+      s.Type === 'Choice' && ((s.Choices ?? []) as State[]).some((r) => isAttemptsBound(r) && states[r.Next as string]?.Type === 'Fail');
     for (const [name, state] of Object.entries(states)) {
       for (const branch of (state.Branches ?? []) as Record<string, Json>[]) visit(branch);
-      if (state.Type !== 'Wait') continue;
-      const loop = new Set([...reach(name)].filter((n) => reach(n).has(name)));
-      if (!loop.has(name)) continue;
-      const members = [...loop].map((n) => [n, states[n] as State] as const);
-      if (!members.some(([, s]) => s.Type === 'Pass' && /States\.MathAdd\([^)]*\.attempts, 1\)/.test(JSON.stringify(s.Parameters ?? {})))) {
-        v.push(`the wait through "${name}" does not count its attempts`);
-      }
-      for (const [choice, s] of members.filter(([, m]) => m.Type === 'Choice')) {
-        const rules = (s.Choices ?? []) as State[];
-        const bound = rules.filter(isAttemptsBound);
-        const exits = bound.filter((r) => !loop.has(r.Next as string) && states[r.Next as string]?.Type === 'Fail');
-        if (exits.length === 0 || exits.length !== bound.length) v.push(`"${choice}" can stay in the wait through "${name}" without an attempts bound that ends it`);
-      }
+      if (state.Type !== 'Wait' || !cycles(name, () => false)) continue;
+      if (cycles(name, counts)) v.push(`the wait through "${name}" can loop without counting its attempts`);
+      if (cycles(name, bounds)) v.push(`the wait through "${name}" can loop without passing the attempts bound that ends it`);
     }
   };
   visit(definition);

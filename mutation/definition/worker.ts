@@ -2,10 +2,9 @@
  * A worker process of the definition mutation run (see main.ts): it rehearses checks on the real
  * definition (baselines) and on mutants, one request at a time, answering over the IPC channel.
  */
-import type { RunbookAssembly } from '../../rehearsal/assembly';
-import type { VariantName } from '../proposed-scenarios';
+import type { WrittenAssembly } from '../../rehearsal/assembly';
 import { type Baseline, type Check, deriveChecks, scenarioChecks } from './checks';
-import { type AssemblyPaths, readVariants, runCheck } from './engine';
+import { readAssembly, runCheck } from './engine';
 import { allMutants } from './mutants';
 import type { Mutant } from './operators';
 
@@ -19,22 +18,21 @@ export type Answer =
   | { readonly kind: 'baseline'; readonly check: string; readonly baseline: Baseline; readonly violations: string[]; readonly realMilliseconds: number }
   | { readonly kind: 'verdict'; readonly mutant: string; readonly killedBy?: string; readonly why?: string; readonly rehearsals: number; readonly errors: string[] };
 
-const assemblies: Record<VariantName, RunbookAssembly> = readVariants(JSON.parse(process.env.MUTATION_ASSEMBLIES as string) as AssemblyPaths);
-const definitions = { default: assemblies.default.definition, 'approval-off': assemblies['approval-off'].definition };
-let checks = new Map<string, Check>(scenarioChecks(definitions).map((c) => [c.id, c]));
-const mutants = new Map<string, Mutant>(allMutants(assemblies.default.definition).map((m) => [m.id, m]));
+const assembly = readAssembly(JSON.parse(process.env.MUTATION_ASSEMBLY as string) as WrittenAssembly);
+let checks = new Map<string, Check>(scenarioChecks(assembly.definition).map((c) => [c.id, c]));
+const mutants = new Map<string, Mutant>(allMutants(assembly.definition).map((m) => [m.id, m]));
 
 const send = (answer: Answer) => process.send?.(answer);
 
 async function handle(request: Request): Promise<void> {
   if (request.kind === 'checks') {
-    checks = new Map(deriveChecks(assemblies, new Map(request.baselines)).map((c) => [c.id, c]));
+    checks = new Map(deriveChecks(assembly, new Map(request.baselines)).map((c) => [c.id, c]));
     send({ kind: 'ready' });
     return;
   }
   if (request.kind === 'baseline') {
     const check = checks.get(request.check) as Check;
-    const run = await runCheck(check, assemblies[check.variant]);
+    const run = await runCheck(check, assembly);
     send({ kind: 'baseline', check: check.id, baseline: run.baseline, violations: run.violations, realMilliseconds: run.realMilliseconds });
     return;
   }
@@ -43,7 +41,6 @@ async function handle(request: Request): Promise<void> {
   let rehearsals = 0;
   for (const id of request.checks) {
     const check = checks.get(id) as Check;
-    const assembly = assemblies[check.variant];
     const mutated = mutant.apply(assembly.definition as never);
     if (!mutated) continue;
     rehearsals++;
