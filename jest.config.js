@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The full fault matrix runs on its own: npm run test:matrix (jest.matrix.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/matrix/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   // A hang fails in seconds, not minutes: the slowest test takes about 2 s (a rehearsal under a
   // loaded machine). Tests known to need more say so beside themselves, with the reason.

@@ -1,4 +1,4 @@
-import { type AnyRunbookConfig, ConfigError, configVersion, loadAnyRunbookConfig } from '../infra/config';
+import { ConfigError, configVersion, loadRunbookConfig, type RunbookConfig } from '../infra/config';
 import { EXIT, UsageError } from './aws';
 import { type CommonOptions, type Deps, retryPolicy } from './deps';
 import { checkPreconditions, type Precondition } from './discovery/preconditions';
@@ -8,9 +8,9 @@ export interface CheckArgs extends CommonOptions {
 }
 
 /** The configuration file, checked as synth checks it; a bad file is a usage error naming each key. */
-function loadConfig(file: string): AnyRunbookConfig {
+function loadConfig(file: string): RunbookConfig {
   try {
-    return loadAnyRunbookConfig(file);
+    return loadRunbookConfig(file);
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(`--config: ${err.message}`);
     throw err;
@@ -18,7 +18,7 @@ function loadConfig(file: string): AnyRunbookConfig {
 }
 
 /** The region the configuration names, unless --region says the same or the configuration names none. */
-function regionFor(args: CheckArgs, config: AnyRunbookConfig): string | undefined {
+function regionFor(args: CheckArgs, config: RunbookConfig): string | undefined {
   const own = config.env?.region;
   if (args.region !== undefined && own !== undefined && args.region !== own) {
     throw new UsageError(`--region ${args.region}: the configuration is for ${own} (env.region); leave --region out`);
@@ -26,7 +26,7 @@ function regionFor(args: CheckArgs, config: AnyRunbookConfig): string | undefine
   return args.region ?? own;
 }
 
-function textReport(args: CheckArgs, config: AnyRunbookConfig, results: readonly Precondition[]): string {
+function textReport(args: CheckArgs, config: RunbookConfig, results: readonly Precondition[]): string {
   const width = Math.max(...results.map((r) => r.name.length));
   const mark = (r: Precondition) => (r.ok ? 'ok  ' : r.unchecked ? '??  ' : 'FAIL');
   const failed = results.filter((r) => !r.ok);

@@ -220,7 +220,7 @@ export class RehearsalReader {
   finish(result: RehearsalResult): RunEvent[] {
     const at = this.iso(result.metrics.totalSeconds);
     if (result.status === 'SUCCEEDED') return [{ kind: 'execution-succeeded', at, output: result.output }];
-    return [{ kind: 'execution-failed', at, status: 'FAILED', error: result.error ?? undefined, cause: result.cause ?? undefined }];
+    return [{ kind: 'execution-failed', at, status: result.status === 'TIMED_OUT' ? 'TIMED_OUT' : 'FAILED', error: result.error ?? undefined, cause: result.cause ?? undefined }];
   }
 
   private iso(elapsedSeconds: number): string {

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
-import { type AnyRunbookConfig, ConfigError, parseAnyRunbookConfig, runbookConfigSchema } from '../infra/config';
+import { ConfigError, parseRunbookConfig, type RunbookConfig, runbookConfigSchema } from '../infra/config';
 import { CliError, EXIT, UsageError } from './aws';
 import { type CommonOptions, type Deps, retryPolicy } from './deps';
 import { type Discovery, discover } from './discovery/discover';
@@ -42,10 +42,10 @@ export function checkInitArgs(args: InitArgs): void {
 }
 
 /** The configuration file's content: the discovered settings with every default spelled out, validated. */
-export function configFrom(discovery: Discovery, stackName: string | undefined): AnyRunbookConfig {
+export function configFrom(discovery: Discovery, stackName: string | undefined): RunbookConfig {
   const raw = { ...discovery.settings, ...(stackName !== undefined ? { stackName } : {}) };
   try {
-    return parseAnyRunbookConfig(raw, 'the discovered configuration');
+    return parseRunbookConfig(raw, 'the discovered configuration');
   } catch (err) {
     // Discovery only writes what the schema accepts; a problem here is a bug worth reporting as it is.
     if (err instanceof ConfigError) throw new CliError(err.message, EXIT.aws, 'InvalidDiscoveredConfig');
@@ -53,7 +53,7 @@ export function configFrom(discovery: Discovery, stackName: string | undefined):
   }
 }
 
-function textReport(discovery: Discovery, config: AnyRunbookConfig, out: string): string {
+function textReport(discovery: Discovery, config: RunbookConfig, out: string): string {
   const width = Math.max(...discovery.findings.map((f) => f.key.length));
   const value = (v: Discovery['findings'][number]['value']) => (Array.isArray(v) ? v.join(', ') : String(v));
   const db = discovery.database;

@@ -19,7 +19,7 @@ const clock = (iso: string | undefined) => (iso ? `${iso.slice(11, 19)}Z` : '   
  * Live progress. On a terminal the step list is redrawn in place (at most every 100 ms); otherwise
  * (a log, a pipe) one line is printed per step whose status changed. With --json nothing is shown.
  */
-export function progressView(deps: Deps, options: { json: boolean; executionArn?: string }): ProgressView {
+export function progressView(deps: Pick<Deps, 'stdout' | 'now'>, options: { json: boolean; executionArn?: string }): ProgressView {
   if (options.json) return { update: () => undefined };
   const out = deps.stdout;
   if (out.isTTY) {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { CfnParameter, CfnRule, Fn, type Stack } from 'aws-cdk-lib';
-import { type AnyRunbookConfig, ConfigError, canonicalJson, loadAnyRunbookConfig } from './config';
+import { ConfigError, canonicalJson, loadRunbookConfig, type RunbookConfig } from './config';
 
 /**
  * Keys the CDK itself puts in the context all hold a colon: its own settings (`aws:cdk:bundling-stacks`),
@@ -40,14 +40,16 @@ function editDistance(a: string, b: string): number {
 }
 
 export const EXAMPLE_CONFIG = path.join(__dirname, '..', 'config', 'example.json');
+/** The same made-up deployment with an Aurora cluster (dbClusterIdentifier) for its database. */
+export const AURORA_EXAMPLE_CONFIG = path.join(__dirname, '..', 'config', 'example-aurora.json');
 
-/** Whether a configuration describes the example's made-up deployment (a copy of the file left unedited counts too). */
-export function isExampleDeployment(config: AnyRunbookConfig): boolean {
-  return canonicalJson(config.deployment) === canonicalJson(loadAnyRunbookConfig(EXAMPLE_CONFIG).deployment);
+/** Whether a configuration describes an example's made-up deployment (a copy of the file left unedited counts too). */
+export function isExampleDeployment(config: RunbookConfig): boolean {
+  return [EXAMPLE_CONFIG, AURORA_EXAMPLE_CONFIG].some((file) => canonicalJson(config.deployment) === canonicalJson(loadRunbookConfig(file).deployment));
 }
 
 export const EXAMPLE_REFUSAL =
-  'This stack was synthesized from config/example.json, whose identifiers are made up: it is not deployable. ' +
+  'This stack was synthesized from an example configuration (config/example.json, config/example-aurora.json), whose identifiers are made up: it is not deployable. ' +
   'Write your own configuration (npm run runbook -- init), then cdk deploy -c config=<your file>.';
 
 /**

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Annotations, App } from 'aws-cdk-lib';
 import { checkContextKeys, EXAMPLE_REFUSAL, isExampleDeployment, refuseToDeploy } from './app-guards';
-import { ConfigError, loadAnyRunbookConfig } from './config';
+import { ConfigError, loadRunbookConfig } from './config';
 import { RunbookStack } from './runbook-stack';
 import { addSchedulingStackFromContext, SCHEDULING_CONFIG_CONTEXT_KEY } from './scheduling/scheduling-stack';
 
@@ -20,7 +20,7 @@ export const DEFAULT_RUNBOOK_CONFIG = 'config/example.json';
 export function buildApp(app: App): RunbookStack {
   checkContextKeys(Object.keys(app.node.getAllContext()), [RUNBOOK_CONFIG_CONTEXT_KEY, SCHEDULING_CONFIG_CONTEXT_KEY]);
   const configPath = String(app.node.tryGetContext(RUNBOOK_CONFIG_CONTEXT_KEY) ?? DEFAULT_RUNBOOK_CONFIG);
-  const config = loadAnyRunbookConfig(configPath);
+  const config = loadRunbookConfig(configPath);
   const stack = new RunbookStack(app, config.stackName, { config, env: config.env });
   if (isExampleDeployment(config)) {
     refuseToDeploy(stack);

@@ -10,13 +10,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { passTaskRoles, runbookArns } from '../workflows/context';
+import { databaseKind } from '../workflows/database';
 import { worstCaseSeconds } from '../workflows/worst-case';
 import { buildRunbook } from '../workflows/runbook';
-import { type AnyRunbookConfig, CONFIG_VERSION_OUTPUT, configVersion, type RunbookConfig, requireDbInstance } from './config';
+import { CONFIG_VERSION_OUTPUT, configVersion, type RunbookConfig } from './config';
 import { HandlerFunctions } from './handler-functions';
 
 export interface RunbookStackProps extends StackProps {
-  readonly config: AnyRunbookConfig;
+  readonly config: RunbookConfig;
   /** The execution's timeout; by default derived from the definition (executionTimeoutSeconds). */
   readonly timeoutSeconds?: number;
 }
@@ -32,8 +33,7 @@ export class RunbookStack extends Stack {
 
   constructor(scope: Construct, id: string, props: RunbookStackProps) {
     super(scope, id, props);
-    // Aurora configurations are valid files; the state machine for them comes later.
-    const config = requireDbInstance(props.config, `stack ${id}`);
+    const config = props.config;
     const d = config.deployment;
 
     // Imported by attributes, never looked up: synth must work without credentials.
@@ -91,7 +91,8 @@ export class RunbookStack extends Stack {
     this.topic = config.notifications.topicArn
       ? sns.Topic.fromTopicArn(this, 'Notifications', config.notifications.topicArn)
       : new sns.Topic(this, 'Notifications', { displayName: 'Metaflow migration runbook', enforceSSL: true });
-    const ctx = { config, fns: handlers.fns, arns: runbookArns(config), topic: this.topic };
+    // The database's kind decides its states and IAM, here at synth (workflows/database).
+    const ctx = { config, fns: handlers.fns, arns: runbookArns(config), topic: this.topic, database: databaseKind(config) };
     this.stateMachine = new sfn.StateMachine(this, 'Runbook', {
       stateMachineName: config.stackName,
       comment: 'Metaflow metadata service schema migration, with automatic restore on failure',
@@ -101,8 +102,7 @@ export class RunbookStack extends Stack {
       // Every wait is bounded; the execution as a whole is too, so the timed-out alarm can fire.
       timeout: Duration.seconds(props.timeoutSeconds ?? executionTimeoutSeconds(config)),
     });
-    this.grantRdsTagging(ctx.arns);
-    this.grantRestoreDependencies();
+    ctx.database.grant(this.stateMachine);
 
     // Started, succeeded, failed, timed out, aborted: from Step Functions' own status events.
     new events.Rule(this, 'ExecutionStatusNotifications', {
@@ -162,46 +162,6 @@ export class RunbookStack extends Stack {
     new CfnOutput(this, 'ConsoleUrl', {
       value: `https://${Aws.REGION}.console.aws.amazon.com/states/home?region=${Aws.REGION}#/statemachines/view/${this.stateMachine.stateMachineArn}`,
     });
-  }
-
-  /** Creating a snapshot or restoring with Tags also needs AddTagsToResource on what is created. */
-  private grantRdsTagging(arns: ReturnType<typeof runbookArns>): void {
-    this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['rds:AddTagsToResource'], resources: [arns.snapshots, arns.restoredInstances] }),
-    );
-  }
-
-  /**
-   * What a restore needs beyond RDS itself. A snapshot encrypted with a customer managed key (the
-   * Terraform modules make one) is restored only by a caller that may create a grant on the key and
-   * describe it (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html):
-   * any key of the account, but only through RDS and only for RDS's own grant. Enhanced monitoring is
-   * turned back on with the instance's monitoring role, which RDS must be passed
-   * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html).
-   */
-  private grantRestoreDependencies(): void {
-    const viaRds = { 'kms:ViaService': `rds.${Aws.REGION}.amazonaws.com`, 'kms:CallerAccount': Aws.ACCOUNT_ID };
-    this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:CreateGrant'],
-        resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
-        conditions: { StringEquals: viaRds, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-      }),
-    );
-    this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:DescribeKey'],
-        resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
-        conditions: { StringEquals: viaRds },
-      }),
-    );
-    this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/*`],
-        conditions: { StringEquals: { 'iam:PassedToService': 'monitoring.rds.amazonaws.com' } },
-      }),
-    );
   }
 
   /** The task finder reads the cluster's tasks, nothing else. */

@@ -4,6 +4,7 @@ import { App } from 'aws-cdk-lib';
 import { parseRunbookConfig, type RunbookConfig } from '../infra/config';
 import { readJsonFile } from '../infra/config/load';
 import { RunbookStack } from '../infra/runbook-stack';
+import { nestedStates } from '../workflows/asl';
 import { ACCOUNT, DEFAULT_FIXTURE, FIXTURES, type FixtureName, REGION } from './fixtures';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -59,14 +60,32 @@ export function synthesizeRunbook(options: SynthesisOptions = {}): RunbookAssemb
   // CloudFormation validation takes seconds and only writes a report; `cdk synth` still runs it.
   const context: Record<string, unknown> = { 'aws:cdk:enable-asset-metadata': true, ...(bundled ? { 'aws:cdk:bundling-stacks': [] } : {}) };
   const app = new App({ outdir, context, builtinCloudFormationValidation: false });
-  new RunbookStack(app, config.stackName, { config, env: { account: ACCOUNT, region: REGION } });
-  const assembly = app.synth();
+  // Bundling happens as the functions are constructed.
+  const assembly = withoutBundlingLines(() => {
+    new RunbookStack(app, config.stackName, { config, env: { account: ACCOUNT, region: REGION } });
+    return app.synth();
+  });
   const template = assembly.getStackByName(config.stackName).template as Template;
   const resolved = resolveRunbook(template, bundled?.outdir ?? outdir);
   const made: RunbookAssembly = { fixture: options.fixture ?? DEFAULT_FIXTURE, config, template, outdir, ...resolved };
   if (bundled) reuseBundles(made, bundled);
   bundled ??= made;
   return made;
+}
+
+/**
+ * The CDK announces each bundle on stderr ("Bundling asset …"): noise in a rehearsal's output and in
+ * test logs. Other writes pass through, and a failed bundling still throws with esbuild's message.
+ */
+function withoutBundlingLines<T>(synth: () => T): T {
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: unknown, ...rest: unknown[]) =>
+    typeof chunk === 'string' && /^Bundling asset \S+\.\.\.\n?$/.test(chunk) ? true : (write as (...a: unknown[]) => boolean).call(process.stderr, chunk, ...rest)) as typeof process.stderr.write;
+  try {
+    return synth();
+  } finally {
+    process.stderr.write = write;
+  }
 }
 
 /** Functions are named by their construct path, the same in every fixture: take the bundles already built. */
@@ -250,7 +269,7 @@ export function allStates(definition: Record<string, Json>): Map<string, Record<
   const walk = (states: Json) => {
     for (const [name, state] of Object.entries(states as Record<string, Record<string, Json>>)) {
       out.set(name, state);
-      for (const branch of (state.Branches ?? []) as Record<string, Json>[]) walk(branch.States as Json);
+      for (const nested of nestedStates(state as Parameters<typeof nestedStates<Json>>[0])) walk(nested);
     }
   };
   walk(definition.States as Json);

@@ -26,8 +26,10 @@ export function authorizationFor(assembly: RunbookAssembly): Authorization {
     deployment: undefined,
     authorizer: createAuthorizer(principals, {
       world: {
-        snapshotKey: ({ identifier }) => {
-          const snap = self.deployment?.rds.snapshots.find((s) => s.id === identifier.split(':').pop()?.toLowerCase());
+        snapshotKey: ({ kind, identifier }) => {
+          const id = identifier.split(':').pop()?.toLowerCase();
+          const rds = self.deployment?.rds;
+          const snap = kind === 'cluster' ? rds?.clusterSnapshots.find((s) => s.id === id) : rds?.snapshots.find((s) => s.id === id);
           return snap?.source.StorageEncrypted ? snap.source.KmsKeyId : undefined;
         },
         taskDefinition: (reference) => {

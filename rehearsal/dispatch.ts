@@ -4,6 +4,7 @@ import { allStates } from './assembly';
 import type { VirtualClock } from './clock';
 import { authorizationFor } from './authorization';
 import { AwsError, DURATIONS } from './sim/aws-error';
+import { locate, parsePath, removeAt } from './json-path';
 import type { EcsEndpoint } from './sim/ecs-endpoint';
 import { callOfTask } from './sim/iam';
 import type { SimulatedDeployment } from './sim/deployment';
@@ -17,19 +18,27 @@ const realProcess = nativeRequire('node:process') as NodeJS.Process;
 type Handler = (event: unknown) => Promise<unknown>;
 export type TaskHandler = (input: Json) => Promise<Json>;
 
-export interface InjectedFault {
-  /** The Task state that fails the first time it runs. */
-  readonly state: string;
-  readonly error: string;
-}
+/** What the rehearsal does to one Task state of the definition, named by `state`. */
+export type InjectedFault =
+  /** The state fails with `error`: the first time it runs, or every time (`every`). */
+  | { readonly kind?: 'error'; readonly state: string; readonly error: string; readonly every?: boolean }
+  /** Every call of the state gets `answer` instead of the real one (a recorded "not yet", replayed). */
+  | { readonly kind: 'answer'; readonly state: string; readonly answer: Json }
+  /** The first answer of the state in which `path` (JSONPath into the answer) reaches something has it left out. */
+  | { readonly kind: 'omit-field'; readonly state: string; readonly path: string }
+  /** Every call of the state reaches AWS without the top-level `key` of its input. */
+  | { readonly kind: 'drop-request-key'; readonly state: string; readonly key: string };
 
 export interface CallRecord {
   readonly state: string;
   readonly resource: string;
   readonly at: number;
   readonly error?: string;
-  /** What the Task gave the call (its Parameters resolved): what AWS received. */
+  /** The injected fault changed this call. */
+  readonly injected?: true;
+  /** What the call was given and answered (after any fault), when the rehearsal records them. */
   readonly input?: Json;
+  readonly answer?: Json;
 }
 
 export interface DispatchOptions {
@@ -39,6 +48,8 @@ export interface DispatchOptions {
   readonly ecsEndpoint: EcsEndpoint;
   readonly fault?: InjectedFault;
   readonly calls: CallRecord[];
+  /** Keep every call's input and answer in its record. */
+  readonly recordCalls?: boolean;
   /** The approval timeout the execution's plan carries (TimeoutSecondsPath is read from state input). */
   readonly approvalTimeoutSeconds: number;
 }
@@ -70,36 +81,60 @@ export function taskHandlers(opts: DispatchOptions): Record<string, TaskHandler>
     if (state.Type !== 'Task') continue;
     const resource = String(state.Resource);
     const call = resourceCall(resource, state, opts);
-    handlers[name] = async (input) => {
+    const fault = opts.fault?.state === name ? opts.fault : undefined;
+    handlers[name] = async (given) => {
       // Let the execution's own bookkeeping settle before the simulated world moves on.
       await new Promise((resolve) => setImmediate(resolve));
       chargeRetryPause(name, state, failures, clock);
       await deployment.advance();
-      deployment.beforeTask(name);
+      let input = given;
+      let injected = false;
+      const recorded = () => ({ ...(injected ? { injected: true as const } : {}), ...(opts.recordCalls ? { input } : {}) });
       try {
-        if (opts.fault && !faultUsed && opts.fault.state === name) {
-          faultUsed = true;
-          throw new AwsError(opts.fault.error, `fault injected into "${name}" by the rehearsal`);
+        if (fault && 'error' in fault && (fault.every || !faultUsed)) {
+          faultUsed = injected = true;
+          throw new AwsError(fault.error, `fault injected into "${name}" by the rehearsal`);
+        }
+        if (fault?.kind === 'drop-request-key' && isObject(input) && fault.key in input) {
+          const { [fault.key]: _dropped, ...rest } = input;
+          input = rest;
+          injected = true;
         }
         refuseIncompleteRequest(resource, input, opts.assembly);
         // The state machine's role must be allowed the call, as IAM would decide it.
         const decision = await authorization.authorizer.authorize(authorization.principals.stateMachine, callOfTask(resource, input));
         if (!decision.allowed) throw new AwsError(decision.error.name, decision.error.message, decision.error.statusCode);
-        const result = await call(input);
+        let result: Json;
+        if (fault?.kind === 'answer') {
+          // A JSON copy, not structuredClone: under jest that would make objects of another realm, which the interpreter does not treat as plain objects.
+          result = JSON.parse(JSON.stringify(fault.answer)) as Json;
+          injected = true;
+        } else result = await call(input);
+        if (fault?.kind === 'omit-field' && !faultUsed) {
+          const [first] = locate(result, parsePath(fault.path));
+          if (first) {
+            removeAt(result, first);
+            faultUsed = injected = true;
+          }
+        }
         failures.delete(name);
-        opts.calls.push({ state: name, resource, at: clock.now, input });
+        opts.calls.push({ state: name, resource, at: clock.now, ...recorded(), ...(opts.recordCalls ? { answer: structuredClone(result) } : {}) });
         await deployment.advance();
         return result;
       } catch (err) {
         const error = err instanceof Error ? err.name : 'Error';
         const previous = failures.get(name);
         failures.set(name, { error, attempts: (previous?.error === error ? previous.attempts : 0) + 1 });
-        opts.calls.push({ state: name, resource, at: clock.now, error, input });
+        opts.calls.push({ state: name, resource, at: clock.now, error, ...recorded() });
         throw err;
       }
     };
   }
   return handlers;
+}
+
+function isObject(value: Json): value is { [key: string]: Json } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function resourceCall(resource: string, state: Record<string, Json>, opts: DispatchOptions): TaskHandler {

@@ -1,18 +1,21 @@
-import type { DBInstance } from '@aws-sdk/client-rds';
+import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
 import exampleConfig from '../config/example.json';
 
 /**
  * The Metaflow deployments the rehearsal runs on, shaped like the real ones
  * (shared/facts/metaflow-deployments.md, with its sources): the guide's CloudFormation template,
- * the outerbounds/terraform-aws-metaflow modules, an instance made by hand in today's console, and
- * the production-like deployment of config/example.json. Each is the runbook configuration an
+ * the outerbounds/terraform-aws-metaflow modules (with an RDS instance, and with the Aurora cluster
+ * their datastore module makes for `db_engine = "aurora-postgresql"`), an instance made by hand in
+ * today's console, and the production-like deployment of config/example.json. Each is the runbook configuration an
  * operator would write for it, the resources as AWS describes them, and what the account around
  * them holds (groups, keys, roles), so the simulated AWS can refuse what AWS would refuse.
  */
 export const ACCOUNT = '123456789012';
 export const REGION = 'eu-west-1';
 
-export type FixtureName = 'example' | 'cloudformation' | 'terraform' | 'console';
+export type InstanceFixtureName = 'example' | 'cloudformation' | 'terraform' | 'console';
+export type ClusterFixtureName = 'terraform-aurora';
+export type FixtureName = InstanceFixtureName | ClusterFixtureName;
 
 export interface KmsKey {
   readonly arn: string;
@@ -26,19 +29,19 @@ export interface SubnetGroup {
   readonly subnets: readonly { readonly id: string; readonly zone: string }[];
 }
 
-export interface DeploymentFixture {
+interface FixtureCommon {
   readonly name: FixtureName;
   readonly description: string;
   /** The runbook configuration for it (what `runbook init` finds), before defaults. */
   readonly config: Record<string, unknown>;
-  /** The DB instance as DescribeDBInstances returns it, in the API's casing; absent fields are absent. */
-  readonly dbInstance: DBInstance;
-  /** What the account holds around the instance: a restore may only name what exists. */
+  /** What the account holds around the database: a restore may only name what exists. */
   readonly account: {
     readonly subnetGroups: readonly SubnetGroup[];
     /** Security groups per VPC; the first of each VPC is its default group. */
     readonly securityGroups: Readonly<Record<string, readonly string[]>>;
     readonly parameterGroups: readonly { readonly name: string; readonly family: string }[];
+    /** Aurora clusters' own parameter groups (DB cluster parameter groups), besides the default ones. */
+    readonly clusterParameterGroups?: readonly { readonly name: string; readonly family: string }[];
     readonly optionGroups: readonly string[];
     readonly kmsKeys: readonly KmsKey[];
     readonly roles: readonly string[];
@@ -55,6 +58,26 @@ export interface DeploymentFixture {
     readonly securityGroups: readonly string[];
     readonly assignPublicIp: 'ENABLED' | 'DISABLED';
   };
+}
+
+/** A deployment whose database is an RDS DB instance. */
+export interface InstanceFixture extends FixtureCommon {
+  /** The DB instance as DescribeDBInstances returns it, in the API's casing; absent fields are absent. */
+  readonly dbInstance: DBInstance;
+}
+
+/** A deployment whose database is an Aurora DB cluster. */
+export interface ClusterFixture extends FixtureCommon {
+  /** The cluster as DescribeDBClusters returns it, in the API's casing. */
+  readonly dbCluster: DBCluster;
+  /** Its instances as DescribeDBInstances returns them; the writer first. */
+  readonly clusterInstances: readonly DBInstance[];
+}
+
+export type DeploymentFixture = InstanceFixture | ClusterFixture;
+
+export function isClusterFixture(fixture: DeploymentFixture): fixture is ClusterFixture {
+  return 'dbCluster' in fixture;
 }
 
 const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
@@ -132,7 +155,7 @@ const exampleGroup: SubnetGroup = {
     { id: 'subnet-1a2b3c4d5e6f70819', zone: 'eu-west-1b' },
   ],
 };
-const example: DeploymentFixture = {
+const example: InstanceFixture = {
   name: 'example',
   description: 'config/example.json: a production-like instance made by a platform team (Multi-AZ, gp3 above the provisioning threshold, its own parameter group, protected)',
   config: exampleConfig,
@@ -201,7 +224,7 @@ const cfnGroup: SubnetGroup = {
   ],
 };
 const cfnDbId = 'metaflow-rdsmasterinstance-1x2y3z4w5v6u';
-const cloudformation: DeploymentFixture = {
+const cloudformation: InstanceFixture = {
   name: 'cloudformation',
   description: "the guide's CloudFormation stack: generated names, aws:cloudformation:* tags, unencrypted Single-AZ gp2 20 GiB, public subnets only, service and container metadata-service-v2 at 200/75",
   config: {
@@ -287,7 +310,7 @@ const tfGroup: SubnetGroup = {
 };
 const tfKey: KmsKey = { arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/3f6d2a8e-91c4-4b7a-a0d2-5e8c1f9b7a63`, manager: 'CUSTOMER' };
 const tfDbId = `metaflow-metaflow-${tfSuffix}`;
-const terraform: DeploymentFixture = {
+const terraform: InstanceFixture = {
   name: 'terraform',
   description: 'the outerbounds/terraform-aws-metaflow modules: its own KMS key, Multi-AZ, gp2 20 GiB autoscaling to 1000, PostgreSQL 11, service and container named differently, ECS defaults 200/100',
   config: {
@@ -374,7 +397,7 @@ const consoleGroup: SubnetGroup = {
 };
 const monitoringRole = role('rds-monitoring-role');
 const consoleDbId = 'metaflow-metadata';
-const consoleFixture: DeploymentFixture = {
+const consoleFixture: InstanceFixture = {
   name: 'console',
   description:
     "made by hand with today's console defaults: gp3 20 GiB, PostgreSQL 16, Performance Insights, log exports, enhanced monitoring, IAM authentication, a chosen CA, deletion protection, a managed master password",
@@ -460,8 +483,151 @@ const consoleFixture: DeploymentFixture = {
   },
 };
 
-export const FIXTURES: Readonly<Record<FixtureName, DeploymentFixture>> = { example, cloudformation, terraform, console: consoleFixture };
+// ---------------------------------------------------------------------------------------------
+// terraform-aurora: the same modules' datastore with db_engine = "aurora-postgresql"
+// (modules/datastore/rds.tf at 07c91984: aws_rds_cluster and one aws_rds_cluster_instance)
+// ---------------------------------------------------------------------------------------------
+const auroraKey: KmsKey = { arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/5b1e7c20-3d4f-4a8b-9c6d-2e0f1a3b5c7d`, manager: 'CUSTOMER' };
+const auroraClusterId = `metaflow-metaflow-${tfSuffix}`;
+const auroraInstanceId = `${auroraClusterId}-0`;
+const auroraRdsGroup = 'sg-07f0e0d0c0b0a0944';
+const auroraCluster: DBCluster = {
+  DBClusterIdentifier: auroraClusterId,
+  DBClusterArn: `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:${auroraClusterId}`,
+  Status: 'available',
+  Engine: 'aurora-postgresql',
+  // var.db_engine_version: "11" by default, which Aurora PostgreSQL no longer offers; a current one.
+  EngineVersion: '15.4',
+  EngineMode: 'provisioned',
+  // database_name and master_username from var.db_name and var.db_username; storage_encrypted with the module's own key.
+  DatabaseName: 'metaflow',
+  MasterUsername: 'metaflow',
+  StorageEncrypted: true,
+  StorageEncryptionType: 'sse-kms',
+  KmsKeyId: auroraKey.arn,
+  StorageType: 'aurora',
+  AllocatedStorage: 1,
+  Port: 5432,
+  Endpoint: `${auroraClusterId}.cluster-c9akciq32.${REGION}.rds.amazonaws.com`,
+  ReaderEndpoint: `${auroraClusterId}.cluster-ro-c9akciq32.${REGION}.rds.amazonaws.com`,
+  HostedZoneId: 'Z29XKXDKYMONMX',
+  CustomEndpoints: [],
+  MultiAZ: false,
+  AvailabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+  DBSubnetGroup: tfGroup.name,
+  VpcSecurityGroups: [{ VpcSecurityGroupId: auroraRdsGroup, Status: 'active' }],
+  // Not set by the module: the default cluster parameter group, backup retention 1 day, windows AWS chose.
+  DBClusterParameterGroup: 'default.aurora-postgresql15',
+  BackupRetentionPeriod: 1,
+  PreferredBackupWindow: '03:12-03:42',
+  PreferredMaintenanceWindow: 'sat:04:29-sat:04:59',
+  DBClusterOptionGroupMemberships: [],
+  DBClusterMembers: [{ DBInstanceIdentifier: auroraInstanceId, IsClusterWriter: true, DBClusterParameterGroupStatus: 'in-sync', PromotionTier: 1 }],
+  ReadReplicaIdentifiers: [],
+  AssociatedRoles: [],
+  DomainMemberships: [],
+  IAMDatabaseAuthenticationEnabled: false,
+  DeletionProtection: false,
+  CopyTagsToSnapshot: false,
+  HttpEndpointEnabled: false,
+  CrossAccountClone: false,
+  AutoMinorVersionUpgrade: true,
+  NetworkType: 'IPV4',
+  EngineLifecycleSupport: 'open-source-rds-extended-support',
+  DatabaseInsightsMode: 'standard',
+  PerformanceInsightsEnabled: false,
+  ActivityStreamStatus: 'stopped',
+  UpgradeRolloutOrder: 'second',
+  DbClusterResourceId: 'cluster-7QXKZ2B4MWRJ5N3D8FHYTLCE6A',
+  ClusterCreateTime: new Date('2024-03-11T10:20:30Z'),
+  EarliestRestorableTime: new Date('2026-11-23T09:00:00Z'),
+  LatestRestorableTime: new Date('2026-11-24T08:55:00Z'),
+  // tags = merge(var.standard_tags, var.db_instance_tags, { Name, Metaflow = "true" })
+  TagList: [
+    { Key: 'Name', Value: auroraClusterId },
+    { Key: 'Metaflow', Value: 'true' },
+  ],
+};
+const terraformAurora: ClusterFixture = {
+  name: 'terraform-aurora',
+  description:
+    'the outerbounds/terraform-aws-metaflow datastore module with db_engine aurora-postgresql: cluster metaflow-metaflow-<suffix> with its own KMS key, one untagged instance <cluster>-0; MF_METADATA_DB_HOST is the cluster endpoint',
+  config: {
+    stackName: 'MetaflowMigrationRunbook',
+    deployment: {
+      clusterName: `metaflow-${tfSuffix}`,
+      serviceName: `metaflow-metadata-service-${tfSuffix}`,
+      containerName: `metaflow-service-${tfSuffix}`,
+      taskDefinitionFamily: `metaflow-service-${tfSuffix}`,
+      taskRoleArn: role(`metaflow-metadata-svc-ecs-task-role-${tfSuffix}`),
+      executionRoleArn: role(`metaflow-ecs-execution-role-${tfSuffix}`),
+      dbClusterIdentifier: auroraClusterId,
+      vpcId: tfGroup.vpcId,
+      subnetIds: subnetIds(tfGroup),
+      availabilityZones: zones(tfGroup),
+      serviceSecurityGroupId: 'sg-07f0e0d0c0b0a0933',
+    },
+  },
+  dbCluster: auroraCluster,
+  clusterInstances: [
+    // aws_rds_cluster_instance: identifier, cluster, instance_class, engine and version, no tags.
+    described(
+      auroraInstanceId,
+      {
+        DBClusterIdentifier: auroraClusterId,
+        Engine: 'aurora-postgresql',
+        EngineVersion: '15.4',
+        DBInstanceClass: 'db.t4g.medium',
+        MasterUsername: 'metaflow',
+        AllocatedStorage: 1,
+        StorageType: 'aurora',
+        StorageEncrypted: true,
+        KmsKeyId: auroraKey.arn,
+        MultiAZ: false,
+        AvailabilityZone: 'eu-west-1a',
+        PubliclyAccessible: false,
+        PromotionTier: 1,
+        AutoMinorVersionUpgrade: true,
+        CopyTagsToSnapshot: false,
+        DeletionProtection: false,
+        BackupRetentionPeriod: 1,
+        PreferredBackupWindow: '03:12-03:42',
+        PreferredMaintenanceWindow: 'mon:02:40-mon:03:10',
+        VpcSecurityGroups: [{ VpcSecurityGroupId: auroraRdsGroup, Status: 'active' }],
+        DBParameterGroups: [{ DBParameterGroupName: 'default.aurora-postgresql15', ParameterApplyStatus: 'in-sync' }],
+        OptionGroupMemberships: [{ OptionGroupName: 'default:aurora-postgresql-15', Status: 'in-sync' }],
+        CACertificateIdentifier: 'rds-ca-rsa2048-g1',
+        TagList: [],
+      },
+      tfGroup,
+    ),
+  ],
+  account: {
+    subnetGroups: [tfGroup],
+    securityGroups: { [tfGroup.vpcId]: ['sg-07f0e0d0c0b0a09de', auroraRdsGroup, 'sg-07f0e0d0c0b0a0933'] },
+    parameterGroups: [],
+    clusterParameterGroups: [],
+    optionGroups: [],
+    kmsKeys: [auroraKey],
+    roles: [role(`metaflow-ecs-execution-role-${tfSuffix}`), role(`metaflow-metadata-svc-ecs-task-role-${tfSuffix}`)],
+  },
+  service: {
+    ...terraform.service,
+    // v0.12.1 sets require for an engine major version of 15 and later.
+    environment: { MF_METADATA_DB_SSL_MODE: 'require', MF_METADATA_DB_USER: 'metaflow', MF_METADATA_DB_NAME: 'metaflow' },
+  },
+};
+
+export const FIXTURES: Readonly<Record<InstanceFixtureName, InstanceFixture> & Record<ClusterFixtureName, ClusterFixture>> = {
+  example,
+  cloudformation,
+  terraform,
+  console: consoleFixture,
+  'terraform-aurora': terraformAurora,
+};
 export const FIXTURE_NAMES = Object.keys(FIXTURES) as FixtureName[];
+export const INSTANCE_FIXTURE_NAMES = FIXTURE_NAMES.filter((f): f is InstanceFixtureName => !isClusterFixture(FIXTURES[f]));
+export const CLUSTER_FIXTURE_NAMES = FIXTURE_NAMES.filter((f): f is ClusterFixtureName => isClusterFixture(FIXTURES[f]));
 export const DEFAULT_FIXTURE: FixtureName = 'example';
 
 export function findFixture(name: string): DeploymentFixture | undefined {

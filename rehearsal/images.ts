@@ -61,6 +61,9 @@ export function imageProfile(image: string): ImageProfile {
     knownVersions,
     serviceVersionFor(schema: string): string {
       if (schema === newest) return version;
+      // The 2.5.1 image builds only /opt/v_1_0_1 and /opt/latest: on any 2.x schema it starts
+      // latest, i.e. its own version (shared/facts/metaflow-migration-service.md, observed).
+      if (compare(version, LATEST_IMAGE_VERSION) >= 0) return schema === '1' ? '1.0.1' : version;
       const compatible = SERVICE_FOR_SCHEMA[schema] ?? '2.0.1';
       return compare(compatible, version) > 0 ? version : compatible;
     },

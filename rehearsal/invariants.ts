@@ -1,6 +1,11 @@
-import { DB_INSTANCE_PARITY, membersOf } from '../handlers/logic/restore-parity';
+import { pinnedImage } from '../handlers/logic/retarget-task-definition';
+import { imageDigest } from './sim/ecs';
 import { renameKeys, sfnMemberName } from '../handlers/lib/sdk-casing';
 import { GUIDE_STEPS, stepStartedBy } from '../workflows/steps';
+import { CLUSTER_MEMBER_PARITY, DB_CLUSTER_PARITY } from '../handlers/logic/cluster-parity';
+import { DB_INSTANCE_PARITY, parityDifferences } from '../handlers/logic/restore-parity';
+import { DATABASE_STATE_NAMES, everyKind } from '../workflows/database/names';
+import { nestedStates } from '../workflows/asl';
 import { allStates } from './assembly';
 import type { RehearsalResult } from './run';
 import type { Scenario } from './scenarios';
@@ -11,15 +16,16 @@ export const ROLLBACK_PARALLEL = 'Roll back';
 /** Names of the states that belong to the failure branch (inside "Roll back", and the reports after it). */
 export function rollbackStates(definition: Record<string, unknown>): Set<string> {
   const states = allStates(definition as never);
-  const rollback = states.get(ROLLBACK_PARALLEL) as { Branches?: { States: Record<string, unknown> }[] } | undefined;
+  type Nesting = Parameters<typeof nestedStates<Record<string, unknown>>>[0];
+  const rollback = states.get(ROLLBACK_PARALLEL) as Nesting | undefined;
   const inside = new Set<string>();
   const walk = (s: Record<string, unknown>) => {
     for (const [name, state] of Object.entries(s)) {
       inside.add(name);
-      for (const b of ((state as { Branches?: { States: Record<string, unknown> }[] }).Branches ?? [])) walk(b.States);
+      for (const nested of nestedStates(state as Nesting)) walk(nested);
     }
   };
-  for (const branch of rollback?.Branches ?? []) walk(branch.States);
+  for (const nested of rollback ? nestedStates(rollback) : []) walk(nested);
   for (const name of states.keys()) if (/after the failed rollback/.test(name)) inside.add(name);
   return inside;
 }
@@ -37,12 +43,14 @@ export function safetyViolations(result: RehearsalResult): string[] {
   if (ledger.maxConcurrentUpgrades > 1) v.push('two upgrades ran at once');
   if (ledger.killedDuringUpgrade > 0) v.push('a task was stopped while goose was running');
   if (ledger.migrationVersionRequests > 0) v.push('GET /version was sent to the migration service (on an empty database it runs every migration)');
-  const snapshotTaken = result.calls.some((c) => c.state === 'Take RDS snapshot' && !c.error);
-  if (snapshotTaken && result.deployment.rds.snapshots.length === 0) v.push('the snapshot is gone');
+  const snapshotStates = Object.values(DATABASE_STATE_NAMES).map((n) => n.snapshot);
+  const snapshotTaken = result.calls.some((c) => snapshotStates.includes(c.state) && !c.error);
+  if (snapshotTaken && result.deployment.rds.snapshotIds().length === 0) v.push('the snapshot is gone');
   if (result.calls.some((c) => /delete/i.test(c.resource))) v.push('a delete call was made');
   // The plan task only reads: it must be stopping by the end, or the failure must name it left running.
   for (const t of result.deployment.ecs.standalone) {
-    const named = result.error === 'PlanTaskNotStopped' && (result.cause ?? '').includes(t.arn);
+    const cause = result.cause ?? '';
+    const named = result.error === 'PlanTaskNotStopped' && (cause.includes(t.arn) || (t.deploymentId !== '' && cause.includes(`--started-by ${t.deploymentId}`)));
     if (t.desiredStatus !== 'STOPPED' && !named) v.push(`the plan task ${t.arn} is left ${t.lastStatus} and no failure says so`);
   }
   return v;
@@ -57,8 +65,7 @@ export function invariantViolations(result: RehearsalResult, opts: { rollbackMay
   const { deployment } = result;
   const entered = new Set(result.states.map((s) => s.name));
   const upgradeSent = entered.has(UPGRADE_STATE);
-  const dbId = deployment.config.deployment.dbInstanceIdentifier;
-  const db = deployment.rds.find(dbId);
+  const db = deployment.database();
   const service = deployment.ecs.describeService();
 
   if (result.status === 'SUCCEEDED') v.push('the execution did not end FAILED');
@@ -67,22 +74,27 @@ export function invariantViolations(result: RehearsalResult, opts: { rollbackMay
   if (rollbackFailed && !opts.rollbackMayFail) v.push(`the rollback failed: ${result.cause}`);
   if (!rollbackFailed) {
     if (service.DesiredCount !== countBefore(result)) v.push(`the service runs ${service.DesiredCount} tasks, not the original ${countBefore(result)}`);
-    if (service.TaskDefinition !== deployment.originalTaskDefinition) v.push(`the service runs ${String(service.TaskDefinition)}, not the original task definition`);
+    v.push(...originalReleaseViolations(result));
     if ((service.Deployments as unknown[]).length !== 1 || service.RunningCount !== service.DesiredCount) v.push('the service is not steady');
     // A restored instance may still take its first backup (backing-up): it serves all the same.
-    const serving = deployment.rds.connect(dbId) !== null;
-    const restored = db?.createdFrom !== undefined && serving;
+    const restored = db.restored && db.serving;
     if (upgradeSent && !restored) v.push('the upgrade request was sent but the database was not restored');
-    if (!upgradeSent && db?.createdFrom !== undefined) v.push('the database was restored although no upgrade request was sent');
-    if (!serving) v.push('no database answers under the original identifier');
+    if (!upgradeSent && db.restored) v.push('the database was restored although no upgrade request was sent');
+    if (!db.serving) v.push('no database answers under the original identifier');
   } else {
-    if (!/"dbInstances"/.test(result.cause ?? '') || !/"service"/.test(result.cause ?? '')) {
+    const cause = result.cause ?? '';
+    const clusters = deployment.rds.clusters;
+    if (!/"dbInstances"/.test(cause) || !/"service"/.test(cause) || (clusters.length > 0 && !/"dbClusters"/.test(cause))) {
       v.push('the failed rollback does not report the state of the database and the service');
     }
-    // Every instance the change left behind (the original, the one restored beside it) is named.
+    // Every cluster and instance the change left behind (the original, the one restored beside it) is named.
+    for (const cluster of clusters) {
+      const id = String(cluster.d.DBClusterIdentifier);
+      if (!cause.includes(`"${id}"`)) v.push(`the failed rollback does not name the cluster ${id}`);
+    }
     for (const inst of deployment.rds.instances) {
       const id = String(inst.d.DBInstanceIdentifier);
-      if (!(result.cause ?? '').includes(`"${id}"`)) v.push(`the failed rollback does not name the instance ${id}`);
+      if (!cause.includes(`"${id}"`)) v.push(`the failed rollback does not name the instance ${id}`);
     }
   }
   return v;
@@ -93,32 +105,79 @@ function countBefore(result: RehearsalResult): number {
 }
 
 /**
- * A restored database equals the original on every attribute the parity table says a restore puts
- * back (inherited from the snapshot, passed to the restore, or applied after it), under the
- * original identifier and endpoint. Each difference is named with both values.
+ * A restored database equals the original on every attribute the parity tables say a restore puts
+ * back (inherited from the snapshot, passed to the restore or the creation, applied after it, or
+ * managed by the cluster), under the original identifiers and endpoints: an instance, or an Aurora
+ * cluster and each of its instances. Each difference is named with both values.
  */
 export function parityViolations(result: RehearsalResult): string[] {
   const { deployment } = result;
-  const dbId = deployment.config.deployment.dbInstanceIdentifier;
-  const restored = deployment.rds.find(dbId);
-  if (!restored?.createdFrom) return [];
   // Compared as Step Functions describes them, which is what the runbook reads and writes.
-  const original = asDescribed(deployment.originalInstance);
-  const now = asDescribed(restored.d);
-  const v: string[] = [];
-  for (const member of [...membersOf('snapshot'), ...membersOf('restore'), ...membersOf('modify')]) {
-    const rule = DB_INSTANCE_PARITY[member];
-    if (rule.comparedWhen && !rule.comparedWhen(original)) continue;
-    const key = sfnMemberName(member);
-    const normalize = rule.normalize ?? ((x: unknown) => x);
-    const [a, b] = [JSON.stringify(normalize(original[key]) ?? null), JSON.stringify(normalize(now[key]) ?? null)];
-    if (a !== b) v.push(`${member}: the original had ${a}, the restored instance has ${b}`);
+  if (deployment.originalInstance) {
+    const restored = deployment.rds.find(deployment.dbIdentifier);
+    if (!restored?.createdFrom) return [];
+    return parityDifferences(DB_INSTANCE_PARITY, asDescribed(deployment.originalInstance), asDescribed(restored.d), 'the restored instance');
+  }
+  const original = deployment.originalCluster;
+  const restored = deployment.rds.aurora.find(deployment.dbIdentifier);
+  if (!original || !restored?.createdFrom) return [];
+  const v = parityDifferences(DB_CLUSTER_PARITY, asDescribed(original.cluster), asDescribed(restored.d), 'the restored cluster');
+  for (const before of original.instances) {
+    const id = String(before.DBInstanceIdentifier);
+    const now = deployment.rds.find(id);
+    if (now?.createdFrom === undefined || now.d.DBClusterIdentifier !== deployment.dbIdentifier) {
+      v.push(`${id}: no instance of the restored cluster has this identifier`);
+      continue;
+    }
+    v.push(...parityDifferences(CLUSTER_MEMBER_PARITY, asDescribed(before), asDescribed(deployment.rds.aurora.described(now)), `the restored instance ${id}`).map((d) => `${id}.${d}`));
   }
   return v;
 }
 
 function asDescribed(d: unknown): Record<string, unknown> {
   return renameKeys(JSON.parse(JSON.stringify(d)), sfnMemberName) as Record<string, unknown>;
+}
+
+/**
+ * The service is back on the release it ran before the change: its original task definition, or a
+ * revision of it that differs only in naming the digest the original tasks ran (a tag such as
+ * `latest` may pull another image since), and every task it runs is that digest.
+ */
+export function originalReleaseViolations(result: RehearsalResult): string[] {
+  const { deployment } = result;
+  const { ecs } = deployment;
+  const service = ecs.describeService();
+  const current = String(service.TaskDefinition);
+  const digest = imageDigest(deployment.world.runningImage);
+  const v: string[] = [];
+  if (current !== deployment.originalTaskDefinition) {
+    const original = ecs.findTaskDefinition(deployment.originalTaskDefinition).taskDefinition;
+    const revision = ecs.findTaskDefinition(current).taskDefinition;
+    const container = deployment.config.deployment.containerName;
+    const pinned = (td: typeof original) => ({
+      ...td,
+      taskDefinitionArn: undefined,
+      revision: undefined,
+      registeredAt: undefined,
+      containerDefinitions: td.containerDefinitions?.map((c) => (c.name === container ? { ...c, image: undefined } : c)),
+    });
+    const image = revision.containerDefinitions?.find((c) => c.name === container)?.image;
+    const originalImage = original.containerDefinitions?.find((c) => c.name === container)?.image ?? '';
+    if (image !== pinnedImage(originalImage, digest) || canonical(pinned(revision)) !== canonical(pinned(original))) {
+      v.push(`the service runs ${current} (${String(image)}), neither the original task definition nor it pinned to the original digest ${digest}`);
+    }
+  }
+  for (const task of ecs.tasks.filter((t) => t.desiredStatus === 'RUNNING')) {
+    if (imageDigest(task.resolvedImage) !== digest) v.push(`the task ${task.arn} runs ${task.resolvedImage}, not the release the service ran before (${deployment.world.runningImage})`);
+  }
+  return v;
+}
+
+/** JSON with every object's keys sorted: equal values, equal text, whatever order they were built in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -217,9 +276,9 @@ export function reportOf(result: RehearsalResult): Record<string, unknown> | und
 export function recordViolations(result: RehearsalResult, scenario: Scenario): string[] {
   const { deployment } = result;
   const v: string[] = [];
-  const db = deployment.rds.find(deployment.config.deployment.dbInstanceIdentifier);
+  const db = deployment.database();
   const versions = new Set(deployment.serviceVersions());
-  for (const snap of deployment.rds.snapshots) {
+  for (const snap of [...deployment.rds.snapshots, ...deployment.rds.clusterSnapshots]) {
     if (!snap.tags.some((t) => t.Key === CHANGE_TAG && t.Value === changeIdOf(scenario))) v.push(`snapshot ${snap.id} is not tagged with the change id`);
   }
   const out = (result.output ?? {}) as Record<string, unknown>;
@@ -230,15 +289,15 @@ export function recordViolations(result: RehearsalResult, scenario: Scenario): s
     const expected: Record<string, unknown> = {
       changeId: changeIdOf(scenario),
       schemaVersionBefore: deployment.world.schemaVersion,
-      schemaVersionAfter: db?.db.schemaVersion,
+      schemaVersionAfter: db.schemaVersion,
       desiredCount: deployment.originalDesiredCount,
       taskDefinition: service.TaskDefinition,
     };
     for (const [key, value] of Object.entries(expected)) if (out[key] !== value) v.push(`the success record says ${key} ${JSON.stringify(out[key])}, the world ${JSON.stringify(value)}`);
     if (!versions.has(String(out.serviceVersionAfter))) v.push(`the success record says the service runs ${String(out.serviceVersionAfter)}`);
     // The record names the change's snapshot id; when the upgrade was to be sent, that snapshot was taken and is kept.
-    const snapshotTaken = result.calls.some((c) => c.state === 'Take RDS snapshot' && !c.error);
-    if (snapshotTaken && !deployment.rds.snapshots.some((snap) => snap.id === out.snapshotId)) v.push('the success record names no snapshot that exists');
+    const snapshotTaken = result.calls.some((c) => everyKind('snapshot').includes(c.state) && !c.error);
+    if (snapshotTaken && !deployment.rds.snapshotIds().includes(String(out.snapshotId))) v.push('the success record names no snapshot that exists');
     const asked = deployment.sns.messages.some((m) => /approval/i.test(m.subject));
     const decision = !deployment.config.approval.required ? 'not required by configuration' : asked ? 'approved' : 'not needed';
     const recorded = (out.approval as { decision?: unknown } | undefined)?.decision;
@@ -263,7 +322,7 @@ export function recordViolations(result: RehearsalResult, scenario: Scenario): s
     v.push('the report names another error than the execution');
   }
   if (report?.outcome === 'ROLLED_BACK') {
-    const restored = db?.createdFrom !== undefined && deployment.rds.connect(deployment.config.deployment.dbInstanceIdentifier) !== null;
+    const restored = db.restored && db.serving;
     if (report.databaseRestored !== restored) v.push(`the report says databaseRestored ${String(report.databaseRestored)}, the world ${restored}`);
     if (versions.size > 0 && !versions.has(String(report.serviceVersionAfterRollback))) v.push(`the report says the service answers ${String(report.serviceVersionAfterRollback)}`);
     // The rollback finished, so every wait it started has ended (a wait of the failed phase may not have).

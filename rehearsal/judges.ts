@@ -16,7 +16,7 @@ import type { Scenario } from './scenarios';
 const CHANGES = /:(create|update|modify|restore|register)\w*$/i;
 /** What the fault matrix counts as a change before preflight passed: tagging too. */
 const CHANGES_OR_TAGS = /:(create|update|modify|restore|register|addTags)\w*$/i;
-const UNTOUCHED_CALLS = /:(updateService|createDBSnapshot|modifyDBInstance|restoreDBInstanceFromDBSnapshot)$/;
+const UNTOUCHED_CALLS = /:(updateService|createDB(Cluster)?Snapshot|modifyDB(Instance|Cluster)|restoreDB\w+)$/;
 
 /** A scenario that ends FAILED after a change was made, and so must have rolled back. */
 export function rollsBack(scenario: Scenario): boolean {
@@ -43,7 +43,7 @@ export function endViolations(scenario: Scenario, result: RehearsalResult, defin
   for (const words of want.causeMentions ?? []) if (!(result.cause ?? '').includes(words)) v.push(`the cause does not mention "${words}"`);
   if (want.noAwsCall && result.calls.some((c) => c.resource.includes(':aws-sdk:'))) v.push('an AWS call was made on bad input');
   if (want.databaseServing !== undefined) {
-    const serving = deployment.rds.connect(deployment.config.deployment.dbInstanceIdentifier) !== null;
+    const { serving } = deployment.database();
     if (serving !== want.databaseServing) v.push(`a database ${serving ? 'serves' : 'does not serve'} under the original identifier`);
   }
   if (want.error === 'RollbackFailed') {
@@ -57,13 +57,13 @@ export function endViolations(scenario: Scenario, result: RehearsalResult, defin
     if ((service.Deployments as unknown[]).length !== 1) v.push('the service has more than its one deployment');
     const changed = result.calls.filter((c) => UNTOUCHED_CALLS.test(c.resource) && !c.error).map((c) => c.state);
     if (changed.length > 0) v.push(`an untouched run changed something: ${changed.join(', ')}`);
-    if (deployment.rds.snapshots.length > 0) v.push('an untouched run took a snapshot');
+    if (deployment.rds.snapshotIds().length > 0) v.push('an untouched run took a snapshot');
     const running = deployment.ecs.standalone.filter((t) => t.lastStatus !== 'STOPPED').map((t) => t.arn);
     if (running.length > 0) v.push(`the plan task is not stopped: ${running.join(', ')}`);
   }
   if (want.readOnly) {
     const changed = result.calls.filter((c) => CHANGES.test(c.resource)).map((c) => c.state);
-    if (changed.length > 0 || deployment.rds.snapshots.length > 0) v.push(`a read-only run changed something: ${changed.join(', ') || 'a snapshot'}`);
+    if (changed.length > 0 || deployment.rds.snapshotIds().length > 0) v.push(`a read-only run changed something: ${changed.join(', ') || 'a snapshot'}`);
   }
   v.push(...recordInvariantViolations(result, scenario, definition));
   return v;
@@ -88,14 +88,14 @@ export function scenarioViolations(scenario: Scenario, result: RehearsalResult, 
   return v;
 }
 
-/** States that run before the plan: a failure ends the execution at once, with nothing to roll back. */
-export const PREFLIGHT_STATES = [
-  'Validate the execution input',
-  'Describe the DB instance',
-  'Describe the ECS service',
-  'Check the deployment is quiet',
-  'Check no other migration is running',
-];
+/**
+ * The states outside every phase (every Parallel): preflight, the plan, the dry run. They have no
+ * Catch to roll back from, so a failure there ends the execution at once, having changed nothing
+ * (the fault matrix reads the definition the same way: test/support/fault-matrix.ts).
+ */
+export function outsidePhases(definition: Record<string, Json>): Set<string> {
+  return new Set(Object.keys(definition.States as Record<string, Json>));
+}
 
 /** How an undisturbed run of the scenario a fault is injected into ended. */
 export interface FaultBase {
@@ -108,7 +108,7 @@ export interface FaultBase {
 /**
  * The fault matrix's verdict on `state` failing once with INJECTED_FAULT in `base`'s scenario
  * (test/fault-matrix.test.ts): a Task that handles any failure of its own ends the execution as the
- * base did (or, cleaning up, fails with the error it caught); one before preflight passed ends the
+ * base did (or, cleaning up, fails with the error it caught); one outside every phase ends the
  * execution at once, changing nothing; any other ends FAILED with the fault in the cause and the
  * deployment rolled back (RollbackFailed when it is part of the rollback, or the rollback fails anyway).
  */
@@ -116,11 +116,14 @@ export function taskFaultViolations(definition: Record<string, Json>, state: str
   const states = allStates(definition);
   const catchAll = ((states.get(state)?.Catch ?? []) as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
   const inRollbackBranch = rollbackStates(definition as Record<string, unknown>).has(state);
-  const failed = result.status === 'FAILED' && (result.cause ?? '').includes('fault injected into');
+  // A Catch that cleans up and then fails on purpose (the plan task stopped, then the run ends) is
+  // judged as any failure, with the errors of the Fail states it leads to allowed.
+  const reraised = catchAll !== undefined && result.status === 'FAILED' && (result.cause ?? '').includes('fault injected into') && base.status !== 'FAILED';
+  const own = reraised ? failErrorsAfter(states, catchAll.Next) : [];
   // A recovery inside the rollback (the swap undone) ends the rollback as failed, with the fault in the cause.
   const recovers = catchAll !== undefined && inRollbackBranch && result.error === 'RollbackFailed' && base.error !== 'RollbackFailed';
   const v: string[] = [];
-  if (catchAll && !recovers && !failed) {
+  if (catchAll && !reraised && !recovers) {
     if (result.status !== base.status || result.error !== base.error) v.push(`ended ${result.status} ${result.error}, expected ${base.status} ${base.error}`);
     if (states.get(catchAll.Next)?.Type === 'Fail') {
       // Writing the report failed: the cause is the original error's own.
@@ -132,15 +135,13 @@ export function taskFaultViolations(definition: Record<string, Json>, state: str
   }
   if (result.status !== 'FAILED') v.push(`ended ${result.status}, expected FAILED`);
   if (!(result.cause ?? '').includes('fault injected into') || !(result.cause ?? '').includes(state)) v.push('the cause does not carry the injected fault');
-  if (PREFLIGHT_STATES.includes(state) || base.scenario.expect.readOnly) {
-    if (result.error !== INJECTED_FAULT) v.push(`ended with ${result.error}, expected ${INJECTED_FAULT}`);
+  if (outsidePhases(definition).has(state) || base.scenario.expect.readOnly) {
+    if (result.error !== INJECTED_FAULT && !own.includes(result.error ?? '')) v.push(`ended with ${result.error}, expected ${INJECTED_FAULT}`);
     const changing = result.calls.filter((c) => CHANGES_OR_TAGS.test(c.resource)).map((c) => c.state);
     if (changing.length > 0) v.push(`changed something before preflight passed: ${changing.join(', ')}`);
     return v;
   }
   const inRollback = inRollbackBranch || base.error === 'RollbackFailed';
-  // A Catch that cleans up may fail with an error of its own naming what is left (the plan task).
-  const own = catchAll && failed ? failErrorsAfter(states, catchAll.Next) : [];
   const allowed = [inRollback ? 'RollbackFailed' : INJECTED_FAULT, ...own];
   if (!allowed.includes(result.error ?? '')) v.push(`ended with ${result.error}, expected ${allowed.join(' or ')}`);
   v.push(...invariantViolations(result, { rollbackMayFail: inRollback }), ...recordInvariantViolations(result, base.scenario, definition));

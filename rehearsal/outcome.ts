@@ -15,18 +15,17 @@ export interface Outcome {
 
 export function outcomeOf(result: RehearsalResult): Outcome {
   const { deployment } = result;
-  const dbId = deployment.config.deployment.dbInstanceIdentifier;
-  const db = deployment.rds.find(dbId);
+  const db = deployment.database();
   const service = deployment.ecs.describeService();
   return {
     status: result.status,
     error: result.error,
-    databaseRestored: db?.createdFrom !== undefined && deployment.rds.connect(dbId) !== null,
-    finalSchema: db?.db.schemaVersion ?? null,
+    databaseRestored: db.restored && db.serving,
+    finalSchema: db.schemaVersion,
     finalServiceVersions: deployment.serviceVersions(),
     desiredCount: service.DesiredCount as number,
     taskDefinition: service.TaskDefinition as string,
-    snapshotsKept: deployment.rds.snapshots.map((s) => s.id),
+    snapshotsKept: deployment.rds.snapshotIds(),
     instances: deployment.rds.instances.map((i) => ({ id: i.d.DBInstanceIdentifier as string, status: i.d.DBInstanceStatus as string })),
   };
 }

@@ -5,6 +5,7 @@ import { VirtualClock } from './clock';
 import { type CallRecord, type InjectedFault, taskHandlers } from './dispatch';
 import type { Scenario } from './scenarios';
 import { APPROVAL_STATE } from '../workflows/fragments/approval';
+import { DATABASE_STATE_NAMES } from '../workflows/database/names';
 import { stepStartedBy } from '../workflows/steps';
 import { ACCOUNT, FIXTURES, REGION } from './fixtures';
 import { SimulatedDeployment } from './sim/deployment';
@@ -73,6 +74,8 @@ export interface RehearsalOptions {
   readonly assembly: RunbookAssembly;
   readonly scenario: Scenario;
   readonly fault?: InjectedFault;
+  /** Keep every Task call's input and answer in `calls` (the fault matrix replays and derives from them). */
+  readonly recordCalls?: boolean;
   readonly onEvent?: (event: StateEvent) => void;
   /** Off only to run a deliberately broken definition (a mutation test). */
   readonly validateDefinition?: boolean;
@@ -130,7 +133,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
     Date.now = () => clock.now;
     const execution = machine.run(scenario.input as Json as never, {
       overrides: {
-        taskResourceLocalHandlers: taskHandlers({ assembly, deployment, clock, ecsEndpoint: endpoint, fault: opts.fault, calls, approvalTimeoutSeconds }) as never,
+        taskResourceLocalHandlers: taskHandlers({ assembly, deployment, clock, ecsEndpoint: endpoint, fault: opts.fault, calls, recordCalls: opts.recordCalls, approvalTimeoutSeconds }) as never,
         waitTimeOverrides,
         retryIntervalOverrides,
       },
@@ -292,9 +295,10 @@ function measure(
     } else outage = 0;
   });
   const entered = (name: string) => records.find((r) => r.name === name)?.enteredAt;
-  const snapshotAt = entered('Take RDS snapshot');
-  const restored = deployment.rds.find(deployment.config.deployment.dbInstanceIdentifier)?.createdFrom !== undefined;
-  const writesEnd = restored ? entered('Rename the current instance aside') : entered('Upgrade the database schema');
+  const names = DATABASE_STATE_NAMES[deployment.originalCluster ? 'cluster' : 'instance'];
+  const snapshotAt = entered(names.snapshot);
+  const restored = deployment.database().restored;
+  const writesEnd = restored ? entered(names.swap) : entered('Upgrade the database schema');
   const rollbackAt = entered('Roll back');
   const answeredAt = records.find((r) => r.name === 'Check the service answers after the rollback' && r.outcome === 'succeeded')?.exitedAt;
   return {

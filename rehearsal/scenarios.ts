@@ -56,12 +56,18 @@ const usual: World = {
   desiredCount: 2,
 };
 
+/** Settings an RDS restore would not give the instance unless told (see RESTORE_DEFAULTS in the simulation). */
+const NON_DEFAULT_SETTINGS = {
+  Endpoint: { Address: 'metaflow-db.c9akciq32.eu-west-1.rds.amazonaws.com', Port: 5433, HostedZoneId: 'Z29XKXDKYMONMX' },
+  PubliclyAccessible: true,
+};
+
 const input = { changeId: 'CHG-1234', requestedBy: 'jane.doe@example.com', reason: 'Metaflow 2.5 needs schema 20230118020300' };
 
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'happy-path',
-    description: 'Two tasks on the latest tag: snapshot, one task, restart, upgrade two migrations, restart, 2.5.1, back to two.',
+    description: 'Two tasks on the latest tag: the plan read from latest (two migrations), approved; one task, restart, snapshot, upgrade, restart, 2.5.1, back to two.',
     input,
     world: usual,
     expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
@@ -75,7 +81,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'already-up-to-date',
-    description: 'The schema is current: steps 6-8 are skipped, the version is checked and the count restored.',
+    description: 'The schema is current: no approval is asked, the service still moves to the new image; snapshot, upgrade and the second restart are skipped.',
     input,
     world: { ...usual, schemaVersion: NEW_SCHEMA, runningImage: `${IMAGE}:v2.5.1` },
     expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
@@ -194,6 +200,14 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { status: 'FAILED', error: 'RollbackFailed', databaseRestored: false, finalSchema: HALF_UPGRADED, databaseServing: true },
   },
   {
+    name: 'swap-restored-instance-rename-refused',
+    description:
+      'RDS refuses to rename an instance restored from the snapshot: on an Aurora cluster, after the restored cluster took the original identifier, the swap is undone (instances, then clusters) and the original serves again; on an RDS instance, as swap-takeover-refused. The rollback stops and says so.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, rds: { renameRefused: 'restored-instance' } },
+    expect: { status: 'FAILED', error: 'RollbackFailed', databaseRestored: false, finalSchema: HALF_UPGRADED, databaseServing: true },
+  },
+  {
     name: 'large-database-restore',
     description: 'As upgrade-returns-500, on a large database (a snapshot of twenty minutes, a restore of an hour): the database is unreachable only during the two renames.',
     input,
@@ -252,7 +266,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'dry-run',
-    description: 'dryRun: preflight and a read-only status check on a running task, then the plan; nothing is changed.',
+    description: 'dryRun: preflight, the plan read from a task of the image the restart would deploy, and the report; nothing is changed.',
     input: { ...input, dryRun: true },
     world: usual,
     expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
@@ -277,6 +291,32 @@ export const SCENARIOS: readonly Scenario[] = [
       noAwsCall: true,
       causeMentions: ['3 problems', 'dryrun: unknown field', 'changeId: expected', 'requestedBy: expected'],
     },
+  },
+  // The rollback's task lookup on a service of one task (the example deployment runs two).
+  {
+    name: 'rollback-on-one-task',
+    description: 'As upgrade-returns-500 on a service of one task: the rollback finds and checks that task.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, desiredCount: 1 },
+    expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+    fixtures: ['example'],
+  },
+  // An instance whose settings all differ from what a restore defaults to: a restore that leaves one out is seen.
+  {
+    name: 'restore-keeps-non-default-settings',
+    description: 'As upgrade-returns-500 on an instance on port 5433, publicly accessible: the restored instance has them all.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, dbSettings: NON_DEFAULT_SETTINGS },
+    expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+    fixtures: ['example'],
+  },
+  {
+    name: 'restore-keeps-non-default-settings-without-iops',
+    description: 'The same on magnetic storage without provisioned IOPS: the restore without Iops still passes the storage type and every other setting.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, dbSettings: { ...NON_DEFAULT_SETTINGS, StorageType: 'standard', Iops: undefined } },
+    expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+    fixtures: ['example'],
   },
 ];
 

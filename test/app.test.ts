@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import example from '../config/example.json';
 import { EXAMPLE_REFUSAL } from '../infra/app-guards';
 import { buildApp } from '../infra/app';
-import { ConfigError, configVersion, parseAnyRunbookConfig } from '../infra/config';
+import { ConfigError, configVersion, parseRunbookConfig } from '../infra/config';
 import { RunbookStack } from '../infra/runbook-stack';
 
 /**
@@ -83,6 +83,13 @@ describe('the CDK app', () => {
     expect(synthApp({ config: copy }).template.toJSON().Rules).toHaveProperty('RefuseExampleConfiguration');
   });
 
+  it('synthesizes the Aurora example configuration offline, for a cluster, and refuses to deploy it like the example', () => {
+    const { template } = synthApp({ config: 'config/example-aurora.json' });
+
+    expect(template.toJSON().Rules).toHaveProperty('RefuseExampleConfiguration');
+    expect(JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'))).toContain('aws-sdk:rds:restoreDBClusterFromSnapshot');
+  });
+
   it("leaves an operator's own configuration deployable", () => {
     const template = synthApp({ config: ownConfig }).template.toJSON();
     expect(template.Rules).not.toHaveProperty('RefuseExampleConfiguration');
@@ -91,20 +98,25 @@ describe('the CDK app', () => {
 
   it('outputs the version of the configuration the stack was built from', () => {
     const { template } = synthApp({ config: ownConfig });
-    const expected = configVersion(parseAnyRunbookConfig({ ...example, deployment: { ...example.deployment, clusterName: 'metaflow-prod' } }));
+    const expected = configVersion(parseRunbookConfig({ ...example, deployment: { ...example.deployment, clusterName: 'metaflow-prod' } }));
     template.hasOutput('ConfigVersion', { Value: expected });
     expect(expected).toMatch(/^[0-9a-f]{12}$/);
   });
 
-  it('refuses to build the state machine for an Aurora cluster, with a ConfigError saying it is not supported yet', () => {
+  it("builds an Aurora cluster's state machine, offline: cluster snapshot, cluster restore, and no grant on a standalone instance", () => {
     // Prepare
     const { dbInstanceIdentifier: _, ...deployment } = example.deployment;
-    const config = parseAnyRunbookConfig({ ...example, deployment: { ...deployment, dbClusterIdentifier: 'metaflow-aurora' } });
+    const config = parseRunbookConfig({ ...example, deployment: { ...deployment, dbClusterIdentifier: 'metaflow-aurora' } });
 
     // Act
-    const error = configErrorOf(() => new RunbookStack(new App(), 'Runbook', { config }));
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+    const template = Template.fromStack(new RunbookStack(app, 'Runbook', { config }));
 
     // Assess
-    expect(error.problems).toEqual([expect.stringMatching(/^deployment\.dbClusterIdentifier: Aurora DB clusters are not supported by the runbook yet/)]);
+    const definition = JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(definition).toContain('aws-sdk:rds:createDBClusterSnapshot');
+    expect(definition).toContain('aws-sdk:rds:restoreDBClusterFromSnapshot');
+    expect(definition).not.toContain('aws-sdk:rds:createDBSnapshot');
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain(':db:metaflow-aurora"');
   });
 });

@@ -1,98 +1,100 @@
 import { allStates, type Json } from '../rehearsal/assembly';
-import { invariantViolations, rollbackStates } from '../rehearsal/invariants';
-import { type RehearsalResult, rehearse } from '../rehearsal/run';
+import { invariantViolations } from '../rehearsal/invariants';
+import { rehearse } from '../rehearsal/run';
 import { findScenario, type Scenario } from '../rehearsal/scenarios';
+import { KNOWN_DEFECTS } from './matrix/known-defects';
 import { runbookAssembly } from './support/assembly';
+import { FaultMatrix, recordBaselines } from './support/fault-matrix';
+import { answerFieldVariants, taskFailureVariants, type Variant, variantTest, waitVariants } from './support/matrix-suite';
 
 /**
- * Every Task state of the synthesized definition is made to fail once, in a scenario that reaches
- * it. The list comes from the definition itself, so a new state is covered without editing this file.
+ * The fault matrix on the default deployment: every Task state of the synthesized definition fails
+ * once, in the first scenario that reaches it, and a representative part of the other two kinds
+ * (a wait answered "not yet" until it gives up, an AWS answer without a field the runbook reads).
+ * The lists come from the definition, so a new state is covered without editing this file; the
+ * whole matrix, every kind on every fixture, is `npm run test:matrix`.
  */
-const INJECTED = 'Injected.Fault';
-/**
- * Scenarios that together reach every Task: the happy path, a pinned image, a lost upgrade answer,
- * a restore with provisioned IOPS, one without, a failed restore.
- */
-const BASES = ['happy-path', 'pinned-image-moved', 'upgrade-times-out-but-succeeded', 'upgrade-returns-500', 'verify-not-up-to-date', 'restore-fails', 'swap-takeover-refused', 'dry-run', 'approval-rejected'];
-/** Failing before anything changed ends the execution at once: there is nothing to roll back. */
-const PREFLIGHT = [
-  'Validate the execution input',
-  'Describe the DB instance',
-  'Describe the ECS service',
-  'Check the deployment is quiet',
-  'Check no other migration is running',
-];
-const MUTATING = /:(create|update|modify|restore|register|addTags)\w*$/i;
-
 const assembly = runbookAssembly();
-const taskStates = [...allStates(assembly.definition)].filter(([, s]) => s.Type === 'Task').map(([name]) => name);
-const rollback = rollbackStates(assembly.definition as Record<string, unknown>);
-/**
- * Tasks that handle any failure of their own (notifications, tagging, the report writers, the
- * dry run's status read, the looks after a failed rollback): the execution ends as it would have.
- */
-const states = allStates(assembly.definition);
-const catchesAll = (name: string) => ((states.get(name)?.Catch ?? []) as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
-/** The named errors of the Fail states a Catch leads to through Pass states. */
-const failErrorsAfter = (name: string): string[] => {
-  const state = states.get(name);
-  if (state?.Type === 'Fail') return typeof state.Error === 'string' ? [state.Error] : [];
-  return state?.Type === 'Pass' && typeof state.Next === 'string' ? failErrorsAfter(state.Next) : [];
-};
-const handledLocally = new Set(taskStates.filter((name) => catchesAll(name)));
-const baselines = new Map<string, RehearsalResult>();
+/** The definition's lists; the baselines the variants start from are recorded before the tests run. */
+const fromDefinition = new FaultMatrix(assembly, []);
+let recorded: FaultMatrix | undefined;
+const matrix = () => recorded as FaultMatrix;
 
 beforeAll(async () => {
-  for (const name of BASES) baselines.set(name, await rehearse({ assembly, scenario: findScenario(name) as Scenario }));
-}, 60_000);
+  recorded = new FaultMatrix(assembly, await recordBaselines(assembly));
+}, 120_000);
 
-/** The first base scenario whose undisturbed run enters the state. */
-function baseFor(state: string): Scenario | undefined {
-  const name = BASES.find((b) => baselines.get(b)?.states.some((s) => s.name === state));
-  return name ? findScenario(name) : undefined;
+/** The first wait answered "not yet" outside the rollback and inside it, and the first "not yet" error. */
+function representativeWaits(variants: Variant[]): Variant[] {
+  const inRollback = (v: Variant) => fromDefinition.rollback.has(v.state);
+  const isError = (v: Variant) => fromDefinition.waits.some((w) => w.check === v.state && w.notYetErrors.includes(v.detail ?? ''));
+  return [variants.find((v) => !isError(v) && !inRollback(v)), variants.find((v) => !isError(v) && inRollback(v)), variants.find(isError)].filter(
+    (v): v is Variant => v !== undefined,
+  );
 }
 
-describe('fault matrix: every Task state of the definition fails once', () => {
+/** Of every aws-sdk Task, the first field it reads that holds no other: a value a question or a selector reads. */
+function representativeFields(variants: Variant[]): Variant[] {
+  const leaf = (v: Variant) => !variants.some((o) => o.state === v.state && o.detail !== v.detail && (o.detail ?? '').startsWith(v.detail ?? ''));
+  const byTask = new Map<string, Variant>();
+  for (const v of variants) if (!byTask.has(v.state) && leaf(v)) byTask.set(v.state, v);
+  return [...byTask.values()];
+}
+
+describe('fault matrix on the default deployment: every Task state of the definition fails once', () => {
   it('finds at least the Task states the guide needs', () => {
-    expect(taskStates.length).toBeGreaterThanOrEqual(30);
+    expect(fromDefinition.tasks.length).toBeGreaterThanOrEqual(30);
   });
 
-  it.each(taskStates.map((s) => [s]))('"%s" failing leaves the deployment safe and the execution FAILED with the cause', async (state) => {
-    const scenario = baseFor(state);
-    expect([state, scenario?.name ?? 'reached by no base scenario']).not.toEqual([state, 'reached by no base scenario']);
+  for (const v of taskFailureVariants(fromDefinition)) variantTest(matrix, v, KNOWN_DEFECTS);
+});
 
-    const result = await rehearse({ assembly, scenario: scenario as Scenario, fault: { state, error: INJECTED } });
+describe('fault matrix on the default deployment: a representative part of the other kinds', () => {
+  const waits = representativeWaits(waitVariants(fromDefinition));
+  const fields = representativeFields(answerFieldVariants(fromDefinition));
 
-    const baseline = baselines.get(scenario?.name as string) as RehearsalResult;
-    // A recovery inside the rollback (the swap undone when the restored instance cannot take the
-    // identifier) ends the rollback as failed, with the fault in the cause: checked below as such.
-    const recovers = handledLocally.has(state) && rollback.has(state) && result.error === 'RollbackFailed' && baseline.error !== 'RollbackFailed';
-    // A Catch that cleans up and fails with the error it caught (the plan task stopped, then the
-    // run ends): checked below like any failure.
-    const reraises = handledLocally.has(state) && result.status === 'FAILED' && (result.cause ?? '').includes('fault injected into');
-    if (handledLocally.has(state) && !recovers && !reraises) {
-      expect({ status: result.status, error: result.error }).toEqual({ status: baseline.status, error: baseline.error });
-      const next = catchesAll(state)?.Next as string;
-      if (states.get(next)?.Type === 'Fail') {
-        // Writing the report failed: the cause is the original error's own.
-        const record = JSON.parse(baseline.cause as string) as Record<'error' | 'rollbackError', { Cause: string }>;
-        expect(result.cause).toBe(baseline.error === 'RollbackFailed' ? record.rollbackError.Cause : record.error.Cause);
-      }
-      return;
-    }
-    expect(result.status).toBe('FAILED');
-    expect(result.cause).toContain('fault injected into');
-    expect(result.cause).toContain(state);
-    if (PREFLIGHT.includes(state) || scenario?.expect.readOnly) {
-      expect(result.error).toBe(INJECTED);
-      expect(result.calls.filter((c) => MUTATING.test(c.resource)).map((c) => c.state)).toEqual([]);
-      return;
-    }
-    const inRollback = rollback.has(state) || scenario?.expect.error === 'RollbackFailed';
-    // A Catch that cleans up may fail with an error of its own naming what is left (the plan task).
-    const own = reraises ? failErrorsAfter(catchesAll(state)?.Next as string) : [];
-    expect([inRollback ? 'RollbackFailed' : INJECTED, ...own]).toContain(result.error);
-    expect(invariantViolations(result, { rollbackMayFail: inRollback })).toEqual([]);
+  it('picks a wait outside the rollback, one inside it and a "not yet" error, and a field of every aws-sdk Task that reads one', () => {
+    expect(waits).toHaveLength(3);
+    expect(fields.length).toBeGreaterThanOrEqual(15);
+  });
+
+  for (const v of [...waits, ...fields]) variantTest(matrix, v, KNOWN_DEFECTS);
+});
+
+describe('the matrix catches a wait without its bound and a question that reads a field it did not test', () => {
+  /** The definition with `change` applied to a copy of the state named `name`. */
+  const mutated = (name: string, change: (state: Record<string, Json>) => void): FaultMatrix => {
+    // A JSON copy: structuredClone under jest makes objects of another realm, whose nested Parameters the interpreter leaves unresolved.
+    const definition = JSON.parse(JSON.stringify(assembly.definition)) as typeof assembly.definition;
+    const state = allStates(definition).get(name);
+    if (!state) throw new Error(`no state ${name}`);
+    change(state);
+    return new FaultMatrix({ ...assembly, definition }, matrix().baselines);
+  };
+
+  it('a wait whose bound is out of reach is answered "not yet" until the execution times out or its history is full: its variant breaks', async () => {
+    const wait = fromDefinition.waits[0] as (typeof fromDefinition.waits)[number];
+    const recorded = matrix().recordedNotYet(wait);
+    const unbounded = mutated(wait.attemptsChoice, (choice) => {
+      for (const rule of choice.Choices as Record<string, Json>[]) if (typeof rule.NumericGreaterThanEquals === 'number') rule.NumericGreaterThanEquals = 1_000_000;
+    });
+
+    const violations = recorded ? await unbounded.waitGivesUp(wait, { answer: recorded.answer }, recorded.base) : ['no recorded "not yet" answer'];
+
+    expect(violations).toEqual(expect.arrayContaining([expect.stringMatching(/timed out|ExecutionHistoryQuotaExceeded/), expect.stringMatching(/not the bound/)]));
+  });
+
+  it('a question without its "incomplete answer" rule reads a field left out of the answer: its variant ends in States.Runtime', async () => {
+    const wait = fromDefinition.waits[0] as (typeof fromDefinition.waits)[number];
+    const field = fromDefinition.answerFields.get(wait.check)?.find((f) => f.readBy === wait.question && !f.absentMeans && /\.\w+$/.test(f.path));
+    const careless = mutated(wait.question, (choice) => {
+      choice.Choices = (choice.Choices as Record<string, Json>[]).filter((rule) => rule.Next !== wait.attemptsChoice);
+    });
+    const base = field && matrix().carrying(field);
+
+    const violations = field && base ? await careless.answerWithout(field, base) : ['no field of the wait read by its question'];
+
+    expect(violations).toEqual(expect.arrayContaining([expect.stringMatching(/States\.Runtime/)]));
   });
 });
 

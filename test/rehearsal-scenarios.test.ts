@@ -276,5 +276,14 @@ describe('the runbook executed end to end against the example deployment', () =>
       );
       expect(aside).toBeDefined();
     });
+
+    it('leaves the renamed-aside instance carrying the change id: "Tag the renamed instance" succeeds and the tag is in its TagList', async () => {
+      // Regression: the simulation once lacked AddTagsToResource, and the Task's own Catch swallowed the failure.
+      const result = await run('upgrade-returns-500');
+      const aside = result.deployment.rds.instances.find((i) => String(i.d.DBInstanceIdentifier).startsWith('metaflow-db-pre-'));
+
+      expect(result.calls.filter((c) => c.state === 'Tag the renamed instance').map((c) => c.error ?? 'answered')).toEqual(['answered']);
+      expect(aside?.d.TagList).toContainEqual({ Key: 'metaflow-migration:change-id', Value: findScenario('upgrade-returns-500')?.input.changeId });
+    });
   });
 });

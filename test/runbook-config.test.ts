@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import example from '../config/example.json';
-import { ConfigError, loadRunbookConfig, parseAnyRunbookConfig, parseRunbookConfig } from '../infra/config';
+import { ConfigError, isAuroraConfig, loadRunbookConfig, parseRunbookConfig } from '../infra/config';
 
 /**
  * config/example.json with values replaced at key paths as they appear in error messages
@@ -90,17 +90,18 @@ describe('runbook configuration', () => {
     ]);
   });
 
-  it('accepts an Aurora cluster configuration, which the state machine refuses until it supports Aurora', () => {
+  it('accepts an Aurora cluster configuration, and tells it from an instance one', () => {
     // Prepare
     const raw = exampleWith({ 'deployment.dbInstanceIdentifier': undefined, 'deployment.dbClusterIdentifier': 'metaflow-aurora' });
 
     // Act
-    const config = parseAnyRunbookConfig(raw, 'aurora.json');
+    const config = parseRunbookConfig(raw, 'aurora.json');
 
     // Assess
     expect(config.deployment).toMatchObject({ dbClusterIdentifier: 'metaflow-aurora' });
     expect(config.deployment.dbInstanceIdentifier).toBeUndefined();
-    expect(() => parseRunbookConfig(raw, 'aurora.json')).toThrow(/deployment\.dbClusterIdentifier: Aurora DB clusters are not supported by the runbook yet/);
+    expect(isAuroraConfig(config)).toBe(true);
+    expect(isAuroraConfig(parseRunbookConfig(example))).toBe(false);
   });
 
   it('accepts zones of env.region', () => {

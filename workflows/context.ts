@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { RunbookConfig } from '../infra/config';
+import type { DatabaseKind } from './database/kind';
 
 /** The Lambda functions the workflow calls, one per thing Step Functions cannot do itself. */
 export interface RunbookFunctions {
@@ -24,15 +25,16 @@ export interface RunbookContext {
   readonly arns: RunbookArns;
   /** Where approvals are requested and notifications go. */
   readonly topic: sns.ITopic;
+  /**
+   * The deployment's database, an RDS DB instance or an Aurora DB cluster: the states that touch it
+   * (preflight's describe, the snapshot, the restore and swap, the look after a failed rollback) and
+   * its IAM come from its kind, chosen at synth (workflows/database).
+   */
+  readonly database: DatabaseKind;
 }
 
+/** The ECS service and the runbook itself; the database's ARNs are its kind's (workflows/database/arns.ts). */
 export interface RunbookArns {
-  readonly dbInstance: string;
-  /** Renamed-aside instances: the original identifier's first characters, then `-pre-<hash>`. */
-  readonly asideInstances: string;
-  /** Instances restored beside the original: its first characters, then `-restored-<hash>`. */
-  readonly restoredInstances: string;
-  readonly snapshots: string;
   readonly cluster: string;
   readonly service: string;
   readonly tasks: string;
@@ -40,43 +42,21 @@ export interface RunbookArns {
   readonly taskDefinitions: string;
   /** The roles the service's tasks run with, which ECS must be passed to start one. */
   readonly taskRoles: readonly string[];
-  /** Describe calls with Filters (no identifier) authorize on every instance; they only read. */
-  readonly anyDbInstance: string;
-  readonly subnetGroups: string;
-  readonly parameterGroups: string;
-  readonly optionGroups: string;
   /** The runbook's own state machine, built from its name (its ARN token would be circular). */
   readonly stateMachine: string;
 }
 
-/** Snapshot identifiers the runbook creates (see handlers/logic/plan-change.ts). */
-export const SNAPSHOT_PREFIX = 'metaflow-migration-';
-
 export function runbookArns(config: RunbookConfig): RunbookArns {
   const { region, account } = { region: Aws.REGION, account: Aws.ACCOUNT_ID };
   const d = config.deployment;
-  const rds = `arn:${Aws.PARTITION}:rds:${region}:${account}`;
   const ecs = `arn:${Aws.PARTITION}:ecs:${region}:${account}`;
-  // RDS stores identifiers in lower case and authorizes the ARN it stores: a grant on the name as
-  // typed in upper case would match nothing (RDS API reference, CreateDBInstance: "stored as a lowercase string").
-  const dbId = d.dbInstanceIdentifier.toLowerCase();
-  // As handlers/logic/plan-change.ts derives them: the identifier cut to leave room for the tail.
-  const derived = (tail: string) => `${rds}:db:${dbId.slice(0, 63 - `-${tail}-12345678`.length)}*-${tail}-*`;
   return {
-    dbInstance: `${rds}:db:${dbId}`,
-    asideInstances: derived('pre'),
-    restoredInstances: derived('restored'),
-    snapshots: `${rds}:snapshot:${SNAPSHOT_PREFIX}*`,
-    subnetGroups: `${rds}:subgrp:*`,
-    parameterGroups: `${rds}:pg:*`,
-    optionGroups: `${rds}:og:*`,
     cluster: `${ecs}:cluster/${d.clusterName}`,
     service: `${ecs}:service/${d.clusterName}/${d.serviceName}`,
     tasks: `${ecs}:task/${d.clusterName}/*`,
     taskDefinitions: `${ecs}:task-definition/${d.taskDefinitionFamily}:*`,
     taskRoles: [d.taskRoleArn, d.executionRoleArn].filter((r): r is string => r !== undefined),
     stateMachine: `arn:${Aws.PARTITION}:states:${region}:${account}:stateMachine:${config.stackName}`,
-    anyDbInstance: `${rds}:db:*`,
   };
 }
 

@@ -1,3 +1,5 @@
+import { everyKind } from './database/names';
+
 /**
  * The guide's steps as an operator follows them, and the state that starts each one. The console
  * graph, the rehearsal's per-step times and the CLI's progress view all group states this way.
@@ -19,7 +21,7 @@ export const GUIDE_STEPS: readonly GuideStep[] = [
   { id: 'scaleToOne', title: '4. Scale to one task', startsAt: ['Scale to one task'] },
   { id: 'restartForMigration', title: '5. Restart onto the new image', startsAt: ['Restart the service for the migration'] },
   { id: 'status', title: '6. Check the plan still holds', startsAt: ['Check the schema status'] },
-  { id: 'snapshot', title: '7. Snapshot', startsAt: ['Take RDS snapshot'] },
+  { id: 'snapshot', title: '7. Snapshot', startsAt: everyKind('snapshot') },
   { id: 'upgrade', title: '8. Upgrade', startsAt: ['Upgrade the database schema'] },
   { id: 'verify', title: '9. Verify', startsAt: ['Verify the schema is up to date'] },
   { id: 'restartOnNewSchema', title: '10. Restart on the new schema', startsAt: ['Restart the service on the new schema'] },
@@ -32,13 +34,13 @@ export const GUIDE_STEPS: readonly GuideStep[] = [
     startsAt: ['Schema untouched: keep the database', 'Schema may have changed: restore the database'],
     onFailureOnly: true,
   },
-  { id: 'restoreDatabase', title: 'Rollback: restore the database', startsAt: ['Restore the snapshot beside the original'], onFailureOnly: true },
-  { id: 'swapDatabase', title: 'Rollback: swap the restored database in', startsAt: ['Rename the current instance aside'], onFailureOnly: true },
+  { id: 'restoreDatabase', title: 'Rollback: restore the database', startsAt: everyKind('restore'), onFailureOnly: true },
+  { id: 'swapDatabase', title: 'Rollback: swap the restored database in', startsAt: everyKind('swap'), onFailureOnly: true },
   { id: 'rollbackService', title: 'Rollback: the service', startsAt: ['Restart the service on the original release'], onFailureOnly: true },
   {
     id: 'report',
     title: 'Report',
-    startsAt: ['Report the rolled-back change', 'Describe the DB instances after the failed rollback', 'Report the refused change'],
+    startsAt: ['Report the rolled-back change', 'Report the refused change', ...everyKind('inspect')],
     onFailureOnly: true,
   },
 ];

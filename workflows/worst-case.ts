@@ -5,6 +5,8 @@
  * runs, so it is an upper bound. The execution's own timeout must exceed it: an execution timeout
  * cannot be caught, so a wait must always give up (and roll back) first.
  */
+import { nestedStates } from './asl';
+
 type State = {
   Type: string;
   Seconds?: number;
@@ -14,6 +16,7 @@ type State = {
   Choices?: unknown[];
   Retry?: { IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number; MaxDelaySeconds?: number }[];
   Branches?: { States: Record<string, State> }[];
+  ItemProcessor?: { States: Record<string, State> };
 };
 
 /** What a Task that gives no TimeoutSeconds (an AWS API call) is taken to need at most per attempt. */
@@ -24,7 +27,10 @@ export function worstCaseSeconds(definition: { States: Record<string, State> }):
   const walk = (s: Record<string, State>) => {
     for (const [name, state] of Object.entries(s)) {
       states.set(name, state);
-      for (const b of state.Branches ?? []) walk(b.States);
+      // A Map's processor counts once: the bound of one item. The definition does not know how many
+      // instances an Aurora cluster has; the Terraform module's has one, and each instance more can
+      // take its waits again (a known gap, covered only by the hour of margin).
+      for (const nested of nestedStates(state)) walk(nested);
     }
   };
   walk(definition.States);

@@ -12,7 +12,7 @@ import {
   type Parameter,
 } from '@aws-sdk/client-rds';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { type AnyRunbookConfig, CONFIG_VERSION_OUTPUT, configVersion } from '../../infra/config';
+import { CONFIG_VERSION_OUTPUT, configVersion, type RunbookConfig } from '../../infra/config';
 import { CliError, callAws, type RetryPolicy } from '../aws';
 import { allPages, type DeploymentClients } from './clients';
 import { admitsGroup, coversTcpPort, describeRule, ingressRules } from './security-groups';
@@ -58,7 +58,7 @@ interface LiveDatabase {
 
 /** What the preconditions read, fetched once; `undefined` with a reason when it does not exist. */
 interface Live {
-  readonly config: AnyRunbookConfig;
+  readonly config: RunbookConfig;
   readonly account: string;
   readonly service: Service | string;
   readonly database: LiveDatabase | string;
@@ -78,7 +78,7 @@ async function orMissing<T>(call: () => Promise<T>, missing: string): Promise<T 
   }
 }
 
-async function readService(clients: DeploymentClients, retry: RetryPolicy, config: AnyRunbookConfig): Promise<Service | string> {
+async function readService(clients: DeploymentClients, retry: RetryPolicy, config: RunbookConfig): Promise<Service | string> {
   const { clusterName, serviceName } = config.deployment;
   const missing = `service ${serviceName} was not found in cluster ${clusterName}`;
   const answer = await orMissing(() => callAws(() => clients.ecs.send(new DescribeServicesCommand({ cluster: clusterName, services: [serviceName] })), retry), `cluster ${clusterName} was not found`);
@@ -107,7 +107,7 @@ function liveDatabase(
   };
 }
 
-async function readDatabase(clients: DeploymentClients, retry: RetryPolicy, config: AnyRunbookConfig): Promise<LiveDatabase | string> {
+async function readDatabase(clients: DeploymentClients, retry: RetryPolicy, config: RunbookConfig): Promise<LiveDatabase | string> {
   const d = config.deployment;
   if (d.dbClusterIdentifier !== undefined) {
     const id = d.dbClusterIdentifier;
@@ -327,7 +327,7 @@ const CHECKS: Readonly<Record<PreconditionName, Check>> = {
  * answer for (access denied, say) is reported as unchecked; credentials that do not work at all stop
  * everything with the CLI's error.
  */
-export async function checkPreconditions(clients: DeploymentClients, retry: RetryPolicy, config: AnyRunbookConfig): Promise<Precondition[]> {
+export async function checkPreconditions(clients: DeploymentClients, retry: RetryPolicy, config: RunbookConfig): Promise<Precondition[]> {
   const identity = await callAws(() => clients.sts.send(new GetCallerIdentityCommand({})), retry);
   const live: Live = {
     config,

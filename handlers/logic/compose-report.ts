@@ -34,7 +34,9 @@ function summarize(report: Record<string, unknown>): string {
   }
   const db = report.databaseRestored === true ? `the database was restored from snapshot ${String(report.snapshotId)}` : `the database was kept (snapshot ${String(report.snapshotId)} left unused)`;
   const version = typeof report.serviceVersionAfterRollback === 'string' ? `, answering /version ${report.serviceVersionAfterRollback}` : '';
-  return `${what}. Rolled back: ${db}; the service is back on its original task definition and count${version}.`;
+  const release = (report.serviceReleaseAfterRollback ?? {}) as { image?: unknown };
+  const image = typeof release.image === 'string' ? ` (${release.image})` : '';
+  return `${what}. Rolled back: ${db}; the service is back on its original release${image} and count${version}.`;
 }
 
 /** A Lambda error's cause is JSON with errorMessage; an SDK error's cause is plain text. */

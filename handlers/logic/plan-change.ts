@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { InvalidExecutionInput } from '../lib/errors';
 import { asRecord, describe } from '../lib/validate';
+import { type DatabaseIdentifier, type DerivedNames, derivedNames, executionSuffix, rdsSlug } from './derived-names';
 
 /** A ticket-like reference: it ends up in snapshot and instance names and in tags. */
 export const CHANGE_ID = /^[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*$/;
@@ -55,7 +55,7 @@ export function executionInputProblems(input: Record<string, unknown>, name: (fi
   return problems;
 }
 
-export interface ChangePlan {
+interface PlanFields {
   readonly changeId: string;
   readonly requestedBy: string;
   /** Always a string, so notifications and reports can quote it. */
@@ -65,23 +65,25 @@ export interface ChangePlan {
   readonly dryRun: boolean;
   /** Where the pre-upgrade snapshot goes; unique per execution so a re-run never collides. */
   readonly snapshotId: string;
-  /** Where the snapshot is restored, beside the original, if the database must be restored. */
-  readonly restoreInstanceId: string;
-  /** Where the current instance is renamed to when the restored one takes its identifier. */
-  readonly asideInstanceId: string;
 }
+
+/**
+ * The plan, and where a restore would put the snapshot (beside the original) and the original
+ * database (renamed aside): an instance's or a cluster's names (derived-names.ts).
+ */
+export type ChangePlan = PlanFields & DerivedNames;
 
 /**
  * Validates the operator's input, reporting every bad field at once, and derives every name the run
  * will create, so the names are in the history before any AWS call and a rollback never has to guess them.
  */
-export function planChange(input: unknown, executionName: string, dbInstanceIdentifier: string): ChangePlan {
+export function planChange(input: unknown, executionName: string, database: DatabaseIdentifier): ChangePlan {
   const o = asRecord(input, 'execution input', InvalidExecutionInput);
   const problems = executionInputProblems(o);
   if (problems.length > 0) throw new InvalidExecutionInput(problems.length === 1 ? (problems[0] as string) : `${problems.length} problems: ${problems.join('; ')}`);
   const changeId = o.changeId as string;
   const slug = rdsSlug(changeId);
-  const suffix = createHash('sha256').update(executionName).digest('hex').slice(0, 8);
+  const suffix = executionSuffix(executionName);
   return {
     changeId,
     requestedBy: o.requestedBy as string,
@@ -89,20 +91,6 @@ export function planChange(input: unknown, executionName: string, dbInstanceIden
     targetImage: typeof o.targetImage === 'string' ? o.targetImage : null,
     dryRun: o.dryRun === true,
     snapshotId: `metaflow-migration-${slug.slice(0, 200)}-${suffix}`,
-    restoreInstanceId: derivedInstanceId(dbInstanceIdentifier, `restored-${suffix}`),
-    asideInstanceId: derivedInstanceId(dbInstanceIdentifier, `pre-${suffix}`),
+    ...derivedNames(database, executionName),
   };
-}
-
-/** `<id>-<tail>` cut to RDS's 63 characters (the tail kept whole), valid as an instance identifier. */
-function derivedInstanceId(dbInstanceIdentifier: string, tail: string): string {
-  return `${rdsSlug(dbInstanceIdentifier).slice(0, 63 - tail.length - 1)}-${tail}`.replace(/--+/g, '-');
-}
-
-/** Lowercase letters, digits and single hyphens: valid inside any RDS identifier. */
-export function rdsSlug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
 }

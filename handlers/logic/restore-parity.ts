@@ -22,10 +22,17 @@ import { sfnMemberName } from '../lib/sdk-casing';
  *   and the few settings deliberately left alone; each with its reason. `warnIfSet` ones are
  *   settings the operator may have turned on: preflight names them in the plan when they are.
  *
+ * - `cluster` (Aurora cluster members only, handlers/logic/cluster-parity.ts): the cluster manages
+ *   it and the member reports the cluster's value; put back with the cluster.
+ *
  * The rehearsal's parity invariant compares the restored instance with the original on every
- * `snapshot`, `restore` and `modify` member, under the original identifier.
+ * `snapshot`, `restore`, `modify` and `cluster` member, under the original identifier.
  */
-export type ParityClass = 'snapshot' | 'restore' | 'modify' | 'not-restored';
+export type ParityClass = 'snapshot' | 'restore' | 'modify' | 'cluster' | 'not-restored';
+/** The classes the parity invariant compares: every one but `not-restored`. */
+export const COMPARED_CLASSES: readonly ParityClass[] = ['snapshot', 'restore', 'modify', 'cluster'];
+/** Every member of an API shape (`keyof DBInstance`, `keyof DBCluster`) classified. */
+export type ParityTable<M extends string> = Readonly<Record<M, ParityRule>>;
 
 /** A DBInstance description as Step Functions returns it (Java SDK v2 member names). */
 export type Described = Record<string, unknown>;
@@ -51,19 +58,21 @@ export const RUNBOOK_TAG_PREFIX = 'metaflow-migration:';
 /** gp3 below this size (GiB, PostgreSQL) has a fixed baseline; RDS rejects an explicit Iops or StorageThroughput. */
 export const GP3_PROVISIONING_THRESHOLD_GIB = 400;
 
-const get = (db: Described, member: keyof DBInstance): unknown => db[sfnMemberName(member)];
-const isSet = (v: unknown) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+/** A member's value in a description in Step Functions casing, by the member's API name. */
+export const get = (db: Described, member: string): unknown => db[sfnMemberName(member)];
+export const isSet = (v: unknown) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
 /** The member's own value as the parameter of the same name, when the original has one. */
-const same =
-  (member: keyof DBInstance, param: string = member) =>
+export const sameMember =
+  (member: string, param: string = member) =>
   (db: Described): Params | undefined =>
     isSet(get(db, member)) ? { [param]: get(db, member) } : undefined;
-const restore = (params: ParityRule['params'], extra: Partial<ParityRule> = {}): ParityRule => ({ class: 'restore', params, ...extra });
-const modify = (params: ParityRule['params'], extra: Partial<ParityRule> = {}): ParityRule => ({ class: 'modify', params, ...extra });
-const snapshot: ParityRule = { class: 'snapshot' };
-const runtime = (reason: string): ParityRule => ({ class: 'not-restored', reason });
+const same = (member: keyof DBInstance, param?: string) => sameMember(member, param);
+export const restore = (params: ParityRule['params'], extra: Partial<ParityRule> = {}): ParityRule => ({ class: 'restore', params, ...extra });
+export const modify = (params: ParityRule['params'], extra: Partial<ParityRule> = {}): ParityRule => ({ class: 'modify', params, ...extra });
+export const snapshot: ParityRule = { class: 'snapshot' };
+export const runtime = (reason: string): ParityRule => ({ class: 'not-restored', reason });
+export const left = (reason: string): ParityRule => ({ class: 'not-restored', reason, warnIfSet: true });
 const unused = (reason: string): ParityRule => ({ class: 'not-restored', reason: `not used by an RDS for PostgreSQL metadata database: ${reason}` });
-const left = (reason: string): ParityRule => ({ class: 'not-restored', reason, warnIfSet: true });
 
 const singleAz = (db: Described) => get(db, 'MultiAZ') !== true;
 const storageGiB = (db: Described) => Number(get(db, 'AllocatedStorage') ?? 0);
@@ -72,13 +81,16 @@ const provisionsIops = (db: Described) =>
   ['io1', 'io2'].includes(String(get(db, 'StorageType'))) || (get(db, 'StorageType') === 'gp3' && storageGiB(db) >= GP3_PROVISIONING_THRESHOLD_GIB);
 const provisionsThroughput = (db: Described) => get(db, 'StorageType') === 'gp3' && storageGiB(db) >= GP3_PROVISIONING_THRESHOLD_GIB;
 const reservedTag = (key: unknown) => RESERVED_TAG_PREFIXES.some((p) => String(key).startsWith(p));
-const userTags = (tags: unknown) =>
+/** The tags an owner set: not the keys RDS reserves, not the runbook's own; in a stable order. */
+export const userTags = (tags: unknown) =>
   ((tags as { Key?: string; Value?: string }[] | undefined) ?? [])
     .filter((t) => !reservedTag(t.Key) && !String(t.Key).startsWith(RUNBOOK_TAG_PREFIX))
     .map((t) => ({ Key: t.Key, Value: t.Value ?? '' }))
     .sort((a, b) => String(a.Key).localeCompare(String(b.Key)));
+/** A list compared as a set. */
+export const sorted = (v: unknown) => [...((v as string[] | undefined) ?? [])].sort();
 
-export const DB_INSTANCE_PARITY: Readonly<Record<keyof DBInstance, ParityRule>> = {
+export const DB_INSTANCE_PARITY: ParityTable<keyof DBInstance> = {
   // Identity: the restore (or the final rename) uses the original identifier, so the ARN and the
   // endpoint are the original's again: what CloudFormation, Terraform and the service's
   // MF_METADATA_DB_HOST name.
@@ -118,9 +130,7 @@ export const DB_INSTANCE_PARITY: Readonly<Record<keyof DBInstance, ParityRule>> 
   DeletionProtection: restore(same('DeletionProtection')),
   CACertificateIdentifier: restore(same('CACertificateIdentifier')),
   IAMDatabaseAuthenticationEnabled: restore(same('IAMDatabaseAuthenticationEnabled', 'EnableIAMDatabaseAuthentication')),
-  EnabledCloudwatchLogsExports: restore(same('EnabledCloudwatchLogsExports', 'EnableCloudwatchLogsExports'), {
-    normalize: (v) => [...((v as string[] | undefined) ?? [])].sort(),
-  }),
+  EnabledCloudwatchLogsExports: restore(same('EnabledCloudwatchLogsExports', 'EnableCloudwatchLogsExports'), { normalize: sorted }),
   NetworkType: restore(same('NetworkType')),
   BackupTarget: restore(same('BackupTarget')),
   EngineLifecycleSupport: restore(same('EngineLifecycleSupport')),
@@ -201,17 +211,52 @@ export const DB_INSTANCE_PARITY: Readonly<Record<keyof DBInstance, ParityRule>> 
 
 /** The members of a class, in the model's order. */
 export function membersOf(parityClass: ParityClass): (keyof DBInstance)[] {
-  return (Object.keys(DB_INSTANCE_PARITY) as (keyof DBInstance)[]).filter((m) => DB_INSTANCE_PARITY[m].class === parityClass);
+  return classMembers(DB_INSTANCE_PARITY, parityClass);
 }
 
-function collect(parityClass: ParityClass, db: Described): Params {
+/** The members of `table` in a class, in the model's order. */
+export function classMembers<M extends string>(table: ParityTable<M>, parityClass: ParityClass): M[] {
+  return (Object.keys(table) as M[]).filter((m) => table[m].class === parityClass);
+}
+
+/** The parameters (Step Functions casing) that carry the original's value of every member of a class. */
+export function collectParams<M extends string>(table: ParityTable<M>, parityClass: ParityClass, db: Described): Params {
   const out: Params = {};
-  for (const member of membersOf(parityClass)) {
-    for (const [key, value] of Object.entries(DB_INSTANCE_PARITY[member].params?.(db) ?? {})) {
+  for (const member of classMembers(table, parityClass)) {
+    for (const [key, value] of Object.entries(table[member].params?.(db) ?? {})) {
       if (value !== undefined && value !== null) out[sfnMemberName(key)] = value;
     }
   }
   return out;
+}
+
+function collect(parityClass: ParityClass, db: Described): Params {
+  return collectParams(DB_INSTANCE_PARITY, parityClass, db);
+}
+
+/** The deliberately unrestored settings a description has, for the plan: what a restore will not put back. */
+export function warnings<M extends string>(table: ParityTable<M>, db: Described, prefix = ''): { attribute: string; reason: string }[] {
+  return (Object.keys(table) as M[])
+    .filter((m) => table[m].warnIfSet && isSet(get(db, m)))
+    .map((m) => ({ attribute: `${prefix}${m}`, reason: table[m].reason as string }));
+}
+
+/**
+ * Differences between an original and the database now under its identifier, on every attribute
+ * `table` says a restore puts back, each named with both values. Both are descriptions in Step
+ * Functions casing, as the runbook reads and writes them.
+ */
+export function parityDifferences<M extends string>(table: ParityTable<M>, original: Described, now: Described, what: string): string[] {
+  const v: string[] = [];
+  for (const member of COMPARED_CLASSES.flatMap((c) => classMembers(table, c))) {
+    const rule = table[member];
+    if (rule.comparedWhen && !rule.comparedWhen(original)) continue;
+    const key = sfnMemberName(member);
+    const normalize = rule.normalize ?? ((x: unknown) => x);
+    const [a, b] = [JSON.stringify(normalize(original[key]) ?? null), JSON.stringify(normalize(now[key]) ?? null)];
+    if (a !== b) v.push(`${member}: the original had ${a}, ${what} has ${b}`);
+  }
+  return v;
 }
 
 export interface RestoreTarget {
@@ -252,7 +297,5 @@ export function backupParameters(db: Described, dbInstanceIdentifier: string): P
 
 /** The deliberately unrestored settings the original has, for the plan: what a restore will not put back. */
 export function notRestoredSettings(db: Described): { attribute: string; reason: string }[] {
-  return (Object.keys(DB_INSTANCE_PARITY) as (keyof DBInstance)[])
-    .filter((m) => DB_INSTANCE_PARITY[m].warnIfSet && isSet(get(db, m)))
-    .map((m) => ({ attribute: m, reason: DB_INSTANCE_PARITY[m].reason as string }));
+  return warnings(DB_INSTANCE_PARITY, db);
 }

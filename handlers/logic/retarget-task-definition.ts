@@ -30,7 +30,8 @@ export interface TaskDefinitionStore {
 export interface RetargetRequest {
   readonly taskDefinition: string;
   readonly containerName: string;
-  readonly targetImage: string;
+  /** The image the container should run: a new tag (guide step 4.2) or, for a rollback, the original digest. */
+  readonly target: { readonly image: string } | { readonly digest: string };
   readonly changeId: string;
 }
 
@@ -52,9 +53,11 @@ export async function retargetTaskDefinition(req: RetargetRequest, store: TaskDe
   const described = await store.describe(req.taskDefinition);
   const td = described.taskDefinition;
   if (!td) throw new TaskDefinitionNotRetargetable(`task definition ${req.taskDefinition} was not found`);
-  const { registration, previousImage } = buildRegistration(td, described.tags ?? [], req);
-  const base = { previousTaskDefinition: req.taskDefinition, previousImage, targetImage: req.targetImage };
-  if (previousImage === req.targetImage) return { ...base, taskDefinition: req.taskDefinition, registered: false };
+  const current = containerOf(td, req.containerName).image ?? '';
+  const targetImage = 'digest' in req.target ? pinnedImage(current, req.target.digest) : req.target.image;
+  const { registration, previousImage } = buildRegistration(td, described.tags ?? [], { ...req, targetImage });
+  const base = { previousTaskDefinition: req.taskDefinition, previousImage, targetImage };
+  if (previousImage === targetImage) return { ...base, taskDefinition: req.taskDefinition, registered: false };
   const registered = await store.register(registration);
   if (!registered.taskDefinitionArn) throw new TaskDefinitionNotRetargetable('RegisterTaskDefinition returned no ARN');
   return { ...base, taskDefinition: registered.taskDefinitionArn, registered: true };
@@ -64,14 +67,10 @@ export async function retargetTaskDefinition(req: RetargetRequest, store: TaskDe
 export function buildRegistration(
   td: TaskDefinition,
   tags: readonly Tag[],
-  req: Pick<RetargetRequest, 'containerName' | 'targetImage' | 'changeId'>,
+  req: Pick<RetargetRequest, 'containerName' | 'changeId'> & { readonly targetImage: string },
 ): { registration: RegisterTaskDefinitionCommandInput; previousImage: string } {
   const containers: ContainerDefinition[] = td.containerDefinitions ?? [];
-  const target = containers.find((c) => c.name === req.containerName);
-  if (!target) {
-    const names = containers.map((c) => c.name).join(', ') || 'none';
-    throw new TaskDefinitionNotRetargetable(`container ${req.containerName} is not in task definition ${td.family} (it has ${names})`);
-  }
+  const target = containerOf(td, req.containerName);
   const registration: RegisterTaskDefinitionCommandInput = {
     family: td.family,
     containerDefinitions: containers.map((c) => (c === target ? { ...c, image: req.targetImage } : c)),
@@ -83,4 +82,25 @@ export function buildRegistration(
   const changeTag = { key: 'metaflow-migration:change-id', value: req.changeId };
   registration.tags = [...tags.filter((t) => t.key !== changeTag.key), changeTag];
   return { registration, previousImage: target.image ?? '' };
+}
+
+function containerOf(td: TaskDefinition, name: string): ContainerDefinition {
+  const containers = td.containerDefinitions ?? [];
+  const found = containers.find((c) => c.name === name);
+  if (!found) {
+    const names = containers.map((c) => c.name).join(', ') || 'none';
+    throw new TaskDefinitionNotRetargetable(`container ${name} is not in task definition ${td.family} (it has ${names})`);
+  }
+  return found;
+}
+
+/**
+ * The same repository at one digest: `registry:5000/team/repo:tag` at `sha256:…` is
+ * `registry:5000/team/repo@sha256:…`. A tag follows the last `/`; a port before it is no tag.
+ */
+export function pinnedImage(image: string, digest: string): string {
+  const untagged = image.replace(/@sha256:[0-9a-f]{64}$/, '');
+  const slash = untagged.lastIndexOf('/');
+  const colon = untagged.lastIndexOf(':');
+  return `${colon > slash ? untagged.slice(0, colon) : untagged}@${digest}`;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseWith, readJsonFile } from './load';
+import { parseWith, readJsonFile } from './load';
 
 /** CloudWatch Logs retention values long enough for an audit trail. */
 const LOG_RETENTION_DAYS = [30, 90, 180, 365, 731, 1827] as const;
@@ -178,44 +178,26 @@ export const runbookConfigSchema = z.strictObject({
 type ParsedConfig = z.output<typeof runbookConfigSchema>;
 type DeploymentSettings = Omit<ParsedConfig['deployment'], 'dbInstanceIdentifier' | 'dbClusterIdentifier'>;
 
-/** A deployment whose database is an RDS DB instance: what the state machine is built for today. */
-export type RunbookConfig = Omit<ParsedConfig, 'deployment'> & {
+/** A deployment whose database is an RDS DB instance. */
+export type InstanceRunbookConfig = Omit<ParsedConfig, 'deployment'> & {
   deployment: DeploymentSettings & { dbInstanceIdentifier: string; dbClusterIdentifier?: undefined };
 };
-/** A deployment whose database is an Aurora DB cluster: valid, but the state machine cannot be built for it yet. */
+/** A deployment whose database is an Aurora DB cluster (the Terraform datastore module with `db_engine = "aurora-postgresql"`). */
 export type AuroraRunbookConfig = Omit<ParsedConfig, 'deployment'> & {
   deployment: DeploymentSettings & { dbClusterIdentifier: string; dbInstanceIdentifier?: undefined };
 };
-/** Any valid configuration file. */
-export type AnyRunbookConfig = RunbookConfig | AuroraRunbookConfig;
+/** Any valid configuration file: the schema has checked that exactly one database identifier is given. */
+export type RunbookConfig = InstanceRunbookConfig | AuroraRunbookConfig;
 export type PollConfig = RunbookConfig['waits']['snapshot'];
 
-/** A configuration of either database kind; the schema has checked that exactly one identifier is given. */
-export function parseAnyRunbookConfig(raw: unknown, source = 'configuration'): AnyRunbookConfig {
-  return parseWith(runbookConfigSchema, raw, source) as AnyRunbookConfig;
-}
-
-export function loadAnyRunbookConfig(path: string): AnyRunbookConfig {
-  return parseAnyRunbookConfig(readJsonFile(path), path);
-}
-
-export function isAuroraConfig(config: AnyRunbookConfig): config is AuroraRunbookConfig {
-  return config.deployment.dbClusterIdentifier !== undefined;
-}
-
-/** The configuration the state machine can be built from, or a ConfigError saying why not. */
-export function requireDbInstance(config: AnyRunbookConfig, source: string): RunbookConfig {
-  if (!isAuroraConfig(config)) return config;
-  throw new ConfigError(source, [
-    'deployment.dbClusterIdentifier: Aurora DB clusters are not supported by the runbook yet (its snapshot and restore steps are for an RDS DB instance); `init` and `check` accept this configuration',
-  ]);
-}
-
-/** A configuration for a DB instance; an Aurora configuration is a ConfigError (see requireDbInstance). */
 export function parseRunbookConfig(raw: unknown, source = 'configuration'): RunbookConfig {
-  return requireDbInstance(parseAnyRunbookConfig(raw, source), source);
+  return parseWith(runbookConfigSchema, raw, source) as RunbookConfig;
 }
 
 export function loadRunbookConfig(path: string): RunbookConfig {
   return parseRunbookConfig(readJsonFile(path), path);
+}
+
+export function isAuroraConfig(config: RunbookConfig): config is AuroraRunbookConfig {
+  return config.deployment.dbClusterIdentifier !== undefined;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AnyRunbookConfig } from './runbook';
+import type { RunbookConfig } from './runbook';
 
 /** The runbook stack's output that names the configuration it was deployed from; `check` reads it. */
 export const CONFIG_VERSION_OUTPUT = 'ConfigVersion';
@@ -20,6 +20,6 @@ export function canonicalJson(value: unknown): string {
  * A short hash of a parsed configuration (defaults applied): the stack carries it as an output, and
  * `check` compares it with the file it is given, so "deployed from this file" is a fact, not a hope.
  */
-export function configVersion(config: AnyRunbookConfig): string {
+export function configVersion(config: RunbookConfig): string {
   return createHash('sha256').update(canonicalJson(config)).digest('hex').slice(0, 12);
 }

@@ -1,10 +1,11 @@
 import { type Json, type RunbookAssembly, readRunbookAssembly, synthesizeRunbook, type WrittenAssembly, writtenAssembly } from '../../rehearsal/assembly';
+import type { FixtureName } from '../../rehearsal/fixtures';
 import { rehearse } from '../../rehearsal/run';
 import type { Baseline, Check } from './checks';
 
-/** Synthesizes the runbook once (the example deployment, seconds); workers read the result. */
-export function synthesize(): { assembly: RunbookAssembly; written: WrittenAssembly } {
-  const assembly = synthesizeRunbook();
+/** Synthesizes the runbook for one deployment (seconds); workers read the result. */
+export function synthesize(fixture: FixtureName): { assembly: RunbookAssembly; written: WrittenAssembly } {
+  const assembly = synthesizeRunbook({ fixture });
   return { assembly, written: writtenAssembly(assembly) };
 }
 

@@ -1,7 +1,8 @@
 /**
  * `npm run test:mutation:definition`: mutation testing of the synthesized state machine definition.
  *
- * Synthesizes the runbook once (the example deployment), derives every mutant from the definition (see
+ * For each kind of database (mutants.ts, mutatedFixtures: the example instance deployment and an
+ * Aurora cluster one), synthesizes the runbook once, derives every mutant from its definition (see
  * operators.ts), rehearses the checks (checks.ts) on the real definition first (each must pass, or
  * the run stops: a red suite kills everything), then on each mutant in worker processes, stopping
  * at the first check that kills it. Only checks whose undisturbed run enters the mutated state are
@@ -9,7 +10,8 @@
  * an unexplained survivor, or an explanation of a mutant that is killed or gone, fails the run.
  *
  * Options: --workers N (default: the machine's cores), --only TEXT (mutants whose id contains it;
- * the explanations are then not checked), --report FILE (the full result as JSON).
+ * the explanations are then not checked), --fixture NAME (that deployment's definition only; the
+ * explanations are then not checked either), --report FILE (the full result as JSON).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -19,7 +21,8 @@ import type { Baseline } from './checks';
 import { deriveChecks, scenarioChecks } from './checks';
 import type { WrittenAssembly } from '../../rehearsal/assembly';
 import { synthesize } from './engine';
-import { allMutants } from './mutants';
+import type { FixtureName } from '../../rehearsal/fixtures';
+import { mutantsOf, mutatedFixtures } from './mutants';
 import type { Mutant } from './operators';
 import { STATIC_CHECK, unboundedWaits } from './structure';
 import type { Answer, Request } from './worker';
@@ -36,6 +39,7 @@ const BASELINE_DEADLINE_MS = 60_000;
 interface Options {
   readonly workers: number;
   readonly only?: string;
+  readonly fixture?: FixtureName;
   readonly report?: string;
 }
 
@@ -46,7 +50,9 @@ function parseOptions(argv: string[]): Options {
   };
   const workers = Number(value('--workers') ?? os.availableParallelism());
   if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers: expected a positive integer');
-  return { workers, only: value('--only'), report: value('--report') };
+  const fixture = value('--fixture') as FixtureName | undefined;
+  if (fixture && !mutatedFixtures().includes(fixture)) throw new Error(`--fixture: expected one of ${mutatedFixtures().join(', ')}`);
+  return { workers, only: value('--only'), fixture, report: value('--report') };
 }
 
 /** A worker process answering one request at a time; replaced when it misses a deadline. */
@@ -151,9 +157,20 @@ interface Verdict {
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   const started = Date.now();
-  const { assembly, written } = synthesize();
+  const verdicts: Verdict[] = [];
+  for (const fixture of options.fixture ? [options.fixture] : mutatedFixtures()) {
+    const judged = await judgeFixture(fixture, options, started);
+    if (judged === undefined) return 2;
+    verdicts.push(...judged);
+  }
+  return report(verdicts, options, (Date.now() - started) / 1000);
+}
+
+/** Every mutant of one deployment's definition judged; undefined when the real definition fails a check. */
+async function judgeFixture(fixture: FixtureName, options: Options, started: number): Promise<Verdict[] | undefined> {
+  const { assembly, written } = synthesize(fixture);
   const { definition } = assembly;
-  const mutants = allMutants(definition).filter((m) => !options.only || m.id.includes(options.only));
+  const mutants = mutantsOf(assembly).filter((m) => !options.only || m.id.includes(options.only));
   const workers = Array.from({ length: options.workers }, (_, i) => new Worker(written, i + 1));
   try {
     // 1. Baselines: every check passes on the real definition, and says which states its run enters.
@@ -169,22 +186,22 @@ async function main(): Promise<number> {
         if (a.violations.length > 0) broken.push(`${check}: ${a.violations.join('; ')}`);
       });
     };
-    await runBaselines(scenarioChecks(definition).map((c) => c.id));
+    await runBaselines(scenarioChecks(assembly).map((c) => c.id));
     const checks = deriveChecks(assembly, baselines);
     await Promise.all(workers.map((w) => w.setInit({ kind: 'checks', baselines: [...baselines] })));
     await runBaselines(checks.map((c) => c.id).filter((id) => !baselines.has(id)));
     for (const problem of unboundedWaits(definition)) broken.push(`${STATIC_CHECK}: ${problem}`);
     if (broken.length > 0) {
-      process.stderr.write(`The real definition fails ${broken.length} checks; fix the suite before mutation testing:\n${broken.map((b) => `  ${b}`).join('\n')}\n`);
-      return 2;
+      process.stderr.write(`The real definition (${fixture}) fails ${broken.length} checks; fix the suite before mutation testing:\n${broken.map((b) => `  ${b}`).join('\n')}\n`);
+      return undefined;
     }
     const baselineSeconds = (Date.now() - started) / 1000;
-    process.stdout.write(`${checks.length} checks pass on the real definition (${baselineSeconds.toFixed(0)} s with synthesis); ${mutants.length} mutants\n`);
+    process.stdout.write(`${fixture}: ${checks.length} checks pass on the real definition (${baselineSeconds.toFixed(0)} s since the start, with synthesis); ${mutants.length} mutants\n`);
 
     // 2. Mutants: the checks whose run enters the mutated state, cheapest first; the first kill ends it.
     const ordered = [...checks].sort((a, b) => (costs.get(a.id) ?? 0) - (costs.get(b.id) ?? 0));
     let done = 0;
-    const verdicts = await onWorkers(workers, mutants, async (w, mutant: Mutant): Promise<Verdict> => {
+    return await onWorkers(workers, mutants, async (w, mutant: Mutant): Promise<Verdict> => {
       const relevant = ordered.filter((c) => baselines.get(c.id)?.entered.includes(mutant.state)).map((c) => c.id);
       const base = { id: mutant.id, operator: mutant.operator, rehearsals: 0, errors: [] };
       let verdict: Verdict;
@@ -203,10 +220,9 @@ async function main(): Promise<number> {
       }
       done++;
       // A line every 50 mutants: CI's log shows the run is alive and how fast it goes.
-      if (done % 50 === 0) process.stdout.write(`${done}/${mutants.length} mutants judged (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+      if (done % 50 === 0) process.stdout.write(`${fixture}: ${done}/${mutants.length} mutants judged (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
       return verdict;
     });
-    return report(verdicts, options, (Date.now() - started) / 1000);
   } finally {
     for (const w of workers) w.stop();
   }
@@ -220,7 +236,7 @@ function report(verdicts: Verdict[], options: Options, seconds: number): number 
   const explained = notKilled.filter((v) => equivalents[v.id]);
   const unexplained = notKilled.filter((v) => !equivalents[v.id]);
   const ids = new Set(verdicts.map((v) => v.id));
-  const stale = options.only ? [] : Object.keys(equivalents).filter((id) => !ids.has(id) || verdicts.find((v) => v.id === id)?.status === 'killed');
+  const stale = options.only || options.fixture ? [] : Object.keys(equivalents).filter((id) => !ids.has(id) || verdicts.find((v) => v.id === id)?.status === 'killed');
   const out: string[] = [];
   const byOperator = new Map<string, Verdict[]>();
   for (const v of verdicts) byOperator.set(v.operator, [...(byOperator.get(v.operator) ?? []), v]);

@@ -1,3 +1,5 @@
+import type { RunbookAssembly } from '../../rehearsal/assembly';
+import { DEFAULT_FIXTURE, FIXTURE_NAMES, FIXTURES, type FixtureName, isClusterFixture } from '../../rehearsal/fixtures';
 import { deriveMutants, type Json, jsonClone, type Mutant } from './operators';
 
 /**
@@ -6,6 +8,22 @@ import { deriveMutants, type Json, jsonClone, type Mutant } from './operators';
  */
 export function allMutants(definition: Record<string, Json>): Mutant[] {
   return [...deriveMutants(definition as never), ...NAMED_MUTANTS];
+}
+
+/**
+ * The deployments whose definitions the run mutates: one per kind of database (the synthesized
+ * state machine differs by kind, not by deployment), the example deployment for an instance.
+ */
+export function mutatedFixtures(): FixtureName[] {
+  const kinds = new Map<boolean, FixtureName>([[isClusterFixture(FIXTURES[DEFAULT_FIXTURE]), DEFAULT_FIXTURE]]);
+  for (const name of FIXTURE_NAMES) if (!kinds.has(isClusterFixture(FIXTURES[name]))) kinds.set(isClusterFixture(FIXTURES[name]), name);
+  return [...kinds.values()];
+}
+
+/** The mutants of one fixture's definition; ids carry the fixture unless it is the example deployment. */
+export function mutantsOf(assembly: RunbookAssembly): Mutant[] {
+  const prefix = assembly.fixture === DEFAULT_FIXTURE ? '' : `${assembly.fixture}/`;
+  return allMutants(assembly.definition).map((m) => ({ ...m, id: `${prefix}${m.id}` }));
 }
 
 /** The failure branch's choice between restoring the database and keeping it. */

@@ -5,7 +5,7 @@
 import type { WrittenAssembly } from '../../rehearsal/assembly';
 import { type Baseline, type Check, deriveChecks, scenarioChecks } from './checks';
 import { readAssembly, runCheck } from './engine';
-import { allMutants } from './mutants';
+import { mutantsOf } from './mutants';
 import type { Mutant } from './operators';
 
 export type Request =
@@ -19,8 +19,8 @@ export type Answer =
   | { readonly kind: 'verdict'; readonly mutant: string; readonly killedBy?: string; readonly why?: string; readonly rehearsals: number; readonly errors: string[] };
 
 const assembly = readAssembly(JSON.parse(process.env.MUTATION_ASSEMBLY as string) as WrittenAssembly);
-let checks = new Map<string, Check>(scenarioChecks(assembly.definition).map((c) => [c.id, c]));
-const mutants = new Map<string, Mutant>(allMutants(assembly.definition).map((m) => [m.id, m]));
+let checks = new Map<string, Check>(scenarioChecks(assembly).map((c) => [c.id, c]));
+const mutants = new Map<string, Mutant>(mutantsOf(assembly).map((m) => [m.id, m]));
 
 const send = (answer: Answer) => process.send?.(answer);
 

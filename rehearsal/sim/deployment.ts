@@ -1,8 +1,8 @@
-import type { DBInstance } from '@aws-sdk/client-rds';
+import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
 import type { RunbookConfig } from '../../infra/config';
 import type { VirtualClock } from '../clock';
-import { ACCOUNT, type DeploymentFixture, REGION } from '../fixtures';
-import { SimulatedEcs, type SimTask } from './ecs';
+import { ACCOUNT, type DeploymentFixture, isClusterFixture, REGION } from '../fixtures';
+import { SimulatedEcs, type SimTask, imageDigest } from './ecs';
 import { type ContainerBehaviour, type ContainerLedger, MetaflowContainer } from './metaflow-container';
 import { type ApprovalAnswer, SimulatedNotifications, SimulatedStepFunctions } from './notifications';
 import { loopbackRange, taskAddress } from './loopback';
@@ -20,8 +20,9 @@ export interface World {
   readonly desiredCount?: number;
   readonly behaviour?: ContainerBehaviour;
   readonly rds?: RdsFaults;
+  /** The database's status (an instance's, or an Aurora cluster's) when the change starts. */
   readonly dbStatus?: string;
-  /** Overrides of the instance's settings (API casing), when the scenario needs them. */
+  /** Overrides of a DB instance's settings (API casing), when the scenario needs them; an Aurora cluster's instances keep theirs. */
   readonly dbSettings?: Partial<DBInstance>;
   /** The service's deployment configuration, when the scenario needs another than the fixture's. */
   readonly minimumHealthyPercent?: number;
@@ -47,11 +48,6 @@ export interface World {
   readonly databaseRebootSeconds?: number;
   /** How long RDS takes, when the scenario needs another than the usual (a large database). */
   readonly rdsDurations?: Partial<RdsDurations>;
-  /**
-   * Someone outside the runbook (an autoscaler, a person at the console) sets the service's desired
-   * count just before the runbook's Task state `before` runs, each time it runs.
-   */
-  readonly outsideScaling?: readonly { readonly before: string; readonly desiredCount: number }[];
   /** Seconds after its task is RUNNING before a container's migration service answers on 8082 (it refuses connections until then). */
   readonly migrationServiceStartSeconds?: number;
 }
@@ -65,6 +61,9 @@ let addressSeq = 0;
  * A Metaflow deployment in a box: the RDS instance with its database, the ECS service, and a real
  * Metaflow container (HTTP on loopback) for each running task. Durations follow the virtual clock.
  */
+/** An image reference by digest: `repository@sha256:<64 hex>`. */
+const DIGEST_REFERENCE = /@(sha256:[0-9a-f]{64})$/;
+
 export class SimulatedDeployment {
   readonly rds: SimulatedRds;
   readonly ecs: SimulatedEcs;
@@ -77,8 +76,13 @@ export class SimulatedDeployment {
   readonly originalTaskDefinition: string;
   /** The service's task count before the change: what every rollback must put back. */
   readonly originalDesiredCount: number;
-  /** The instance as DescribeDBInstances showed it before the change (API casing). */
-  readonly originalInstance: DBInstance;
+  /** The instance as DescribeDBInstances showed it before the change (API casing), on an instance deployment. */
+  readonly originalInstance: DBInstance | undefined;
+  /** The cluster and its instances as RDS described them before the change, on an Aurora deployment. */
+  readonly originalCluster: { readonly cluster: DBCluster; readonly instances: readonly DBInstance[] } | undefined;
+  /** The database's identifier (an instance's or a cluster's) and the endpoint the service connects to, its MF_METADATA_DB_HOST. */
+  readonly dbIdentifier: string;
+  readonly dbHost: string;
   /** AWS operations in progress over virtual time, to tell the runbook's own overhead from AWS's. */
   readonly operations: { kind: string; start: number; end: number }[] = [];
   private readonly containers = new Map<string, MetaflowContainer>();
@@ -105,13 +109,28 @@ export class SimulatedDeployment {
     });
     this.sfn = new SimulatedStepFunctions(() => this.executionName, world.otherRunningExecution ? [world.otherRunningExecution] : []);
     const record = (kind: string, start: number, end: number) => this.operations.push({ kind, start, end });
-    const endpointLost = (id: string) => {
-      if (id === d.dbInstanceIdentifier) for (const c of this.containers.values()) c.databaseLost();
+    const endpointLost = (host: string) => {
+      if (host === this.dbHost) for (const c of this.containers.values()) c.databaseLost();
     };
     this.rds = new SimulatedRds(clock, world.rds ?? {}, record, endpointLost, fixture.account, { ...RDS_DURATIONS, ...world.rdsDurations }, REGION, ACCOUNT);
-    this.originalInstance = { ...fixture.dbInstance, ...world.dbSettings, ...(world.dbStatus ? { DBInstanceStatus: world.dbStatus } : {}) };
-    this.rds.addInstance(this.originalInstance, { schemaVersion: world.schemaVersion, rows: 1000 });
-    this.rds.watched = d.dbInstanceIdentifier;
+    const db = { schemaVersion: world.schemaVersion, rows: 1000 };
+    if (isClusterFixture(fixture)) {
+      const cluster = { ...fixture.dbCluster, ...(world.dbStatus ? { Status: world.dbStatus } : {}) };
+      const added = this.rds.aurora.addCluster(cluster, db);
+      // The instances share the cluster volume; what the cluster manages they report from it.
+      const instances = fixture.clusterInstances.map((instance) => this.rds.aurora.described(this.rds.addInstance(instance, added.db)));
+      this.originalCluster = { cluster: structuredClone(cluster), instances: structuredClone(instances) };
+      this.originalInstance = undefined;
+      this.dbIdentifier = cluster.DBClusterIdentifier as string;
+      this.dbHost = cluster.Endpoint as string;
+    } else {
+      this.originalInstance = { ...fixture.dbInstance, ...world.dbSettings, ...(world.dbStatus ? { DBInstanceStatus: world.dbStatus } : {}) };
+      this.originalCluster = undefined;
+      this.rds.addInstance(this.originalInstance, db);
+      this.dbIdentifier = this.originalInstance.DBInstanceIdentifier as string;
+      this.dbHost = this.originalInstance.Endpoint?.Address as string;
+    }
+    this.rds.watched = this.dbHost;
     this.rds.observe(clock.now);
     this.originalDesiredCount = world.desiredCount ?? fixture.service.desiredCount;
     const runtime = {
@@ -121,7 +140,7 @@ export class SimulatedDeployment {
           migrationPort: d.migrationPort,
           servicePort: d.servicePort,
           image: task.resolvedImage,
-          connect: () => this.rds.connect(d.dbInstanceIdentifier),
+          connect: () => this.rds.connectTo(this.dbHost),
           clock,
           behaviour: world.behaviour ?? {},
           ledger: this.ledger,
@@ -129,7 +148,7 @@ export class SimulatedDeployment {
           record,
           silent: (world.silentImages ?? []).includes(task.image) || (world.migrationServiceStartSeconds ?? 0) > 0,
           onStatusRead: () => {
-            if (this.statusReads++ === 0 && world.databaseRebootSeconds) this.rds.reboot(d.dbInstanceIdentifier, world.databaseRebootSeconds);
+            if (this.statusReads++ === 0 && world.databaseRebootSeconds) this.rds.reboot(this.servingInstance(), world.databaseRebootSeconds);
           },
           exited: () => {
             void this.containers.get(task.arn)?.stop();
@@ -148,8 +167,16 @@ export class SimulatedDeployment {
         this.containers.delete(task.arn);
       },
       crashes: (task: SimTask) =>
-        (world.crashingImages ?? []).includes(task.image) || (this.ecs.isServiceTask(task) && (world.unhealthyInServiceImages ?? []).includes(task.image)),
-      resolve: (image: string) => this.tagMoves.get(image) ?? image,
+        // A digest the registry does not hold cannot be pulled (CannotPullContainerError): the task stops.
+        DIGEST_REFERENCE.test(task.resolvedImage) ||
+        (world.crashingImages ?? []).includes(task.image) ||
+        (this.ecs.isServiceTask(task) && (world.unhealthyInServiceImages ?? []).includes(task.image)),
+      resolve: (image: string) => {
+        // `repository@sha256:…` pulls exactly the image of that digest, wherever its tags point now.
+        const digest = DIGEST_REFERENCE.exec(image)?.[1];
+        if (digest) return this.publishedImages().find((i) => imageDigest(i) === digest) ?? image;
+        return this.tagMoves.get(image) ?? image;
+      },
     };
     const ipFor = () => {
       if (this.octet === undefined) throw new Error('the deployment has not booted: no loopback range yet');
@@ -164,7 +191,7 @@ export class SimulatedDeployment {
       maximumPercent: world.maximumPercent ?? fixture.service.maximumPercent,
       network: fixture.service,
     }, REGION, ACCOUNT);
-    const dbHost = this.originalInstance.Endpoint?.Address as string;
+    const dbHost = this.dbHost;
     this.originalTaskDefinition = this.ecs.registerTaskDefinition({
       family: fixture.service.family,
       networkMode: 'awsvpc',
@@ -187,6 +214,26 @@ export class SimulatedDeployment {
     }).taskDefinitionArn as string;
   }
 
+  /** Every image the registry holds: what the tags resolved to before the change and since. */
+  private publishedImages(): string[] {
+    return [this.world.runningImage, this.world.taskDefinitionImage, ...this.tagMoves.values()];
+  }
+
+  /** The instance behind the service's endpoint: the instance itself, or the cluster's writer. */
+  servingInstance(): string {
+    const cluster = this.rds.aurora.find(this.dbIdentifier);
+    return cluster ? (this.rds.aurora.writer(cluster)?.d.DBInstanceIdentifier as string) : this.dbIdentifier;
+  }
+
+  /**
+   * The database under the configured identifier as the checks see it: whether it was restored
+   * from the snapshot, whether it answers under the service's endpoint, and its schema.
+   */
+  database(): { restored: boolean; serving: boolean; schemaVersion: string | null } {
+    const found = this.rds.aurora.find(this.dbIdentifier) ?? this.rds.find(this.dbIdentifier);
+    return { restored: found?.createdFrom !== undefined, serving: this.rds.connectTo(this.dbHost) !== null, schemaVersion: found?.db.schemaVersion ?? null };
+  }
+
   /** Boots the service's tasks on the image digest they were started with before the change. */
   async boot(): Promise<void> {
     this.octet = await loopbackRange();
@@ -200,14 +247,6 @@ export class SimulatedDeployment {
     if (this.ecs.tasks.length - before !== this.originalDesiredCount) throw new Error('the simulated service did not boot');
     // Tasks running since before the change started their migration service long ago.
     for (const starting of this.startingMigration.splice(0)) await starting.container.serveMigration();
-  }
-
-  /** What the world does just before the runbook's Task state `state` runs (see World.outsideScaling). */
-  beforeTask(state: string): void {
-    const d = this.config.deployment;
-    for (const scaling of this.world.outsideScaling ?? []) {
-      if (scaling.before === state) this.ecs.updateService({ Cluster: d.clusterName, Service: d.serviceName, DesiredCount: scaling.desiredCount });
-    }
   }
 
   async advance(): Promise<void> {

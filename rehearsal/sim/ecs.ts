@@ -193,7 +193,7 @@ export class SimulatedEcs {
           LastStatus: t.lastStatus,
           DesiredStatus: t.desiredStatus,
           TaskDefinitionArn: t.taskDefinitionArn,
-          StartedBy: t.deploymentId,
+          ...(t.deploymentId ? { StartedBy: t.deploymentId } : {}),
           LaunchType: 'FARGATE',
           ...(t.stoppedReason ? { StoppedReason: t.stoppedReason } : {}),
           Containers: [
@@ -226,7 +226,8 @@ export class SimulatedEcs {
     const vpc = (p.NetworkConfiguration as { AwsvpcConfiguration?: { Subnets?: string[] } } | undefined)?.AwsvpcConfiguration;
     if (!vpc?.Subnets?.length) throw new AwsError('Ecs.InvalidParameterException', 'Network Configuration must be provided when networkMode \'awsvpc\' is specified.');
     if (this.runTaskFailure) return { Tasks: [], Failures: [{ Arn: definition.taskDefinitionArn, Reason: this.runTaskFailure }] };
-    const task = this.newTask({ id: 'standalone', taskDefinition: definition.taskDefinitionArn as string, createdAt: this.clock.now }, this.standalone);
+    // A standalone task's startedBy is what RunTask was given (a service's is its deployment id).
+    const task = this.newTask({ id: typeof p.StartedBy === 'string' ? p.StartedBy : '', taskDefinition: definition.taskDefinitionArn as string, createdAt: this.clock.now }, this.standalone);
     this.launchTask(task, this.clock.now);
     return { Tasks: this.describeTasks({ Cluster: this.cluster, Tasks: [task.arn] }).Tasks, Failures: [] };
   }

@@ -312,8 +312,15 @@ const RDS: Readonly<Record<string, Rule>> = {
       ...(cluster ? [rdsArn('cluster', cluster)] : []),
       ...rdsNamed(p, { DBParameterGroupName: 'pg', OptionGroupName: 'og', DBSubnetGroupName: 'subgrp' }),
     ];
-    // In a cluster the storage and its key are the cluster's; a KmsKeyId is read only for an instance of its own.
-    return [...resources.map((r) => need('rds:CreateDBInstance', r, context)), ...rdsTagOnCreate(p, instance), ...(cluster ? [] : rdsKmsKey(text(p, 'KmsKeyId')))];
+    // In a cluster the storage and its key are the cluster's; a KmsKeyId is read only for an instance
+    // of its own. The enhanced-monitoring role is passed as for ModifyDBInstance.
+    const role = text(p, 'MonitoringRoleArn');
+    return [
+      ...resources.map((r) => need('rds:CreateDBInstance', r, context)),
+      ...rdsTagOnCreate(p, instance),
+      ...(cluster ? [] : rdsKmsKey(text(p, 'KmsKeyId'))),
+      ...(role ? [need('iam:PassRole', role, { 'iam:PassedToService': 'monitoring.rds.amazonaws.com' })] : []),
+    ];
   },
   /** As ModifyDBInstance: the cluster as named now (a rename adds no resource) and any group it moves to. */
   ModifyDBCluster: (p) =>

@@ -1,13 +1,34 @@
 import type { DBInstance } from '@aws-sdk/client-rds';
-import { renameKeys, sfnMemberName } from '../../handlers/lib/sdk-casing';
+import { sfnMemberName } from '../../handlers/lib/sdk-casing';
 import type { VirtualClock } from '../clock';
 import { type DeploymentFixture, describeSubnetGroup, type SubnetGroup } from '../fixtures';
 import { memberNames, operation, valueProblems } from '../sdk-model';
 import { AwsError } from './aws-error';
+import { type Cluster, type ClusterSnapshot, SimulatedAurora } from './rds-cluster';
+import {
+  checkCertificate,
+  checkInsightsRetention,
+  checkMonitoring,
+  checkTags,
+  DEFAULT_SUBNET_GROUP,
+  DEFAULT_VPC_SECURITY_GROUP,
+  ENDPOINT_HASH,
+  HOSTED_ZONE_ID,
+  IDENTIFIER,
+  idOf,
+  REACHABLE,
+  SNAPSHOT_IDENTIFIER,
+  type Timer,
+  toSfn,
+  unmodeled,
+} from './rds-common';
+
+const POSTGRES_LOG_TYPES = ['postgresql', 'upgrade', 'iam-db-auth-error'];
+const GP3_THRESHOLD_GIB = 400;
 
 /**
  * RDS as the runbook sees it through Step Functions, as strict as AWS for every call the runbook
- * makes: instances and snapshots whose state changes over virtual time, the validation RDS applies
+ * makes: instances and snapshots (and Aurora clusters and their snapshots, rds-cluster.ts) whose state changes over virtual time, the validation RDS applies
  * (identifiers, reserved tag keys, gp3's provisioning threshold, parameter combinations, states),
  * and what a restore really gives an instance: the snapshot's data and engine, the parameters it is
  * passed, and AWS's defaults for everything else, so a forgotten setting shows up as a difference.
@@ -16,7 +37,8 @@ import { AwsError } from './aws-error';
  * delete operation: the runbook must never need one.
  *
  * Parameters arrive and results leave in Step Functions' casing (DbInstanceIdentifier); inside,
- * instances are kept as the API's `DBInstance` shape.
+ * instances are kept as the API's `DBInstance` shape. What answers is looked up by endpoint name,
+ * as a client resolves it: an instance's, or an Aurora cluster's.
  */
 
 /** The metadata database's state that matters here: its schema version and the data written to it. */
@@ -33,7 +55,7 @@ export interface Instance {
   /** The snapshot it was restored from, if it was. */
   createdFrom?: string;
   /** Transitions due at a virtual time, applied in order. */
-  timers: { at: number; apply: () => void }[];
+  timers: Timer[];
 }
 
 interface Snapshot {
@@ -48,12 +70,16 @@ interface Snapshot {
 }
 
 export interface RdsFaults {
-  /** The snapshot ends `failed` instead of `available`. */
+  /** The snapshot (an instance's or a cluster's) ends `failed` instead of `available`. */
   snapshotFails?: boolean;
-  /** The restored instance ends `incompatible-restore`. */
+  /** The restored instance ends `incompatible-restore`; a restored cluster, `migration-failed`. */
   restoreFails?: boolean;
-  /** RDS refuses to rename the original instance, or the instance restored from the snapshot. */
-  renameRefused?: 'original' | 'restored';
+  /**
+   * RDS refuses to rename the original instance (or cluster), or the one restored from the snapshot;
+   * `restored-instance`: an instance restored from the snapshot, alone or in a restored Aurora cluster
+   * (whose own rename goes through).
+   */
+  renameRefused?: 'original' | 'restored' | 'restored-instance';
 }
 
 /** Virtual seconds RDS takes; they grow with the database (a large one makes minutes into an hour). */
@@ -65,34 +91,34 @@ export interface RdsDurations {
   readonly reboot: number;
   /** The backup RDS starts when automated backups are (re)enabled on a restored instance: hours. */
   readonly baselineBackup: number;
+  /**
+   * An Aurora cluster's rename: a new DNS name and no restart. AWS gives no figure for Aurora; for a
+   * Multi-AZ DB cluster "the new DNS name ... becomes effective in about two minutes"
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-cluster-rename.html).
+   */
+  readonly clusterRename: number;
+  /** Creating an instance in an Aurora cluster. */
+  readonly createInstance: number;
 }
 
-export const RDS_DURATIONS: RdsDurations = { snapshot: 300, restore: 900, rename: 600, modify: 60, reboot: 60, baselineBackup: 7200 };
-
-/** The database answers connections in these states; in every other one it refuses them. */
-const REACHABLE = new Set([
-  'available',
-  'backing-up',
-  'modifying',
-  'configuring-enhanced-monitoring',
-  'configuring-log-exports',
-  'configuring-iam-database-auth',
-  'storage-optimization',
-]);
-const CA_CERTIFICATES = ['rds-ca-rsa2048-g1', 'rds-ca-rsa4096-g1', 'rds-ca-ecc384-g1'];
-const POSTGRES_LOG_TYPES = ['postgresql', 'upgrade', 'iam-db-auth-error'];
-const GP3_THRESHOLD_GIB = 400;
-const IDENTIFIER = /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,62}(?<!-)$/;
-const SNAPSHOT_IDENTIFIER = /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,254}(?<!-)$/;
-
-/** An error RDS has no modeled exception for (InvalidParameterValue, ...): Step Functions calls it Rds.RdsException. */
-const unmodeled = (code: string, message: string) => new AwsError('Rds.RdsException', `${message} (Error Code: ${code})`);
+export const RDS_DURATIONS: RdsDurations = {
+  snapshot: 300,
+  restore: 900,
+  rename: 600,
+  modify: 60,
+  reboot: 60,
+  baselineBackup: 7200,
+  clusterRename: 120,
+  createInstance: 600,
+};
 
 export class SimulatedRds {
   readonly instances: Instance[] = [];
   readonly snapshots: Snapshot[] = [];
+  /** Aurora clusters and their snapshots, and the calls that make them (rds-cluster.ts). */
+  readonly aurora: SimulatedAurora;
   /**
-   * Whether the watched identifier (the one the service connects to) answers, each time that
+   * Whether the watched endpoint (the one the service connects to) answers, each time that
    * changes: the database outage is where it does not.
    */
   readonly reachability: { at: number; reachable: boolean }[] = [];
@@ -100,16 +126,31 @@ export class SimulatedRds {
   private seq = 0;
 
   constructor(
-    private readonly clock: VirtualClock,
-    private readonly faults: RdsFaults,
-    private readonly record: (kind: string, start: number, end: number) => void,
-    /** Called when an endpoint stops resolving (a rename starts): open connections to it break. */
-    private readonly endpointLost: (id: string) => void,
-    private readonly account: DeploymentFixture['account'],
+    readonly clock: VirtualClock,
+    readonly faults: RdsFaults,
+    readonly record: (kind: string, start: number, end: number) => void,
+    /** Called with an endpoint's name when it stops resolving or restarts (a rename, a reboot): open connections to it break. */
+    readonly endpointLost: (host: string) => void,
+    readonly account: DeploymentFixture['account'],
     readonly durations: RdsDurations = RDS_DURATIONS,
     readonly region = 'eu-west-1',
     readonly accountId = '123456789012',
-  ) {}
+  ) {
+    this.aurora = new SimulatedAurora(this);
+  }
+
+  get clusters(): Cluster[] {
+    return this.aurora.clusters;
+  }
+
+  get clusterSnapshots(): ClusterSnapshot[] {
+    return this.aurora.snapshots;
+  }
+
+  /** Every snapshot kept, an instance's or a cluster's. */
+  snapshotIds(): string[] {
+    return [...this.snapshots.map((s) => s.id), ...this.aurora.snapshots.map((s) => s.id)];
+  }
 
   addInstance(d: DBInstance, db: SimDatabase): Instance {
     const inst: Instance = { d: structuredClone(d), db, timers: [] };
@@ -117,10 +158,17 @@ export class SimulatedRds {
     return inst;
   }
 
-  /** The database behind an endpoint name, if it answers connections now. */
+  /** The database of the instance with this identifier, if it answers connections now. */
   connect(id: string): SimDatabase | null {
     const inst = this.find(id);
     return inst && REACHABLE.has(inst.d.DBInstanceStatus as string) ? inst.db : null;
+  }
+
+  /** The database behind an endpoint name (an instance's or a cluster's), if it answers connections now. */
+  connectTo(host: string): SimDatabase | null {
+    const inst = this.instances.find((i) => i.d.Endpoint?.Address === host);
+    if (inst) return REACHABLE.has(inst.d.DBInstanceStatus as string) ? inst.db : null;
+    return this.aurora.connectTo(host);
   }
 
   find(id: string): Instance | undefined {
@@ -128,15 +176,17 @@ export class SimulatedRds {
   }
 
   advanceTo(now: number): void {
-    // Every instance's transitions in time order, so the reachability timeline is in order too.
+    // Every instance's and cluster's transitions in time order, so the reachability timeline is in order too.
+    const owners: { timers: Timer[] }[] = [...this.instances, ...this.aurora.clusters];
     for (;;) {
-      const due = this.instances.flatMap((i) => i.timers.map((t) => ({ i, t }))).filter(({ t }) => t.at <= now).sort((a, b) => a.t.at - b.t.at)[0];
+      const due = owners.flatMap((o) => o.timers.map((t) => ({ o, t }))).filter(({ t }) => t.at <= now).sort((a, b) => a.t.at - b.t.at)[0];
       if (!due) break;
-      due.i.timers.splice(due.i.timers.indexOf(due.t), 1);
+      due.o.timers.splice(due.o.timers.indexOf(due.t), 1);
       due.t.apply();
       this.observe(due.t.at);
     }
     this.observe(now);
+    this.aurora.completeSnapshots(now);
     for (const snap of this.snapshots) {
       if (snap.status === 'creating' && snap.readyAt <= now) {
         snap.status = this.faults.snapshotFails ? 'failed' : 'available';
@@ -146,10 +196,10 @@ export class SimulatedRds {
     }
   }
 
-  /** Records whether the watched identifier answers at `at`, when that changed. */
+  /** Records whether the watched endpoint answers at `at`, when that changed. */
   observe(at: number): void {
     if (this.watched === undefined) return;
-    const reachable = this.connect(this.watched) !== null;
+    const reachable = this.connectTo(this.watched) !== null;
     if (this.reachability.at(-1)?.reachable !== reachable) this.reachability.push({ at, reachable });
   }
 
@@ -175,14 +225,22 @@ export class SimulatedRds {
     } else {
       const filters = (params.Filters ?? []) as { Name: string; Values: string[] }[];
       const ids = filters.find((f) => f.Name === 'db-instance-id')?.Values.map(idOf);
-      found = this.instances.filter((i) => !ids || ids.includes(i.d.DBInstanceIdentifier as string));
+      // db-cluster-id: the instances of these clusters (ARNs or identifiers), API reference DescribeDBInstances.
+      const clusters = filters.find((f) => f.Name === 'db-cluster-id')?.Values.map(idOf);
+      found = this.instances.filter(
+        (i) => (!ids || ids.includes(i.d.DBInstanceIdentifier as string)) && (!clusters || clusters.includes(String(i.d.DBClusterIdentifier))),
+      );
     }
-    return toSfn({ DBInstances: found.map((i) => i.d) });
+    return toSfn({ DBInstances: found.map((i) => this.aurora.described(i)) });
   }
 
   createDBSnapshot(p: Record<string, unknown>): unknown {
     const params = this.parse('CreateDBSnapshot', p);
     const inst = this.requireInstance(params.DBInstanceIdentifier);
+    if (inst.d.DBClusterIdentifier) {
+      // cevoaustralia/aws-backup-lambda#5 quotes this answer.
+      throw unmodeled('InvalidParameterValue', 'The specified instance is a member of a cluster and a snapshot cannot be created directly. Please use the CreateDBClusterSnapshot API instead.');
+    }
     const id = String(params.DBSnapshotIdentifier);
     if (!SNAPSHOT_IDENTIFIER.test(id)) throw unmodeled('InvalidParameterValue', `The parameter DBSnapshotIdentifier is not a valid identifier: ${id}`);
     checkTags(params.Tags);
@@ -239,6 +297,7 @@ export class SimulatedRds {
     const newId = NewDBInstanceIdentifier ?? queuedId;
     const settings = { ...queued, ...changes };
     if (typeof newId === 'string') return this.rename(inst, newId);
+    if (inst.d.DBClusterIdentifier) this.aurora.refuseClusterSettings(Object.keys(settings), 'modify');
     this.validateSettings(inst.d, settings, 'modify');
     this.applySettings(inst, settings);
     return toSfn({ DBInstance: inst.d });
@@ -299,13 +358,39 @@ export class SimulatedRds {
     const inst = this.requireInstance(params.DBInstanceIdentifier);
     if (inst.d.DBInstanceStatus !== 'available') throw new AwsError('Rds.InvalidDbInstanceStateException', `Instance ${inst.d.DBInstanceIdentifier} is not in available state.`);
     inst.d.DBInstanceStatus = 'rebooting';
-    this.endpointLost(inst.d.DBInstanceIdentifier as string);
+    this.lost(inst);
     this.record('reboot', this.clock.now, this.clock.now + this.durations.reboot * 1000);
     this.after(inst, this.durations.reboot, () => {
       inst.d.DBInstanceStatus = 'available';
       for (const g of inst.d.DBParameterGroups ?? []) g.ParameterApplyStatus = 'in-sync';
     });
     return toSfn({ DBInstance: inst.d });
+  }
+
+  // Aurora clusters (rds-cluster.ts): the same integration, the same account.
+  describeDBClusters(p: Record<string, unknown>): unknown {
+    return this.aurora.describeDBClusters(p);
+  }
+
+  createDBClusterSnapshot(p: Record<string, unknown>): unknown {
+    return this.aurora.createDBClusterSnapshot(p);
+  }
+
+  describeDBClusterSnapshots(p: Record<string, unknown>): unknown {
+    return this.aurora.describeDBClusterSnapshots(p);
+  }
+
+  restoreDBClusterFromSnapshot(p: Record<string, unknown>): unknown {
+    return this.aurora.restoreDBClusterFromSnapshot(p);
+  }
+
+  modifyDBCluster(p: Record<string, unknown>): unknown {
+    return this.aurora.modifyDBCluster(p);
+  }
+
+  /** Only in an Aurora cluster: the runbook restores standalone instances, it never creates one. */
+  createDBInstance(p: Record<string, unknown>): unknown {
+    return this.aurora.createDBInstance(p);
   }
 
   addTagsToResource(p: Record<string, unknown>): unknown {
@@ -318,14 +403,14 @@ export class SimulatedRds {
     const snap = this.snapshots.find((s) => this.arn('snapshot', s.id) === arn);
     if (inst) inst.d.TagList = merge(inst.d.TagList ?? []);
     else if (snap) snap.tags = merge(snap.tags) as Snapshot['tags'];
-    else throw new AwsError('Rds.DbInstanceNotFoundException', `DBInstance ${arn} not found.`);
+    else if (!this.aurora.addTags(arn, merge)) throw new AwsError('Rds.DbInstanceNotFoundException', `DBInstance ${arn} not found.`);
     return {};
   }
 
   // -------------------------------------------------------------------------------------------
 
   /** Parameters in Step Functions casing, checked against the API model and converted to the API's names. */
-  private parse(op: string, p: Record<string, unknown>): Record<string, unknown> {
+  parse(op: string, p: Record<string, unknown>): Record<string, unknown> {
     const { input } = operation('rds', op);
     const problems = valueProblems(input, p, op);
     if (problems.length > 0) throw unmodeled('InvalidParameterValue', problems.join('; '));
@@ -335,7 +420,7 @@ export class SimulatedRds {
 
   private rename(inst: Instance, newId: string): unknown {
     const which = inst.createdFrom ? 'restored' : 'original';
-    if (this.faults.renameRefused === which) {
+    if (this.faults.renameRefused === which || (this.faults.renameRefused === 'restored-instance' && inst.createdFrom)) {
       throw new AwsError('Rds.InvalidDbInstanceStateException', `DB instance ${inst.d.DBInstanceIdentifier} cannot be renamed now.`);
     }
     if (!IDENTIFIER.test(newId)) throw unmodeled('InvalidParameterValue', `The parameter NewDBInstanceIdentifier is not a valid identifier: ${newId}`);
@@ -346,7 +431,7 @@ export class SimulatedRds {
     // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RenameInstance.html).
     inst.d.DBInstanceStatus = 'renaming';
     inst.d.PendingModifiedValues = { DBInstanceIdentifier: target };
-    this.endpointLost(oldId);
+    this.lost(inst);
     const answer = toSfn({ DBInstance: inst.d });
     const port = inst.d.Endpoint?.Port ?? 5432;
     delete inst.d.Endpoint;
@@ -355,6 +440,7 @@ export class SimulatedRds {
     this.after(inst, 60, () => {
       inst.d.DBInstanceIdentifier = target;
       inst.d.DBInstanceArn = this.arn('db', target);
+      this.aurora.memberRenamed(oldId, target);
     });
     // The rename reboots the instance: a parameter group waiting for a reboot is in force afterwards.
     this.after(inst, this.durations.rename, () => {
@@ -448,24 +534,12 @@ export class SimulatedRds {
     if (p.MaxAllocatedStorage !== undefined && Number(p.MaxAllocatedStorage) < size * 1.1) {
       throw unmodeled('InvalidParameterCombination', 'The maximum allocated storage must be increased by at least 10 percent.');
     }
-    const interval = Number(p.MonitoringInterval ?? current.MonitoringInterval ?? 0);
-    if (p.MonitoringInterval !== undefined && ![0, 1, 5, 10, 15, 30, 60].includes(interval)) throw unmodeled('InvalidParameterValue', `Invalid MonitoringInterval ${interval}.`);
-    if (interval > 0 && (p.MonitoringRoleArn ?? current.MonitoringRoleArn) === undefined) {
-      throw unmodeled('InvalidParameterCombination', 'A MonitoringRoleARN value is required if you specify a MonitoringInterval value other than 0.');
-    }
-    if (p.MonitoringRoleArn !== undefined && !this.account.roles.includes(String(p.MonitoringRoleArn))) {
-      throw unmodeled('InvalidParameterValue', `IAM role ARN value is invalid or does not include the required permissions for: ENHANCED_MONITORING (${String(p.MonitoringRoleArn)})`);
-    }
-    const retention = p.PerformanceInsightsRetentionPeriod;
-    if (retention !== undefined && !(retention === 7 || retention === 731 || (Number(retention) % 31 === 0 && Number(retention) <= 713))) {
-      throw unmodeled('InvalidParameterValue', `Invalid Performance Insights retention period: ${String(retention)}`);
-    }
+    checkMonitoring(p, current, this.account.roles);
+    checkInsightsRetention(p.PerformanceInsightsRetentionPeriod);
     if (p.PerformanceInsightsKMSKeyId !== undefined && !this.account.kmsKeys.some((k) => k.arn === p.PerformanceInsightsKMSKeyId)) {
       throw new AwsError('Rds.KmsKeyNotAccessibleException', `The specified KMS key ${String(p.PerformanceInsightsKMSKeyId)} does not exist or is not accessible.`);
     }
-    if (p.CACertificateIdentifier !== undefined && !CA_CERTIFICATES.includes(String(p.CACertificateIdentifier))) {
-      throw new AwsError('Rds.CertificateNotFoundException', `CACertificateIdentifier ${String(p.CACertificateIdentifier)} not found.`);
-    }
+    checkCertificate(p.CACertificateIdentifier);
     for (const log of (p.EnableCloudwatchLogsExports as string[] | undefined) ?? []) {
       if (!POSTGRES_LOG_TYPES.includes(log)) throw unmodeled('InvalidParameterCombination', `You cannot use the log types '${log}' with engine version postgres.`);
     }
@@ -611,19 +685,30 @@ export class SimulatedRds {
     };
   }
 
-  private subnetGroup(name: string): SubnetGroup | undefined {
+  subnetGroup(name: string): SubnetGroup | undefined {
     return this.account.subnetGroups.find((g) => g.name === name);
   }
 
-  private endpoint(id: string, port: number) {
-    return { Address: `${id}.c9akciq32.${this.region}.rds.amazonaws.com`, Port: port, HostedZoneId: 'Z29XKXDKYMONMX' };
+  /** An instance's endpoint: `<id>.<hash>.<region>.rds.amazonaws.com` (RDS user guide, "Connecting to a DB instance"). */
+  endpoint(id: string, port: number) {
+    return { Address: `${id}.${ENDPOINT_HASH}.${this.region}.rds.amazonaws.com`, Port: port, HostedZoneId: HOSTED_ZONE_ID };
   }
 
-  private after(inst: Instance, seconds: number, apply: () => void): void {
-    inst.timers.push({ at: this.clock.now + seconds * 1000, apply });
+  /** Connections to the instance break: through its own endpoint, and the cluster's when it is a cluster's writer. */
+  private lost(inst: Instance): void {
+    if (inst.d.Endpoint?.Address) this.endpointLost(inst.d.Endpoint.Address);
+    for (const host of this.aurora.endpointsServedBy(inst)) this.endpointLost(host);
   }
 
-  private requireInstance(id: unknown): Instance {
+  after(owner: { timers: Timer[] }, seconds: number, apply: () => void): void {
+    owner.timers.push({ at: this.clock.now + seconds * 1000, apply });
+  }
+
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  requireInstance(id: unknown): Instance {
     const inst = typeof id === 'string' ? this.find(idOf(id)) : undefined;
     if (!inst) throw new AwsError('Rds.DbInstanceNotFoundException', `DBInstance ${String(id)} not found.`);
     return inst;
@@ -632,37 +717,4 @@ export class SimulatedRds {
   arn(kind: string, id: string): string {
     return `arn:aws:rds:${this.region}:${this.accountId}:${kind}:${id}`;
   }
-}
-
-/** Where a restore lands without a subnet group: the default VPC, and its default security group. */
-const DEFAULT_SUBNET_GROUP: SubnetGroup = {
-  name: 'default',
-  vpcId: 'vpc-0defau170000000a',
-  subnets: [
-    { id: 'subnet-0defau170000000a', zone: 'eu-west-1a' },
-    { id: 'subnet-0defau170000000b', zone: 'eu-west-1b' },
-    { id: 'subnet-0defau170000000c', zone: 'eu-west-1c' },
-  ],
-};
-const DEFAULT_VPC_SECURITY_GROUP = 'sg-0defau1700000000a';
-
-/** An identifier or ARN as RDS matches it: case-insensitively (it stores identifiers in lower case). */
-function idOf(value: unknown): string {
-  const s = String(value);
-  return (s.startsWith('arn:') ? (s.split(':').pop() as string) : s).toLowerCase();
-}
-
-/** RDS refuses tag keys and values that start with `aws:` or `rds:` (API reference, `Tag`). */
-function checkTags(tags: unknown): void {
-  for (const t of (tags as { Key?: string; Value?: string }[] | undefined) ?? []) {
-    for (const prefix of ['aws:', 'rds:']) {
-      if (String(t.Key).toLowerCase().startsWith(prefix)) throw unmodeled('InvalidParameterValue', `Tag keys cannot start with the reserved prefix "${prefix}".`);
-      if (String(t.Value ?? '').toLowerCase().startsWith(prefix)) throw unmodeled('InvalidParameterValue', `Tag values cannot start with the reserved prefix "${prefix}".`);
-    }
-  }
-}
-
-/** A result as Step Functions returns it: Java SDK v2 member names, timestamps as text, absent members left out. */
-function toSfn(value: unknown): unknown {
-  return renameKeys(JSON.parse(JSON.stringify(value)), sfnMemberName);
 }

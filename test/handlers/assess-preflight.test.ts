@@ -1,7 +1,8 @@
 import type { DBInstance } from '@aws-sdk/client-rds';
 import { handler } from '../../handlers/assess-preflight';
 import { renameKeys, sfnMemberName } from '../../handlers/lib/sdk-casing';
-import { FIXTURE_NAMES, FIXTURES } from '../../rehearsal/fixtures';
+import type { OriginalState } from '../../handlers/logic/assess-preflight';
+import { FIXTURES, INSTANCE_FIXTURE_NAMES } from '../../rehearsal/fixtures';
 import { operation, valueProblems } from '../../rehearsal/sdk-model';
 import { expectNamedError, rejectionOf } from '../support/http-stub';
 
@@ -28,7 +29,7 @@ const SERVICE = {
 type Db = Record<string, unknown>;
 type Service = Partial<typeof SERVICE> & Record<string, unknown>;
 
-const assess = (db: Db | null = DB, service: Service | null = SERVICE) =>
+const assess = (db: Db | null = DB, service: Service | null = SERVICE): Promise<OriginalState> =>
   handler({
     // A neighbour first: the runbook must pick its instance and service by name.
     dbInstances: [{ ...DB, DbInstanceIdentifier: 'other-db', DbInstanceStatus: 'stopped' }, ...(db ? [db] : [])],
@@ -36,7 +37,7 @@ const assess = (db: Db | null = DB, service: Service | null = SERVICE) =>
     dbInstanceIdentifier: String(db?.DbInstanceIdentifier ?? 'metaflow-db'),
     serviceName: 'metadata-service',
     ...IDS,
-  });
+  }) as Promise<OriginalState>;
 
 const without = <T extends object>(o: T, key: keyof T): T => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key)) as T;
 
@@ -93,7 +94,7 @@ describe('assess-preflight handler (may the runbook start, and what must a rollb
     expect(notRestored).toEqual([]);
   });
 
-  it.each(FIXTURE_NAMES.map((f) => [f]))('sends only members of the API models for the %s deployment', async (fixture) => {
+  it.each(INSTANCE_FIXTURE_NAMES.map((f) => [f]))('sends only members of the API models for the %s deployment', async (fixture) => {
     const { restore, afterRestore } = await assess(described(FIXTURES[fixture].dbInstance));
 
     expect(valueProblems(operation('rds', 'RestoreDBInstanceFromDBSnapshot').input, restore.parameters, 'restore')).toEqual([]);

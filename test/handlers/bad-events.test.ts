@@ -79,7 +79,8 @@ describe('pure handlers refuse a malformed event naming the field', () => {
   const retarget = { taskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/metadata-service:7', containerName: 'metadata-service', targetImage: 'metaflow:2.5.1', changeId: 'CHG-1' };
   it.each<[string, Handler, unknown, string]>([
     ['validate-input without executionName', validateInput, { input: { changeId: 'CHG-1' }, dbInstanceIdentifier: 'metaflow-db' }, 'executionName: expected a non-empty string, got nothing'],
-    ['validate-input without dbInstanceIdentifier', validateInput, { input: { changeId: 'CHG-1' }, executionName: 'run-1' }, 'dbInstanceIdentifier: expected a non-empty string'],
+    ['validate-input naming no database', validateInput, { input: { changeId: 'CHG-1' }, executionName: 'run-1' }, 'expected exactly one of dbInstanceIdentifier and dbClusterIdentifier'],
+    ['validate-input naming two databases', validateInput, { input: { changeId: 'CHG-1' }, executionName: 'run-1', dbInstanceIdentifier: 'a', dbClusterIdentifier: 'b' }, 'expected exactly one of dbInstanceIdentifier and dbClusterIdentifier'],
     ['validate-input given a list', validateInput, [], 'event: expected an object, got an array'],
     ['assess-preflight whose dbInstances is not a list', assessPreflight, { ...preflight, dbInstances: { DbInstances: [] } }, 'dbInstances: expected a list'],
     ['assess-preflight without services', assessPreflight, { ...preflight, services: undefined }, 'services: expected a list'],

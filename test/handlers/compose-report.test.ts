@@ -9,13 +9,20 @@ describe('compose-report (the cause a failed execution shows)', () => {
   it.each([
     [
       'a restore after a failed upgrade',
-      { outcome: 'ROLLED_BACK', snapshotId: 'metaflow-migration-chg-1-abc', databaseRestored: true, serviceVersionAfterRollback: '2.2.4', error: { Error: 'UpgradeFailed', Cause: lambdaCause('UpgradeFailed', 'PATCH /upgrade answered 500 "upgrade failed"') } },
-      'UpgradeFailed: PATCH /upgrade answered 500 "upgrade failed". Rolled back: the database was restored from snapshot metaflow-migration-chg-1-abc; the service is back on its original task definition and count, answering /version 2.2.4.',
+      {
+        outcome: 'ROLLED_BACK',
+        snapshotId: 'metaflow-migration-chg-1-abc',
+        databaseRestored: true,
+        serviceVersionAfterRollback: '2.2.4',
+        serviceReleaseAfterRollback: { taskDefinition: 'arn:aws:ecs:eu-west-1:1:task-definition/mf:2', image: 'netflixoss/metaflow_metadata_service@sha256:ab' },
+        error: { Error: 'UpgradeFailed', Cause: lambdaCause('UpgradeFailed', 'PATCH /upgrade answered 500 "upgrade failed"') },
+      },
+      'UpgradeFailed: PATCH /upgrade answered 500 "upgrade failed". Rolled back: the database was restored from snapshot metaflow-migration-chg-1-abc; the service is back on its original release (netflixoss/metaflow_metadata_service@sha256:ab) and count, answering /version 2.2.4.',
     ],
     [
       'a rollback without restore, with an SDK error whose cause is plain text ending in a period',
       { outcome: 'ROLLED_BACK', snapshotId: 's-1', databaseRestored: false, error: { Error: 'SnapshotFailed', Cause: 'The snapshot failed.' } },
-      'SnapshotFailed: The snapshot failed. Rolled back: the database was kept (snapshot s-1 left unused); the service is back on its original task definition and count.',
+      'SnapshotFailed: The snapshot failed. Rolled back: the database was kept (snapshot s-1 left unused); the service is back on its original release and count.',
     ],
     [
       'a failed rollback',

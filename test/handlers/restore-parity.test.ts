@@ -1,6 +1,6 @@
 import { renameKeys, sfnMemberName } from '../../handlers/lib/sdk-casing';
 import { DB_INSTANCE_PARITY, membersOf, type ParityClass } from '../../handlers/logic/restore-parity';
-import { FIXTURE_NAMES, FIXTURES } from '../../rehearsal/fixtures';
+import { FIXTURES, INSTANCE_FIXTURE_NAMES } from '../../rehearsal/fixtures';
 import { memberNames, operation, shape } from '../../rehearsal/sdk-model';
 
 /**
@@ -9,7 +9,7 @@ import { memberNames, operation, shape } from '../../rehearsal/sdk-model';
  * later fails here until someone decides what a restore does with it.
  */
 const MODEL_MEMBERS = memberNames(shape('rds', 'DBInstance'));
-const described = FIXTURE_NAMES.map((f) => [f, renameKeys(JSON.parse(JSON.stringify(FIXTURES[f].dbInstance)), sfnMemberName) as Record<string, unknown>] as const);
+const described = INSTANCE_FIXTURE_NAMES.map((f) => [f, renameKeys(JSON.parse(JSON.stringify(FIXTURES[f].dbInstance)), sfnMemberName) as Record<string, unknown>] as const);
 
 describe('restore parity: what a restore puts back, attribute by attribute', () => {
   it('classifies every member of the DBInstance shape in the AWS SDK model, and nothing else', () => {

@@ -118,6 +118,25 @@ describe('retarget-task-definition handler (guide step 4.2: move a pinned image)
     expect(outcome.bodies[1]).toMatchObject({ containerDefinitions: expected.containers, tags: expected.tags });
   });
 
+  it('pins a rollback to the digest the service ran: the same repository at that digest, nothing else changed', async () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const outcome = await retarget(ecs(describing([METADATA, SIDECAR])).routes, { targetImage: undefined, pinDigest: digest });
+
+    expect(outcome.result).toMatchObject({ taskDefinition: NEW_ARN, previousImage: OLD_IMAGE, targetImage: `netflixoss/metaflow_metadata_service@${digest}`, registered: true });
+    expect(outcome.bodies[1]).toMatchObject({ containerDefinitions: [{ ...METADATA, image: `netflixoss/metaflow_metadata_service@${digest}` }, SIDECAR] });
+  });
+
+  it.each([
+    ['both a target image and a digest', { pinDigest: `sha256:${'a'.repeat(64)}` }, 'targetImage, pinDigest: expected exactly one'],
+    ['neither', { targetImage: undefined }, 'targetImage, pinDigest: expected exactly one'],
+    ['a digest that is not sha256', { targetImage: undefined, pinDigest: 'md5:abc' }, 'pinDigest: expected an image digest (sha256:<64 hex digits>), got "md5:abc"'],
+  ])('refuses %s before any ECS call', async (_case, event, message) => {
+    const outcome = await retarget(ecs(describing([METADATA])).routes, event);
+
+    expectNamedError(outcome.error, 'InvalidHandlerEvent', [message]);
+    expect(outcome.requests).toEqual([]);
+  });
+
   it('registers nothing when the container already runs the target image', async () => {
     const outcome = await retarget(ecs(describing([{ ...METADATA, image: NEW_IMAGE }, SIDECAR])).routes);
     expect(outcome.result).toEqual({ taskDefinition: CURRENT_ARN, previousTaskDefinition: CURRENT_ARN, previousImage: NEW_IMAGE, targetImage: NEW_IMAGE, registered: false });

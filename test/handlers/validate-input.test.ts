@@ -1,3 +1,4 @@
+import type { ChangePlan } from '../../handlers/logic/plan-change';
 import { handler } from '../../handlers/validate-input';
 import { expectNamedError, rejectionOf } from '../support/http-stub';
 
@@ -6,7 +7,7 @@ process.env.RUNBOOK_QUIET = '1';
 const REQUESTER = 'jane.doe@example.com';
 /** The handler on `input`, with the requester added to object inputs unless the test sets it. */
 const plan = (input: unknown, executionName = 'migrate-2024-07-15', dbInstanceIdentifier = 'metaflow-db') =>
-  handler({ input: withRequester(input), executionName, dbInstanceIdentifier });
+  handler({ input: withRequester(input), executionName, dbInstanceIdentifier }) as Promise<Extract<ChangePlan, { restoreInstanceId: string }>>;
 const withRequester = (input: unknown) =>
   input && typeof input === 'object' && !Array.isArray(input) && !('requestedBy' in input) ? { requestedBy: REQUESTER, ...input } : input;
 
@@ -59,6 +60,20 @@ describe('validate-input handler (the operator execution input)', () => {
       expectRdsIdentifier(derived, 63);
       expect(derived.startsWith(db.slice(0, 20))).toBe(true);
     }
+  });
+
+  it("derives an Aurora cluster's restored and renamed-aside identifiers when the state machine names a cluster", async () => {
+    const cluster = `metaflow-metaflow-${'x'.repeat(40)}`;
+    const result = await handler({ input: withRequester({ changeId: 'CHG-1234' }), executionName: 'run-1', dbClusterIdentifier: cluster });
+
+    expect(result).toMatchObject({ restoreClusterId: expect.stringMatching(/-restored-[0-9a-f]{8}$/), asideClusterId: expect.stringMatching(/-pre-[0-9a-f]{8}$/) });
+    expect(result).not.toHaveProperty('restoreInstanceId');
+    const { restoreClusterId, asideClusterId, snapshotId } = result as Extract<ChangePlan, { restoreClusterId: string }>;
+    for (const derived of [restoreClusterId, asideClusterId]) {
+      expectRdsIdentifier(derived, 63);
+      expect(derived.startsWith(cluster.slice(0, 40))).toBe(true);
+    }
+    expect(restoreClusterId.slice(-8)).toBe(snapshotId.slice(-8));
   });
 
   it('carries the requester, the reason and a dry run into the plan', async () => {

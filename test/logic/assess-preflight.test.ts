@@ -75,7 +75,7 @@ describe('assessPreflight: the descriptions as they come, field by field', () =>
     ['no network configuration', { ...SERVICE, NetworkConfiguration: undefined }],
     ['no subnet', { ...SERVICE, NetworkConfiguration: { AwsvpcConfiguration: { Subnets: [] } } }],
   ])('refuses a service with %s: the plan task would have nowhere to run', (_case, service) => {
-    expect(failureOf(DB, service)).toBe('nothing was changed: the ECS service has no awsvpc network configuration (a Fargate service has one)');
+    expect(failureOf(DB, service)).toBe('nothing was changed: ECS service svc has no awsvpc network configuration (a Fargate service has one)');
   });
 
   it('names a deployment without id', () => {
@@ -126,7 +126,7 @@ describe('assessPreflight: the descriptions as they come, field by field', () =>
 
   it('refuses a service whose awsvpc configuration lists no subnets at all', () => {
     expect(failureOf(DB, { ...SERVICE, NetworkConfiguration: { AwsvpcConfiguration: {} } })).toBe(
-      'nothing was changed: the ECS service has no awsvpc network configuration (a Fargate service has one)',
+      'nothing was changed: ECS service svc has no awsvpc network configuration (a Fargate service has one)',
     );
   });
 

@@ -1,11 +1,13 @@
 import { buildRegistration, retargetTaskDefinition } from '../../handlers/logic/retarget-task-definition';
 import { TaskDefinitionNotRetargetable } from '../../handlers/lib/errors';
 
-const req = { taskDefinition: 'td:1', containerName: 'app', targetImage: 'img:2', changeId: 'CHG-1' };
+const req = { taskDefinition: 'td:1', containerName: 'app', target: { image: 'img:2' }, changeId: 'CHG-1' };
+/** What buildRegistration is given once the target is resolved to an image. */
+const resolved = { containerName: 'app', targetImage: 'img:2', changeId: 'CHG-1' };
 
 describe('retargeting a task definition: only what DescribeTaskDefinition really returned is registered again', () => {
   it('leaves out fields described as null or absent', () => {
-    const { registration } = buildRegistration({ family: 'f', pidMode: null as never, cpu: '512', containerDefinitions: [{ name: 'app', image: 'img:1' }] }, [], req);
+    const { registration } = buildRegistration({ family: 'f', pidMode: null as never, cpu: '512', containerDefinitions: [{ name: 'app', image: 'img:1' }] }, [], resolved);
 
     expect(Object.keys(registration).sort()).toEqual(['containerDefinitions', 'cpu', 'family', 'tags']);
   });
@@ -25,6 +27,6 @@ describe('retargeting a task definition: only what DescribeTaskDefinition really
   });
 
   it('names a task definition without containers', () => {
-    expect(() => buildRegistration({ family: 'f' }, [], req)).toThrow(new TaskDefinitionNotRetargetable('container app is not in task definition f (it has none)'));
+    expect(() => buildRegistration({ family: 'f' }, [], resolved)).toThrow(new TaskDefinitionNotRetargetable('container app is not in task definition f (it has none)'));
   });
 });

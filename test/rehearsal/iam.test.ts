@@ -1,7 +1,6 @@
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import example from '../../config/example.json';
 import { allStates, type Json, resolveTokens, type Template } from '../../rehearsal/assembly';
-import * as dispatch from '../../rehearsal/dispatch';
 import { rehearse } from '../../rehearsal/run';
 import { FIXTURES } from '../../rehearsal/fixtures';
 import { SCENARIOS } from '../../rehearsal/scenarios';
@@ -24,6 +23,7 @@ import {
 } from '../../rehearsal/sim/iam';
 import { runbookAssembly } from '../support/assembly';
 import { synthRunbook } from '../support/synth';
+import { actionsOf, policyDocuments, type Statement, withoutStatements } from '../support/template-policies';
 
 const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
 const KEY = arn('kms', 'key/1234abcd-12ab-34cd-56ef-1234567890ab');
@@ -45,19 +45,6 @@ const template = assembly.template;
 const principals = principalsFromTemplate(template);
 const machine = principals.stateMachine;
 
-type Statement = Record<string, Json>;
-
-/** The statements of every AWS::IAM::Policy of `t`, as mutable lists. */
-const policyDocuments = (t: Template) =>
-  Object.values(t.Resources).flatMap((r) => (r.Type === 'AWS::IAM::Policy' && r.Properties ? [r.Properties.PolicyDocument as unknown as { Statement: Statement[] }] : []));
-
-/** The template with every statement `drop` matches taken out of every IAM policy. */
-function withoutStatements(source: Template, drop: (statement: Statement) => boolean): Template {
-  const copy = structuredClone(source);
-  for (const document of policyDocuments(copy)) document.Statement = document.Statement.filter((s) => !drop(s));
-  return copy;
-}
-
 /** The template with `statement` added to the policy attached to the state machine's role. */
 function withMachineStatement(source: Template, statement: Statement): Template {
   const copy = structuredClone(source);
@@ -68,7 +55,6 @@ function withMachineStatement(source: Template, statement: Statement): Template 
   return copy;
 }
 
-const actionsOf = (s: Statement) => [s.Action].flat().map((a) => String(a).toLowerCase());
 const denied = (d: Decision) => (d.allowed ? undefined : d.error);
 
 describe('principals from the template', () => {
@@ -293,19 +279,6 @@ describe('authorizing the calls of a rehearsal', () => {
   const states = allStates(assembly.definition);
 
   beforeAll(async () => {
-    const taskHandlers = dispatch.taskHandlers;
-    const spy = jest.spyOn(dispatch, 'taskHandlers').mockImplementation((opts) => {
-      const handlers = taskHandlers(opts);
-      return Object.fromEntries(
-        Object.entries(handlers).map(([state, handler]) => [
-          state,
-          (input: Json) => {
-            taskInputs.set(state, [...(taskInputs.get(state) ?? []), input]);
-            return handler(input);
-          },
-        ]),
-      );
-    });
     // The retarget handler's own RegisterTaskDefinition, as the simulated ECS endpoint receives it.
     const register = SimulatedEcs.prototype.registerTaskDefinition;
     const registerSpy = jest.spyOn(SimulatedEcs.prototype, 'registerTaskDefinition').mockImplementation(function (this: SimulatedEcs, input) {
@@ -313,9 +286,11 @@ describe('authorizing the calls of a rehearsal', () => {
       return register.call(this, input);
     });
     try {
-      for (const scenario of SCENARIOS) await rehearse({ assembly, scenario });
+      for (const scenario of SCENARIOS) {
+        const { calls } = await rehearse({ assembly, scenario, recordCalls: true });
+        for (const call of calls) taskInputs.set(call.state, [...(taskInputs.get(call.state) ?? []), call.input as Json]);
+      }
     } finally {
-      spy.mockRestore();
       registerSpy.mockRestore();
     }
   }, 60_000);

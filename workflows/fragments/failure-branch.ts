@@ -38,7 +38,9 @@ export class FailureBranch extends Construct {
     keepDb.next(rollback);
     restoreDb.next(rollback);
     this.fromPrepare = keepDb;
-    this.fromUpgrade = new sfn.Choice(scope, 'Could the schema have changed?')
+    this.fromUpgrade = new sfn.Choice(scope, 'Could the schema have changed?', {
+      comment: 'Only an upgrade that had something to apply can have changed the schema: then the database is restored, else kept.',
+    })
       .when(sfn.Condition.booleanEquals('$.schema.before.isUpToDate', false), restoreDb)
       .otherwise(keepDb);
 
@@ -58,6 +60,7 @@ export class FailureBranch extends Construct {
           'databaseRestored.$': '$.rollback.restoreDatabase',
           'decision.$': '$.rollback.reason',
           'serviceVersionAfterRollback.$': '$.versionAfterRollback.version',
+          'serviceReleaseAfterRollback': { 'taskDefinition.$': '$.rollbackRelease.taskDefinition', 'image.$': '$.rollbackRelease.targetImage' },
           ...KNOWN_BEFORE,
         },
         { errorPath: '$.error.Error', causePath: '$.error.Cause' },
@@ -77,7 +80,7 @@ export class FailureBranch extends Construct {
         'error.$': '$.error',
         'rollbackError.$': '$.rollbackError',
         'databaseRestoreAttempted.$': '$.rollback.restoreDatabase',
-        resources: { 'dbInstances.$': '$.inspect.db', 'service.$': '$.inspect.service' },
+        resources: { ...ctx.database.reportResources, 'service.$': '$.inspect.service' },
         ...KNOWN_BEFORE,
       },
       { error: 'RollbackFailed', causePath: '$.rollbackError.Cause' },

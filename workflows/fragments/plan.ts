@@ -8,6 +8,9 @@ import { locateTask } from './locate-task';
 import { waitForMigrationService } from './restart-service';
 import { readSchemaStatus } from './schema';
 
+/** RunTask's startedBy for the plan task: `aws ecs list-tasks --started-by` finds it. */
+export const PLAN_STARTED_BY = 'metaflow-migration';
+
 /** Where the plan task's RunTask answer is kept; the task is `Tasks[0]` when one started. */
 const PLAN_TASK = '$.planTask.Tasks[0]';
 
@@ -56,7 +59,7 @@ export class ReadPlan extends sfn.StateMachineFragment {
         'TaskDefinition.$': '$.release.taskDefinition',
         LaunchType: 'FARGATE',
         Count: 1,
-        StartedBy: 'metaflow-migration',
+        StartedBy: PLAN_STARTED_BY,
         NetworkConfiguration: {
           AwsvpcConfiguration: {
             'Subnets.$': '$.original.network.Subnets',
@@ -152,9 +155,16 @@ export class ReadPlan extends sfn.StateMachineFragment {
 
     retarget.next(run);
     keep.next(run);
+    // A task in the answer without its ARN cannot be stopped by it: the operator is told how to find it.
+    const unnamed = new sfn.Fail(scope, 'The plan task started without an ARN', {
+      comment: 'ECS answered with a task but no ARN, so the runbook cannot stop it; nothing else was changed.',
+      error: 'PlanTaskNotStopped',
+      cause: `RunTask answered with a task but without its ARN: find it with aws ecs list-tasks --cluster ${d.clusterName} --started-by ${PLAN_STARTED_BY} and stop it. Nothing else was changed.`,
+    });
     run.next(
       new sfn.Choice(scope, 'Did the plan task start?', { comment: 'RunTask answers with failures, not an error, when no task could start.' })
         .when(sfn.Condition.isPresent(`${PLAN_TASK}.TaskArn`), locate)
+        .when(sfn.Condition.isPresent(PLAN_TASK), unnamed)
         .otherwise(notStarted),
     );
     for (const step of [locate, ping, read]) step.addCatch(stop, { resultPath: '$.planError' });

@@ -2,6 +2,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
 import { invoke, sdkCall } from '../tasks';
+import { locateTask } from './locate-task';
+import { checkServiceVersion } from './service-version';
 
 /**
  * Guide step 0: know what you start from. Validates the operator's input, then describes the
@@ -20,7 +22,7 @@ export class Preflight extends sfn.StateMachineFragment {
       payload: {
         'input.$': '$',
         'executionName.$': '$$.Execution.Name',
-        dbInstanceIdentifier: d.dbInstanceIdentifier,
+        ...ctx.database.planInput,
       },
       // Empty records every later step writes into, so reports never meet a missing path.
       resultSelector: {
@@ -35,16 +37,7 @@ export class Preflight extends sfn.StateMachineFragment {
       },
       resultPath: '$',
     });
-    const describeDb = sdkCall(scope, 'Describe the DB instance', {
-      comment: 'A snapshot needs the instance available; its settings are what a restore must put back.',
-      service: 'rds',
-      action: 'describeDBInstances',
-      parameters: { DbInstanceIdentifier: d.dbInstanceIdentifier },
-      iamResources: [ctx.arns.dbInstance],
-      resultSelector: { 'DbInstances.$': '$.DbInstances' },
-      resultPath: '$.described.db',
-      retry: { errors: ['Rds.RdsException'] },
-    });
+    const describeDb = ctx.database.describe(scope, ctx);
     const describeService = sdkCall(scope, 'Describe the ECS service', {
       comment: 'The service must be steady (one deployment, all tasks running); its count and task definition are what a rollback restores.',
       service: 'ecs',
@@ -58,18 +51,27 @@ export class Preflight extends sfn.StateMachineFragment {
     const assess = invoke(scope, 'Check the deployment is quiet', ctx.fns.assessPreflight, {
       comment: 'Refuses to start from a busy deployment and records the original count and task definition, and the calls that would put the database back exactly as it is.',
       payload: {
-        'dbInstances.$': '$.described.db.DbInstances',
+        ...ctx.database.assessInput,
         'services.$': '$.described.ecs.Services',
-        dbInstanceIdentifier: d.dbInstanceIdentifier,
         serviceName: d.serviceName,
         'snapshotId.$': '$.plan.snapshotId',
-        'restoreInstanceId.$': '$.plan.restoreInstanceId',
         'changeId.$': '$.plan.changeId',
       },
       resultPath: '$.original',
     });
-    validate.next(describeDb).next(describeService).next(assess);
+    // What the service runs now, before anything changes: the release a rollback must bring back.
+    // Since 2024 ECS pins a deployment to the digest its tag resolved to, so a running task's digest
+    // is the release, whatever the tag resolves to today.
+    const running = locateTask(scope, ctx, { label: 'running now', requireSingleTask: false, resultPath: '$.runningRelease' });
+    const versionBefore = checkServiceVersion(scope, ctx, {
+      name: 'Record the service version before',
+      comment: 'The version the metadata service answers now, on the current schema, for the record.',
+      resultPath: '$.versionBefore',
+      endpointPath: '$.runningRelease',
+    });
+    validate.next(describeDb.first);
+    describeDb.last.next(describeService).next(assess).next(running).next(versionBefore);
     this.startState = validate;
-    this.endStates = assess.endStates;
+    this.endStates = versionBefore.endStates;
   }
 }

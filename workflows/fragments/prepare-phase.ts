@@ -4,8 +4,6 @@ import type { RunbookContext } from '../context';
 import { RestartService } from './restart-service';
 import { ScaleService } from './scale-service';
 import { readSchemaStatus } from './schema';
-import { checkServiceVersion } from './service-version';
-import { TakeSnapshot } from './snapshot';
 
 /**
  * The approved change begins, in one Parallel so that any failure in it is caught in one place:
@@ -15,6 +13,7 @@ import { TakeSnapshot } from './snapshot';
  * touched here: a failure rolls the service back and keeps the database.
  */
 export function preparePhase(scope: Construct, ctx: RunbookContext): sfn.Parallel {
+  const snapshot = ctx.database.snapshot(scope, ctx);
   const scaleDown = new ScaleService(scope, ctx, {
     title: 'Scale to one task',
     why: 'Guide steps 2-3: the upgrade must reach exactly one task, because goose has no lock.',
@@ -40,12 +39,6 @@ export function preparePhase(scope: Construct, ctx: RunbookContext): sfn.Paralle
     '$.schema.before',
     { expectedUnappliedPath: '$.schema.plan.unappliedMigrations' },
   );
-  const versionBefore = checkServiceVersion(scope, ctx, {
-    name: 'Record the service version before',
-    comment: 'The version the metadata service runs on the current schema, for the record.',
-    resultPath: '$.versionBefore',
-  });
-  const snapshot = new TakeSnapshot(scope, ctx);
   const ready = new sfn.Pass(scope, 'Ready to upgrade', { comment: 'The plan holds and, when there is anything to upgrade, the snapshot is available.' });
   const anything = new sfn.Choice(scope, 'Is there anything to upgrade?', { comment: 'The snapshot is the restore point of an upgrade; with nothing to upgrade none is needed.' })
     .when(sfn.Condition.booleanEquals('$.schema.before.isUpToDate', false), snapshot)
@@ -54,5 +47,5 @@ export function preparePhase(scope: Construct, ctx: RunbookContext): sfn.Paralle
   return new sfn.Parallel(scope, 'Prepare: one task, the new image, the snapshot', {
     comment: 'The change begins. The schema is not touched here: a failure rolls back the service only.',
     outputPath: '$[0]',
-  }).branch(sfn.Chain.start(scaleDown).next(restart).next(status).next(versionBefore).next(anything));
+  }).branch(sfn.Chain.start(scaleDown).next(restart).next(status).next(anything));
 }

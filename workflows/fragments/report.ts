@@ -5,7 +5,7 @@ import type { RunbookContext } from '../context';
 import { invoke } from '../tasks';
 
 /** The fields every audit record carries, success or failure. */
-function commonRecord(): Record<string, string> {
+function commonRecord(): Record<string, unknown> {
   return {
     'changeId.$': '$.plan.changeId',
     'requestedBy.$': '$.plan.requestedBy',
@@ -15,6 +15,8 @@ function commonRecord(): Record<string, string> {
     'startedAt.$': '$.StartedAt',
     'snapshotId.$': '$.plan.snapshotId',
     'original.$': '$.original',
+    // The release the service ran before the change: what a rollback brings back, by digest.
+    'releaseBefore': { 'image.$': '$.runningRelease.Image', 'imageDigest.$': '$.runningRelease.ImageDigest' },
     'steps.$': '$.steps',
     'waits.$': '$.polls',
   };

@@ -1,12 +1,11 @@
-import { Aws } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { PollConfig } from '../../infra/config';
 import type { RunbookContext } from '../context';
+import type { InstanceArns } from '../database/arns';
 import { ENTERED_TIME, sdkCall } from '../tasks';
-import { BoundedPoll } from './bounded-poll';
 import { bestEffort, notify } from './notify';
-import { changeTags } from './snapshot';
+import { type AvailableProps, renameCall, tagKept, untilAvailable } from './rds-steps';
 
 /**
  * The guide's "restore your RDS instance using the backup", without taking the database away for
@@ -28,42 +27,16 @@ export class RestoreDatabase extends sfn.StateMachineFragment {
   readonly startState: sfn.State;
   readonly endStates: sfn.INextable[];
 
-  constructor(scope: Construct, ctx: RunbookContext) {
+  constructor(scope: Construct, ctx: RunbookContext, db: InstanceDatabase) {
     super(scope, 'fragment: Restore database');
-    const dbId = ctx.config.deployment.dbInstanceIdentifier;
-    const failedStates = (path: string) =>
-      sfn.Condition.or(
-        sfn.Condition.stringEquals(`${path}.DbInstanceStatus`, 'failed'),
-        sfn.Condition.stringMatches(`${path}.DbInstanceStatus`, 'incompatible-*'),
-        sfn.Condition.stringEquals(`${path}.DbInstanceStatus`, 'storage-full'),
-        sfn.Condition.stringEquals(`${path}.DbInstanceStatus`, 'inaccessible-encryption-credentials'),
-      );
+    const dbId = db.identifier;
+    const arns = db.arns;
+    const failed = (name: string) => ({ name, cause: 'The restored instance reached a failed or incompatible state; the original is untouched.' });
     /** Waits until an instance is available under `idExpression`; RDS refuses changes before that. */
-    const available = (props: {
-      title: string;
-      why: string;
-      counter: string;
-      check: string;
-      question: string;
-      idExpression: string;
-      resultPath: string;
-      failedName?: string;
-      timeoutError: string;
-      poll?: PollConfig;
-    }) =>
-      new BoundedPoll(scope, {
-        title: props.title,
-        why: props.why,
-        counter: props.counter,
-        check: describeInstance(scope, ctx, props.check, props.idExpression, props.resultPath),
-        question: props.question,
-        done: sfn.Condition.stringEquals(`${props.resultPath}.Instances[0].DbInstanceStatus`, 'available'),
-        ...(props.failedName
-          ? { failed: { condition: failedStates(`${props.resultPath}.Instances[0]`), name: props.failedName, error: 'RestoreFailed', cause: 'The restored instance reached a failed or incompatible state; the original is untouched.' } }
-          : {}),
-        poll: props.poll ?? ctx.config.waits.instance,
-        timeoutError: props.timeoutError,
-      });
+    const available = (props: Omit<AvailableProps, 'poll' | 'failed'> & { failedName?: string; poll?: PollConfig }) => {
+      const { failedName, poll, ...rest } = props;
+      return untilAvailable(scope, 'instance', arns.anyDbInstance, { ...rest, ...(failedName ? { failed: failed(failedName) } : {}), poll: poll ?? ctx.config.waits.instance });
+    };
 
     const restore = sdkCall(scope, 'Restore the snapshot beside the original', {
       comment:
@@ -71,7 +44,7 @@ export class RestoreDatabase extends sfn.StateMachineFragment {
       service: 'rds',
       action: 'restoreDBInstanceFromDBSnapshot',
       requestPath: '$.original.restore.parameters',
-      iamResources: [ctx.arns.restoredInstances, ctx.arns.snapshots, ctx.arns.subnetGroups, ctx.arns.parameterGroups, ctx.arns.optionGroups],
+      iamResources: [arns.restoredInstances, arns.snapshots, arns.subnetGroups, arns.parameterGroups, arns.optionGroups],
       resultSelector: { 'StartedAt.$': ENTERED_TIME },
       resultPath: '$.steps.restore',
     });
@@ -92,7 +65,7 @@ export class RestoreDatabase extends sfn.StateMachineFragment {
       service: 'rds',
       action: 'modifyDBInstance',
       requestPath: '$.original.afterRestore.settings',
-      iamResources: [ctx.arns.restoredInstances],
+      iamResources: [arns.restoredInstances],
       resultSelector: { 'StartedAt.$': ENTERED_TIME },
       resultPath: '$.steps.restoreSettings',
       retry: { errors: ['Rds.InvalidDbInstanceStateException'], maxAttempts: 6 },
@@ -109,23 +82,13 @@ export class RestoreDatabase extends sfn.StateMachineFragment {
       timeoutError: 'RestoreNotAvailableInTime',
     });
     const rename = (name: string, comment: string, from: string, to: string, resources: string[], resultKey: string) =>
-      sdkCall(scope, name, {
-        comment,
-        service: 'rds',
-        action: 'modifyDBInstance',
-        // Java SDK v2 lowers only a leading run of capitals: the mid-word DB of NewDBInstanceIdentifier stays.
-        parameters: { ...pathOrLiteral('DbInstanceIdentifier', from), ...pathOrLiteral('NewDBInstanceIdentifier', to), ApplyImmediately: true },
-        iamResources: resources,
-        resultSelector: { 'StartedAt.$': ENTERED_TIME },
-        resultPath: `$.steps.${resultKey}`,
-        retry: { errors: ['Rds.InvalidDbInstanceStateException'], maxAttempts: 6 },
-      });
+      renameCall(scope, 'instance', name, { comment, from, to, iamResources: resources, resultPath: `$.steps.${resultKey}` });
     const renameAside = rename(
       'Rename the current instance aside',
       'The swap begins: the original identifier is freed, the upgraded instance kept for investigation. From here until the restored instance has the identifier, the database does not answer. Applied at once, or RDS would wait for the maintenance window.',
       dbId,
       '$.plan.asideInstanceId',
-      [ctx.arns.dbInstance, ctx.arns.asideInstances],
+      [arns.dbInstance, arns.asideInstances],
       'renameAside',
     );
     const renamed = available({
@@ -138,23 +101,17 @@ export class RestoreDatabase extends sfn.StateMachineFragment {
       resultPath: '$.aside',
       timeoutError: 'RenameNotEffectiveInTime',
     });
-    const tag = sdkCall(scope, 'Tag the renamed instance', {
+    const tag = tagKept(scope, 'instance', 'Tag the renamed instance', {
       comment: 'Ties the kept instance to the change and the execution, for audit and for the cleanup later.',
-      service: 'rds',
-      action: 'addTagsToResource',
-      parameters: {
-        'ResourceName.$': `States.Format('arn:${Aws.PARTITION}:rds:${Aws.REGION}:${Aws.ACCOUNT_ID}:db:{}', $.plan.asideInstanceId)`,
-        Tags: changeTags(),
-      },
-      iamResources: [ctx.arns.asideInstances],
-      resultPath: sfn.JsonPath.DISCARD,
+      idPath: '$.plan.asideInstanceId',
+      iamResources: [arns.asideInstances],
     });
     const takeOver = rename(
       'Give the restored instance the original identifier',
       'The restored instance becomes the database the service, CloudFormation and Terraform know. The rename reboots it, which puts its parameter group in force.',
       '$.plan.restoreInstanceId',
       dbId,
-      [ctx.arns.restoredInstances],
+      [arns.restoredInstances],
       'takeOver',
     );
     const tookOver = available({
@@ -176,7 +133,7 @@ export class RestoreDatabase extends sfn.StateMachineFragment {
       'The restored instance could not take the identifier: the original goes back under it, so the service has its database again.',
       '$.plan.asideInstanceId',
       dbId,
-      [ctx.arns.asideInstances],
+      [arns.asideInstances],
       'renameBack',
     );
     const back = available({
@@ -228,13 +185,13 @@ export class RestoreDatabase extends sfn.StateMachineFragment {
  * restored instance, once the service is back, because RDS starts a backup at once and refuses
  * other changes until it ends. Then tells the subscribers the database was restored.
  */
-export function turnBackupsOn(scope: Construct, ctx: RunbookContext, then: sfn.IChainable): sfn.IChainable {
+export function turnBackupsOn(scope: Construct, ctx: RunbookContext, db: InstanceDatabase, then: sfn.IChainable): sfn.IChainable {
   const backups = sdkCall(scope, 'Turn automated backups back on', {
     comment: 'The original retention and backup window; RDS starts a backup of the restored instance at once, while it keeps serving.',
     service: 'rds',
     action: 'modifyDBInstance',
     requestPath: '$.original.afterRestore.backups',
-    iamResources: [ctx.arns.dbInstance],
+    iamResources: [db.arns.dbInstance],
     resultSelector: { 'StartedAt.$': ENTERED_TIME },
     resultPath: '$.steps.backupsOn',
     retry: { errors: ['Rds.InvalidDbInstanceStateException'], maxAttempts: 6 },
@@ -247,22 +204,8 @@ export function turnBackupsOn(scope: Construct, ctx: RunbookContext, then: sfn.I
   );
 }
 
-/** `{ key.$: path }` for a JSONPath, `{ key: value }` for a literal. */
-function pathOrLiteral(key: string, value: string): Record<string, string> {
-  return value.startsWith('$') ? { [`${key}.$`]: value } : { [key]: value };
-}
-
-/** DescribeDBInstances by a filter on the identifier: an instance not there (yet) is an empty list, not an error. */
-function describeInstance(scope: Construct, ctx: RunbookContext, name: string, idExpression: string, resultPath: string): sfn.TaskStateBase {
-  return sdkCall(scope, name, {
-    comment: 'Filters by identifier, so "not there yet" is an empty list rather than an error.',
-    service: 'rds',
-    action: 'describeDBInstances',
-    parameters: { Filters: [{ Name: 'db-instance-id', 'Values.$': `States.Array(${idExpression})` }] },
-    iamResources: [ctx.arns.anyDbInstance],
-    iamAction: 'rds:DescribeDBInstances',
-    resultSelector: { 'Instances.$': '$.DbInstances', 'CheckedAt.$': ENTERED_TIME },
-    resultPath,
-    retry: { errors: ['Rds.RdsException'] },
-  });
+/** The instance a restore replaces: its identifier and what the runbook may do to it and its counterparts. */
+export interface InstanceDatabase {
+  readonly identifier: string;
+  readonly arns: InstanceArns;
 }

@@ -1,9 +1,8 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
-import { sdkCall } from '../tasks';
+import { invoke, sdkCall } from '../tasks';
 import { bestEffort, notify } from './notify';
-import { RestoreDatabase, turnBackupsOn } from './restore-database';
 import { RestartService } from './restart-service';
 import { checkServiceVersion } from './service-version';
 
@@ -22,12 +21,12 @@ export class Rollback extends sfn.StateMachineFragment {
 
   constructor(scope: Construct, ctx: RunbookContext) {
     super(scope, 'fragment: Rollback');
-    const restoreDb = new RestoreDatabase(scope, ctx);
+    const restoreDb = ctx.database.restore(scope, ctx);
     const restart = new RestartService(scope, ctx, {
       label: 'on the original release',
       key: 'rollbackRestart',
-      why: 'Puts back the original task definition and task count in one deployment.',
-      taskDefinitionPath: '$.original.taskDefinition',
+      why: 'Puts back the original release and task count in one deployment.',
+      taskDefinitionPath: '$.rollbackRelease.taskDefinition',
       desiredCountPath: '$.original.desiredCount',
       requireSingleTask: false,
       waitForMigrationService: false,
@@ -42,14 +41,29 @@ export class Rollback extends sfn.StateMachineFragment {
       notify(scope, ctx, 'Notify: rolled back', 'Metaflow migration rolled back:', 'The migration failed and was rolled back; the execution ends FAILED with the report.'),
       rolledBack,
     );
+    // The original task definition names a tag; a new deployment resolves it again, and the tag may
+    // have been pushed since the service's tasks started (`latest` moves with every release). The
+    // original release is only back for certain when pinned to the digest those tasks ran, recorded
+    // in preflight: ECS pins a deployment to the digest it resolved, so that digest is the release.
+    const pin = invoke(scope, 'Pin the original image by digest', ctx.fns.retargetTaskDefinition, {
+      comment:
+        'A revision of the original task definition that runs the digest the service ran before the change, everything else kept; the original itself when it already names that digest.',
+      payload: {
+        'taskDefinition.$': '$.original.taskDefinition',
+        containerName: ctx.config.deployment.containerName,
+        'pinDigest.$': '$.runningRelease.ImageDigest',
+        'changeId.$': '$.plan.changeId',
+      },
+      resultPath: '$.rollbackRelease',
+    });
+    pin.next(restart);
     const restoredDb = sfn.Condition.booleanEquals('$.rollback.restoreDatabase', true);
-    const serviceBack = sfn.Chain.start(restart)
-      .next(answers)
-      .next(
-        new sfn.Choice(scope, 'Was the database restored?', { comment: 'A restored instance gets its automated backups back last, once the service answers again.' })
-          .when(restoredDb, turnBackupsOn(scope, ctx, tellRolledBack))
+    restart.next(answers).next(
+      new sfn.Choice(scope, 'Was the database restored?', { comment: ctx.database.lastOnceServing })
+        .when(restoredDb, ctx.database.afterServiceBack(scope, ctx, tellRolledBack))
           .otherwise(tellRolledBack),
-      );
+    );
+    const serviceBack = pin;
     const decide = new sfn.Choice(scope, 'Restore the database?', {
       comment: 'Only when the upgrade request was sent: otherwise the schema is untouched and the snapshot is kept unused.',
     })
@@ -72,18 +86,6 @@ export class Rollback extends sfn.StateMachineFragment {
  */
 export function inspectAfterFailedRollback(scope: Construct, ctx: RunbookContext, then: sfn.IChainable): sfn.State {
   const d = ctx.config.deployment;
-  const dbs = sdkCall(scope, 'Describe the DB instances after the failed rollback', {
-    comment: 'The original identifier, the renamed-aside one and the restored one, whichever exist.',
-    service: 'rds',
-    action: 'describeDBInstances',
-    parameters: {
-      Filters: [{ Name: 'db-instance-id', 'Values.$': `States.Array('${d.dbInstanceIdentifier}', $.plan.asideInstanceId, $.plan.restoreInstanceId)` }],
-    },
-    iamResources: [ctx.arns.anyDbInstance],
-    iamAction: 'rds:DescribeDBInstances',
-    resultSelector: { 'Instances.$': '$.DbInstances' },
-    resultPath: '$.inspect.db',
-  });
   const svc = sdkCall(scope, 'Describe the service after the failed rollback', {
     comment: 'Task definition, desired and running counts as they are now.',
     service: 'ecs',
@@ -93,8 +95,7 @@ export function inspectAfterFailedRollback(scope: Construct, ctx: RunbookContext
     resultSelector: { 'Services.$': '$.Services' },
     resultPath: '$.inspect.service',
   });
-  dbs.addCatch(svc, { resultPath: '$.inspect.db' });
   svc.addCatch(then, { resultPath: '$.inspect.service' });
-  dbs.next(svc).next(then);
-  return dbs;
+  svc.next(then);
+  return ctx.database.inspect(scope, ctx, svc);
 }

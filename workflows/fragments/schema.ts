@@ -93,7 +93,9 @@ export class UpgradeSchema extends sfn.StateMachineFragment {
       '$.schema.after',
     );
     const upgraded = new sfn.Pass(scope, 'Schema upgraded', { comment: 'The upgrade is verified; the service still runs the old version until restarted.' });
-    const verified = new sfn.Choice(scope, 'Is the schema up to date now?')
+    const verified = new sfn.Choice(scope, 'Is the schema up to date now?', {
+      comment: 'Guide steps 14-15: a migration still listed after the upgrade means it did not complete; the database is restored.',
+    })
       .when(sfn.Condition.booleanEquals('$.schema.after.isUpToDate', true), upgraded)
       .otherwise(
         new sfn.Fail(scope, 'Schema is not up to date', {

@@ -11,12 +11,12 @@ import { ENTERED_TIME, invoke, retryUntilReady } from '../tasks';
 export function checkServiceVersion(
   scope: Construct,
   ctx: RunbookContext,
-  props: { name: string; comment: string; resultPath: string; minimumVersion?: string },
+  props: { name: string; comment: string; resultPath: string; minimumVersion?: string; /** Where the task to ask was located; `$.endpoint` by default. */ endpointPath?: string },
 ): sfn.TaskStateBase {
   const task = invoke(scope, props.name, ctx.fns.getServiceVersion, {
     comment: props.comment,
     payload: {
-      'baseUrl.$': '$.endpoint.serviceUrl',
+      'baseUrl.$': `${props.endpointPath ?? '$.endpoint'}.serviceUrl`,
       timeoutMs: ctx.config.migration.requestTimeoutSeconds * 1000,
       ...(props.minimumVersion ? { minimumVersion: props.minimumVersion } : {}),
     },

@@ -37,7 +37,9 @@ export class SingleFlight extends sfn.StateMachineFragment {
     });
     const alone = new sfn.Pass(scope, 'No other migration is running', { comment: 'This execution is the only one.' });
     list.next(
-      new sfn.Choice(scope, 'Is another migration running?')
+      new sfn.Choice(scope, 'Is another migration running?', {
+        comment: 'This execution is always listed; a second name means two migrations would race on one database.',
+      })
         .when(sfn.Condition.isPresent('$.running.Names[1]'), explain.next(refuse))
         .otherwise(alone),
     );

@@ -13,6 +13,20 @@ export function changeTags(): Record<string, string>[] {
 }
 
 /**
+ * The snapshot calls of one kind of database: a DB snapshot of an instance, a DB cluster snapshot
+ * of an Aurora cluster. Both answer with a list whose status is creating, available or failed.
+ */
+export interface SnapshotCalls {
+  /** State names, as an operator reads them. */
+  readonly names: { readonly create: string; readonly describe: string; readonly wait: string; readonly question: string; readonly failed: string };
+  /** The create action and its parameters (the snapshot's identifier is the plan's). */
+  readonly create: { readonly action: string; readonly parameters: Record<string, unknown>; readonly arn: Record<string, string> };
+  /** The describe action, its parameters, and where its answer lists the snapshot. */
+  readonly describe: { readonly action: string; readonly parameters: Record<string, unknown>; readonly list: string };
+  readonly iamResources: string[];
+}
+
+/**
  * Guide: "We highly recommend taking a backup of your RDS instance before attempting this upgrade."
  * The snapshot is what the failure branch restores from, so the runbook does not go on until it is
  * available. It is never deleted by the runbook.
@@ -21,42 +35,38 @@ export class TakeSnapshot extends sfn.StateMachineFragment {
   readonly startState: sfn.State;
   readonly endStates: sfn.INextable[];
 
-  constructor(scope: Construct, ctx: RunbookContext) {
+  constructor(scope: Construct, ctx: RunbookContext, calls: SnapshotCalls) {
     super(scope, 'fragment: Snapshot');
-    const create = sdkCall(scope, 'Take RDS snapshot', {
+    const create = sdkCall(scope, calls.names.create, {
       comment: 'The backup the guide asks for, named after the change and execution so a re-run never collides.',
       service: 'rds',
-      action: 'createDBSnapshot',
-      parameters: {
-        DbInstanceIdentifier: ctx.config.deployment.dbInstanceIdentifier,
-        'DbSnapshotIdentifier.$': '$.plan.snapshotId',
-        Tags: changeTags(),
-      },
-      iamResources: [ctx.arns.dbInstance, ctx.arns.snapshots],
-      resultSelector: { 'DbSnapshotArn.$': '$.DbSnapshot.DbSnapshotArn', 'StartedAt.$': ENTERED_TIME },
+      action: calls.create.action,
+      parameters: { ...calls.create.parameters, Tags: changeTags() },
+      iamResources: calls.iamResources,
+      resultSelector: { ...calls.create.arn, 'StartedAt.$': ENTERED_TIME },
       resultPath: '$.snapshot',
     });
-    const describe = sdkCall(scope, 'Describe the snapshot', {
+    const describe = sdkCall(scope, calls.names.describe, {
       comment: 'Reads the snapshot status: creating, available or failed.',
       service: 'rds',
-      action: 'describeDBSnapshots',
-      parameters: { 'DbSnapshotIdentifier.$': '$.plan.snapshotId' },
-      iamResources: [ctx.arns.dbInstance, ctx.arns.snapshots],
+      action: calls.describe.action,
+      parameters: calls.describe.parameters,
+      iamResources: calls.iamResources,
       // Kept whole: PercentProgress, for one, is left out of some answers.
-      resultSelector: { 'Snapshots.$': '$.DbSnapshots', 'CheckedAt.$': ENTERED_TIME },
+      resultSelector: { 'Snapshots.$': calls.describe.list, 'CheckedAt.$': ENTERED_TIME },
       resultPath: '$.snapshotStatus',
       retry: { errors: ['Rds.RdsException'] },
     });
     const wait = new BoundedPoll(scope, {
-      title: 'Wait for snapshot available',
+      title: calls.names.wait,
       why: 'Nothing may change before the backup is complete.',
       counter: 'snapshot',
       check: describe,
-      question: 'Is the snapshot available?',
+      question: calls.names.question,
       done: sfn.Condition.stringEquals('$.snapshotStatus.Snapshots[0].Status', 'available'),
       failed: {
         condition: sfn.Condition.not(sfn.Condition.stringEquals('$.snapshotStatus.Snapshots[0].Status', 'creating')),
-        name: 'Snapshot did not complete',
+        name: calls.names.failed,
         error: 'SnapshotFailed',
         cause: 'The snapshot left the creating state without becoming available; nothing else was changed.',
       },

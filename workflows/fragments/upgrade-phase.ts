@@ -40,7 +40,9 @@ export function upgradePhase(scope: Construct, ctx: RunbookContext): sfn.Paralle
     parameters: { 'before.$': '$.schema.before', 'after.$': '$.schema.before' },
     resultPath: '$.schema',
   });
-  const needed = new sfn.Choice(scope, 'Is the schema already up to date?')
+  const needed = new sfn.Choice(scope, 'Is the schema already up to date?', {
+    comment: 'Nothing pending: no upgrade request, no verification, no second restart; the version is still checked.',
+  })
     .when(sfn.Condition.booleanEquals('$.schema.before.isUpToDate', true), nothingToDo)
     .otherwise(upgrade);
   upgrade.next(restart).next(checkVersion);

@@ -1,0 +1,103 @@
+import type { Json } from '../../rehearsal/assembly';
+import { FIXTURE_NAMES, type FixtureName } from '../../rehearsal/fixtures';
+import { invariantViolations, parityViolations } from '../../rehearsal/invariants';
+import { rehearse } from '../../rehearsal/run';
+import { findScenario, type Scenario } from '../../rehearsal/scenarios';
+import { requestsBuiltWhole } from '../support/definition-reads';
+import type { Baseline } from '../support/fault-matrix';
+import { recordedMatrix } from '../support/matrix-suite';
+
+/**
+ * Every key of the requests preflight builds for the restore (the restore itself, the settings it
+ * cannot take, the backups turned back on), as preflight built them in each fixture's baseline,
+ * dropped one at a time from the call as it reaches AWS: some fixture must notice, through the
+ * parity invariant, the rollback invariants, or the call itself failing. A key no fixture notices
+ * is either not needed or not checked, and fails here by name.
+ */
+/**
+ * Keys no fixture notices today, each with why. Their tests pass while that stays so, and fail (to
+ * be taken off this list) once a rehearsal notices them: a new unnoticed key is a failure by name.
+ */
+const INHERITED = 'a restore takes it from the snapshot when it is not given (RestoreDBInstanceFromDBSnapshot), as the simulated RDS does: no rehearsal can notice it, and AWS would not either';
+const DEFAULT_EVERYWHERE = "every fixture has AWS's default value, which the restore gives when it is not passed: only a deployment with another value would notice it";
+const UNNOTICED_KEYS: Readonly<Record<string, string>> = {
+  'Restore the snapshot under the original identifier / DbInstanceClass': INHERITED,
+  'Restore the snapshot under the original identifier / Port': INHERITED,
+  'Restore the snapshot under the original identifier / Iops': INHERITED,
+  'Restore the snapshot under the original identifier / StorageThroughput': INHERITED,
+  'Restore the snapshot under the original identifier / OptionGroupName': `${DEFAULT_EVERYWHERE} (the engine's default option group)`,
+  'Restore the snapshot under the original identifier / PubliclyAccessible': `${DEFAULT_EVERYWHERE} (false)`,
+  'Restore the snapshot under the original identifier / NetworkType': `${DEFAULT_EVERYWHERE} (IPV4)`,
+  'Restore the snapshot under the original identifier / BackupTarget': `${DEFAULT_EVERYWHERE} (region)`,
+  'Restore the snapshot under the original identifier / EngineLifecycleSupport': `${DEFAULT_EVERYWHERE} (open-source-rds-extended-support)`,
+  'Apply the settings the restore cannot set / DatabaseInsightsMode': `${DEFAULT_EVERYWHERE} (standard)`,
+  'Apply the settings the restore cannot set / PerformanceInsightsKMSKeyId': `${DEFAULT_EVERYWHERE} (the aws/rds key)`,
+  'Apply the settings the restore cannot set / PerformanceInsightsRetentionPeriod': `${DEFAULT_EVERYWHERE} (7 days)`,
+};
+
+const matrices = FIXTURE_NAMES.map((fixture) => recordedMatrix(fixture));
+const requests = requestsBuiltWhole((matrices[0] as (typeof matrices)[number]).definition);
+
+/** The first baseline that sent the request and whose rollback did not fail: the request as a restore sends it. */
+const sentIn = (baselines: readonly Baseline[], state: string) =>
+  baselines.filter((b) => b.error !== 'RollbackFailed').flatMap((b) => b.calls.filter((c) => c.state === state && !c.error).map((c) => ({ base: b, input: c.input as Record<string, Json> })))[0];
+
+const cases = requests.flatMap(({ state }) => {
+  const keys = new Set(matrices.flatMap((m) => Object.keys(sentIn(m.baselines, state)?.input ?? {})));
+  return [...keys].map((key) => ({ state, key }));
+});
+const noticed: string[] = [];
+
+afterAll(() => {
+  console.log(`What notices each key of the requests preflight builds, dropped:\n${noticed.join('\n')}`);
+});
+
+describe('every key of the requests preflight builds for a restore is needed', () => {
+  it('finds the requests preflight builds whole, and their keys', () => {
+    expect(requests.map((r) => r.state).length).toBeGreaterThanOrEqual(3);
+    expect(cases.length).toBeGreaterThanOrEqual(requests.length * 2);
+  });
+
+  const title = (key: string, state: string) => {
+    const unnoticed = UNNOTICED_KEYS[`${state} / ${key}`];
+    return unnoticed
+      ? `dropping ${key} from "${state}" is noticed by no fixture [listed: ${unnoticed}]`
+      : `dropping ${key} from "${state}" makes a rehearsal fail an invariant on some fixture`;
+  };
+  it.each(cases.map((c) => [title(c.key, c.state), c.key, c.state] as const))('%s', async (_title, key, state) => {
+    const listed = UNNOTICED_KEYS[`${state} / ${key}`] !== undefined;
+    const tried: string[] = [];
+    for (const matrix of matrices) {
+      const sent = sentIn(matrix.baselines, state);
+      if (!sent || !(key in sent.input)) continue;
+      const result = await rehearse({
+        assembly: matrix.assembly,
+        scenario: findScenario(sent.base.scenario) as Scenario,
+        fault: { kind: 'drop-request-key', state, key },
+      });
+      const call = result.calls.find((c) => c.state === state && c.injected);
+      const why = [
+        ...(call?.error ? [`the call failed: ${call.error}`] : []),
+        ...parityViolations(result).map((p) => `parity: ${p}`),
+        ...invariantViolations(result, { rollbackMayFail: false }),
+      ];
+      tried.push(`${matrix.fixture}${call ? '' : ' (the call was never made)'}`);
+      if (call && why.length > 0) {
+        noticed.push(`  ${state} / ${key}: ${noticedBy(matrix.fixture, sent.base.scenario, why)}`);
+        expect({ key, state, noticedOn: matrix.fixture, listedAsUnnoticed: listed }).toEqual({ key, state, noticedOn: matrix.fixture, listedAsUnnoticed: false });
+        return;
+      }
+    }
+    noticed.push(`  ${state} / ${key}: no fixture (tried ${tried.join(', ')})${listed ? ', as listed' : ''}`);
+    expect({ key, state, noticedOn: `no fixture (tried ${tried.join(', ') || 'none'})` }).toEqual({ key, state, noticedOn: listed ? expect.stringMatching(/^no fixture \(tried \w/) : 'some fixture' });
+  });
+
+  it('lists as unnoticed only keys preflight builds', () => {
+    const built = new Set(cases.map((c) => `${c.state} / ${c.key}`));
+    expect(Object.keys(UNNOTICED_KEYS).filter((k) => !built.has(k))).toEqual([]);
+  });
+});
+
+function noticedBy(fixture: FixtureName, scenario: string, why: string[]): string {
+  return `${fixture}, ${scenario}: ${why[0]}${why.length > 1 ? ` (+${why.length - 1} more)` : ''}`;
+}

@@ -1,0 +1,3 @@
+import { scenarioTable } from '../support/scenario-table';
+
+scenarioTable('terraform-aurora');
