@@ -1,5 +1,6 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetExecutionHistoryCommand, type HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@smithy/types';
 
 /** An error the operator can act on: printed as its message alone, with its exit code. */
 export class CliError extends Error {
@@ -25,7 +26,12 @@ export const EXIT = { ok: 0, notSucceeded: 1, usage: 2, aws: 3 } as const;
 
 export interface AwsClients {
   readonly sfn: SFNClient;
-  readonly sts: STSClient;
+  /** Reads the runbook stack's outputs (the endpoint's URL). */
+  readonly cloudformation: CloudFormationClient;
+  /** The operator's credentials, to sign requests to the runbook's endpoint with. */
+  readonly credentials: () => Promise<AwsCredentialIdentity>;
+  /** The region the clients call. */
+  readonly region: () => Promise<string>;
 }
 
 export interface ClientOptions {
@@ -36,7 +42,14 @@ export interface ClientOptions {
 /** The operator's own credentials: `--profile`/`--region` as the AWS CLI takes them, else the default chain. */
 export function createClients(options: ClientOptions): AwsClients {
   const config = { region: options.region, profile: options.profile };
-  return { sfn: new SFNClient(config), sts: new STSClient(config) };
+  const sfn = new SFNClient(config);
+  return {
+    sfn,
+    cloudformation: new CloudFormationClient(config),
+    // The client resolves the default provider chain (--profile, AWS_PROFILE, SSO, environment, ...).
+    credentials: () => sfn.config.credentials(),
+    region: () => sfn.config.region(),
+  };
 }
 
 export interface RetryPolicy {
@@ -156,14 +169,7 @@ export async function readHistorySince(sfn: SFNClient, executionArn: string, aft
   return fresh.reverse();
 }
 
-/** Who is calling: the ARN recorded as approver or rejecter. */
-export async function callerArn(sts: STSClient, retry: RetryPolicy): Promise<string> {
-  const identity = await callAws(() => sts.send(new GetCallerIdentityCommand({})), retry);
-  if (!identity.Arn) throw new CliError('STS GetCallerIdentity returned no ARN', EXIT.aws, 'NoCallerArn');
-  return identity.Arn;
-}
-
-const EXECUTION_ARN = /^arn:aws[a-z-]*:states:([a-z0-9-]+):\d{12}:execution:[\w-]+:[\w.-]+$/;
+const EXECUTION_ARN = /^arn:aws[a-z-]*:states:([a-z0-9-]+):\d{12}:execution:([\w-]+):[\w.-]+$/;
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]+(?::[\w-]+)?$/;
 
 /** The execution ARN argument, or a usage error naming it. */
@@ -175,6 +181,11 @@ export function requireExecutionArn(value: string | undefined): string {
 
 export function isStateMachineArn(value: string): boolean {
   return STATE_MACHINE_ARN.test(value);
+}
+
+/** The state machine an execution belongs to, by name (the runbook stack is named after it). */
+export function stateMachineNameOf(executionArn: string): string | undefined {
+  return EXECUTION_ARN.exec(executionArn)?.[2];
 }
 
 /** The region an execution ran in, from its ARN. */

@@ -198,8 +198,12 @@ export class HistoryReader {
  */
 export class RehearsalReader {
   private startedAtMs: number | undefined;
+  private input: unknown;
 
-  constructor(private readonly input: unknown) {}
+  /** The execution's input, once it started (typed in the console, or written by the runbook's endpoint). */
+  started(input: unknown): void {
+    this.input = input;
+  }
 
   read(event: StateEvent): RunEvent[] {
     const { record, kind } = event;

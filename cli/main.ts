@@ -3,6 +3,7 @@ import { synthesizeRunbook } from '../rehearsal/assembly';
 import { SCENARIOS } from '../rehearsal/scenarios';
 import { CliError, createClients, EXIT, messageOf, UsageError } from './aws';
 import { decide, report, start, watch } from './commands';
+import type { PersonName } from '../rehearsal/sim/people';
 import type { CommonOptions, Deps } from './deps';
 import { createDeploymentClients } from './discovery/clients';
 import { DiscoveryError } from './discovery/errors';
@@ -14,6 +15,8 @@ interface OptionSpec {
   readonly type: 'string' | 'boolean';
   readonly arg?: string;
   readonly description: string;
+  /** Parsed, so that its use can be answered with a reason, but not offered in the help. */
+  readonly hidden?: boolean;
 }
 
 type Values = Readonly<Record<string, string | boolean | undefined>>;
@@ -38,6 +41,30 @@ const LOCAL: Readonly<Record<string, OptionSpec>> = {
   scenario: { type: 'string', arg: 'name', description: `rehearsal scenario for --local (default ${DEFAULT_SCENARIO}; see below)` },
 };
 const SCENARIO_LIST = `Scenarios for --local:\n${SCENARIOS.map((s) => `  ${s.name}`).join('\n')}`;
+const PERSON_NAMES: readonly PersonName[] = ['requester', 'approver', 'approver-role', 'outsider'];
+const ENDPOINT: Readonly<Record<string, OptionSpec>> = {
+  'endpoint-url': {
+    type: 'string',
+    arg: 'url',
+    description: "the runbook's endpoint (default: RUNBOOK_ENDPOINT_URL, else the EndpointUrl output of the runbook stack)",
+  },
+};
+const AS: OptionSpec = {
+  type: 'string',
+  arg: 'person',
+  description: `--local: who you are in the simulated account: ${PERSON_NAMES.join(', ')}`,
+};
+const SIGNED = `Goes through the runbook's endpoint (a Lambda function URL with AWS_IAM auth), signed with your AWS
+credentials (SigV4): the runbook records who you are from the signature, never from a flag. Your
+identity needs lambda:InvokeFunctionUrl and lambda:InvokeFunction on the endpoint's function.`;
+
+function person(values: Values): PersonName | undefined {
+  const as = str(values, 'as');
+  if (as === undefined) return undefined;
+  if (!(PERSON_NAMES as readonly string[]).includes(as)) throw new UsageError(`--as: expected one of ${PERSON_NAMES.join(', ')}, got ${JSON.stringify(as)}`);
+  if (!flag(values, 'local')) throw new UsageError('--as: only with --local (in AWS you are who your credentials say)');
+  return as as PersonName;
+}
 
 const str = (values: Values, key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
 const flag = (values: Values, key: string) => values[key] === true;
@@ -58,20 +85,42 @@ function oneArn(positionals: readonly string[]): string | undefined {
   return positionals[0];
 }
 
+/** approve and reject: the same request, with a comment or a reason. */
+function decideWith(deps: Deps, values: Values, positionals: readonly string[], decision: 'approved' | 'rejected', noteFlag: 'comment' | 'reason'): Promise<number> {
+  return decide(deps, {
+    ...common(values),
+    executionArn: oneArn(positionals),
+    decision,
+    note: str(values, noteFlag),
+    endpointUrl: str(values, 'endpoint-url'),
+    local: flag(values, 'local'),
+    scenario: str(values, 'scenario'),
+    as: person(values),
+  });
+}
+
 const COMMANDS: Readonly<Record<string, Subcommand>> = {
   start: {
-    usage: 'start --change-id <id> --requested-by <who> [--target-image <image>] [--reason <text>] [--dry-run] [--state-machine-arn <arn>] [--no-follow]',
-    summary: 'start the migration for a change, print its console URL, then follow it like watch',
-    details: 'The flags are checked as the state machine checks its input, before anything is sent to AWS.\nThe execution is named after the change: CHG-123-20261124T150301Z.',
+    usage: 'start --change-id <id> [--target-image <image>] [--reason <text>] [--dry-run] [--state-machine-arn <arn> | --endpoint-url <url>] [--no-follow]  |  start --local --change-id <id> [--scenario <name>] [--as <person>]',
+    summary: "start the migration for a change through the runbook's endpoint, as your AWS identity, then follow it like watch",
+    details: `The flags are checked as the state machine checks its input, before anything is sent to AWS.
+The execution is named after the change: CHG-123-20261124T150301Z. Its requester is you, verified.
+${SIGNED}
+--local starts the rehearsal of --scenario the same way, through its loopback endpoint, as --as (default requester).
+
+${SCENARIO_LIST}`,
     options: {
       'change-id': { type: 'string', arg: 'id', description: 'the change ticket, e.g. CHG-1234 (used in snapshot names and tags)' },
-      'requested-by': { type: 'string', arg: 'who', description: 'who asked for the change: e-mail, user name or IAM ARN' },
+      'requested-by': { type: 'string', arg: 'who', description: 'no longer taken: the requester is who signed the request', hidden: true },
       'target-image': { type: 'string', arg: 'image', description: 'move the service to this image first, e.g. netflixoss/metaflow_metadata_service:v2.5.1' },
       reason: { type: 'string', arg: 'text', description: 'why, in one line (shown to approvers, kept in the report)' },
       'dry-run': { type: 'boolean', description: 'run the read-only checks and report the plan; change nothing' },
-      'state-machine-arn': { type: 'string', arg: 'arn', description: 'the runbook state machine (default: RUNBOOK_STATE_MACHINE_ARN)' },
+      'state-machine-arn': { type: 'string', arg: 'arn', description: 'the runbook state machine, whose stack names the endpoint (default: RUNBOOK_STATE_MACHINE_ARN)' },
+      ...ENDPOINT,
       'no-follow': { type: 'boolean', description: 'print the execution and return at once' },
       interval: INTERVAL,
+      ...LOCAL,
+      as: AS,
     },
     run: (deps, values, positionals) => {
       if (positionals.length > 0) throw new UsageError(`start takes no arguments, got ${JSON.stringify(positionals[0])}`);
@@ -83,8 +132,12 @@ const COMMANDS: Readonly<Record<string, Subcommand>> = {
         reason: str(values, 'reason'),
         dryRun: flag(values, 'dry-run'),
         stateMachineArn: str(values, 'state-machine-arn'),
+        endpointUrl: str(values, 'endpoint-url'),
         follow: !flag(values, 'no-follow'),
         intervalSeconds: interval(values),
+        local: flag(values, 'local'),
+        scenario: str(values, 'scenario'),
+        as: person(values),
       });
     },
   },
@@ -97,16 +150,26 @@ const COMMANDS: Readonly<Record<string, Subcommand>> = {
       watch(deps, { ...common(values), executionArn: oneArn(positionals), intervalSeconds: interval(values), local: flag(values, 'local'), scenario: str(values, 'scenario') }),
   },
   approve: {
-    usage: 'approve <executionArn> [--comment <text>]',
+    usage: 'approve <executionArn> [--comment <text>] [--endpoint-url <url>]  |  approve --local [--scenario <name>] [--as <person>] [--comment <text>]',
     summary: 'approve the change an execution is waiting on ("Wait for approval"), as your AWS identity',
-    options: { comment: { type: 'string', arg: 'text', description: 'kept with the approval in the history and the report' } },
-    run: (deps, values, positionals) => decide(deps, { ...common(values), executionArn: oneArn(positionals), decision: 'approved', note: str(values, 'comment') }),
+    details: `${SIGNED}
+The endpoint refuses callers outside the configured approvers and, unless configured otherwise, the
+requester: the refusal's reason is printed (exit 1) and the execution keeps waiting for an approver.
+--local rehearses --scenario and answers its approval request as --as (default approver), through its loopback endpoint.
+
+${SCENARIO_LIST}`,
+    options: { comment: { type: 'string', arg: 'text', description: 'kept with the approval in the history and the report' }, ...ENDPOINT, ...LOCAL, as: AS },
+    run: (deps, values, positionals) => decideWith(deps, values, positionals, 'approved', 'comment'),
   },
   reject: {
-    usage: 'reject <executionArn> --reason <text>',
-    summary: 'reject the change an execution is waiting on: the run ends, nothing is changed',
-    options: { reason: { type: 'string', arg: 'text', description: 'why (required): kept in the history and the report' } },
-    run: (deps, values, positionals) => decide(deps, { ...common(values), executionArn: oneArn(positionals), decision: 'rejected', note: str(values, 'reason') }),
+    usage: 'reject <executionArn> --reason <text> [--endpoint-url <url>]  |  reject --local --reason <text> [--scenario <name>] [--as <person>]',
+    summary: 'reject the change an execution is waiting on, as your AWS identity: the run ends, nothing is changed',
+    details: `${SIGNED}
+The requester may withdraw their own change this way; others must be approvers when approvers are configured.
+
+${SCENARIO_LIST}`,
+    options: { reason: { type: 'string', arg: 'text', description: 'why (required): kept in the history and the report' }, ...ENDPOINT, ...LOCAL, as: AS },
+    run: (deps, values, positionals) => decideWith(deps, values, positionals, 'rejected', 'reason'),
   },
   report: {
     usage: 'report <executionArn> [--format md|json]  |  report --local [--scenario <name>] [--format md|json]',
@@ -169,7 +232,9 @@ Exit 0 when all hold, 1 when one fails, 3 when one could not be checked.`,
 };
 
 function optionHelp(options: Readonly<Record<string, OptionSpec>>): string {
-  const rows = Object.entries(options).map(([name, o]) => [`--${name}${o.arg ? ` <${o.arg}>` : ''}`, o.description] as const);
+  const rows = Object.entries(options)
+    .filter(([, o]) => !o.hidden)
+    .map(([name, o]) => [`--${name}${o.arg ? ` <${o.arg}>` : ''}`, o.description] as const);
   const width = Math.max(...rows.map(([left]) => left.length));
   return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`).join('\n');
 }
@@ -189,7 +254,10 @@ Options for every command:
 ${optionHelp(COMMON)}
 
 Run \`npm run runbook -- <command> --help\` for a command's options.
-Exit codes: 0 done (execution SUCCEEDED), 1 execution failed/aborted/timed out or not waiting for approval\n(init: no single deployment found, candidates listed; check: a precondition failed), 2 bad flags, 3 AWS error.
+start, approve and reject go through the runbook's endpoint, signed with your AWS credentials.
+Exit codes: 0 done (execution SUCCEEDED), 1 execution failed/aborted/timed out, not waiting for approval, or the
+endpoint refused you (not an approver, or the requester) (init: no single deployment found, candidates listed;
+check: a precondition failed), 2 bad flags, 3 AWS error.
 `;
 }
 

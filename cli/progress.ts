@@ -51,6 +51,8 @@ export function reduceProgress(events: readonly RunEvent[], now?: string): Progr
   let current = -1;
   /** The error a Task's Catch just handled: the step failed if the catch leads out of it. */
   let caught: { index: number; at: string; error: string | undefined } | undefined;
+  /** Where each error was last caught: a run may end with it after its Catch recorded more (a rejection's check). */
+  const caughtIn = new Map<string, number>();
   let status: ExecutionStatus = 'RUNNING';
   const run: { -readonly [K in keyof Progress]?: Progress[K] } = {};
 
@@ -104,7 +106,10 @@ export function reduceProgress(events: readonly RunEvent[], now?: string): Progr
       case 'caught':
         leave(event.state);
         if (event.kind === 'caught' && CONTAINER_TYPES.has(event.stateType)) fail(current, event.at, event.error);
-        else if (event.kind === 'caught') caught = { index: stepOfState.get(event.state) ?? current, at: event.at, error: event.error };
+        else if (event.kind === 'caught') {
+          caught = { index: stepOfState.get(event.state) ?? current, at: event.at, error: event.error };
+          if (event.error) caughtIn.set(event.error, caught.index);
+        }
         break;
       case 'retried': {
         const step = steps[stepOfState.get(event.state) ?? -1];
@@ -127,8 +132,11 @@ export function reduceProgress(events: readonly RunEvent[], now?: string): Progr
         run.error = event.error;
         run.cause = event.cause;
         run.endedAt = event.at;
-        // Stopped from outside, or failed with no step to blame: the step that was running failed.
-        if (status !== 'FAILED' || !steps.some((s) => s.status === 'failed')) fail(current, event.at, event.error ?? status);
+        // Stopped from outside, or failed with no step to blame: the step that caught the error the
+        // run ends with failed (a rejection, recorded before the report), else the one running.
+        if (status !== 'FAILED' || !steps.some((s) => s.status === 'failed')) {
+          fail(status === 'FAILED' ? (caughtIn.get(event.error ?? '') ?? current) : current, event.at, event.error ?? status);
+        }
         endCurrent(event.at);
         break;
     }

@@ -1,4 +1,4 @@
-import { APPROVAL_STATE } from '../workflows/fragments/approval';
+import { APPROVAL_STATE } from '../handlers/logic/pending-approval';
 import { type ExecutionStatus, parseJson, type RunEvent } from './events';
 import { type Progress, reduceProgress, type StepProgress, type StepStatus, visibleSteps } from './progress';
 
@@ -22,6 +22,8 @@ export interface ApprovalRecord {
   /** The approver's comment, or the reason for a rejection. */
   readonly note: string | null;
   readonly at: string | null;
+  /** Whether the runbook verified who answered (an answer through its endpoint); null: not checked yet. */
+  readonly verified: boolean | null;
 }
 
 export interface ErrorRecord {
@@ -34,6 +36,8 @@ export interface AuditRecord {
   readonly execution: string | null;
   readonly changeId: string | null;
   readonly requestedBy: string | null;
+  /** Whether the runbook verified the requester (started through its endpoint); null: not known. */
+  readonly requesterVerified: boolean | null;
   readonly reason: string | null;
   readonly targetImage: string | null;
   readonly dryRun: boolean;
@@ -103,25 +107,35 @@ function reportStep(s: StepProgress): ReportStep {
   };
 }
 
-/** Who answered the approval, from the approval task's own answer (or its rejection) in the events. */
+/**
+ * Who answered the approval. Once the runbook has checked the answer, its record says who,
+ * whether that was verified, and why; before that (a run still waiting, or a history without the
+ * check), what the approval task received, unverified.
+ */
 function approvalOf(events: readonly RunEvent[], final: Fields): ApprovalRecord | null {
-  for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i] as RunEvent;
-    if (!('state' in e) || e.state !== APPROVAL_STATE) continue;
-    if (e.kind === 'exited') {
-      // The local rehearsal does not hand over task results; the record keeps the answer too.
-      const answer = asFields(e.result ?? final.approval);
-      return { decision: text(answer.decision) ?? 'approved', by: text(answer.approvedBy), note: text(answer.comment), at: e.at };
-    }
-    if (e.kind === 'caught' || e.kind === 'failed') {
-      const answer = asFields(parseJson(e.cause));
-      if (e.error === 'States.Timeout') return { decision: 'timed out', by: null, note: null, at: e.at };
-      return { decision: text(answer.decision) ?? 'rejected', by: text(answer.rejectedBy), note: text(answer.reason) ?? e.cause ?? null, at: e.at };
-    }
-  }
   const recorded = asFields(final.approval);
+  const answered = [...events].reverse().find((e) => 'state' in e && e.state === APPROVAL_STATE && ['exited', 'caught', 'failed'].includes(e.kind));
+  if (text(recorded.decision) && typeof recorded.verified === 'boolean') {
+    return {
+      decision: text(recorded.decision) as string,
+      by: text(recorded.approvedBy) ?? text(recorded.rejectedBy),
+      note: text(recorded.comment) ?? text(recorded.reason),
+      at: answered?.at ?? null,
+      verified: recorded.verified,
+    };
+  }
+  if (answered?.kind === 'exited') {
+    // The local rehearsal does not hand over task results; the record keeps the answer too.
+    const answer = asFields(answered.result ?? final.approval);
+    return { decision: text(answer.decision) ?? 'approved', by: text(answer.approvedBy), note: text(answer.comment), at: answered.at, verified: null };
+  }
+  if (answered && (answered.kind === 'caught' || answered.kind === 'failed')) {
+    const answer = asFields(parseJson(answered.cause));
+    if (answered.error === 'States.Timeout') return { decision: 'timed out', by: null, note: null, at: answered.at, verified: null };
+    return { decision: text(answer.decision) ?? 'rejected', by: text(answer.rejectedBy), note: text(answer.reason) ?? answered.cause ?? null, at: answered.at, verified: null };
+  }
   const decision = text(recorded.decision);
-  return decision ? { decision, by: text(recorded.approvedBy) ?? text(recorded.rejectedBy), note: text(recorded.comment) ?? text(recorded.reason), at: null } : null;
+  return decision ? { decision, by: text(recorded.approvedBy) ?? text(recorded.rejectedBy), note: text(recorded.comment) ?? text(recorded.reason), at: null, verified: null } : null;
 }
 
 const strings = (value: unknown): string[] | null => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : null);
@@ -169,6 +183,7 @@ export function buildReport(events: readonly RunEvent[], meta: { executionArn?: 
     execution: meta.executionArn ?? text(final.execution),
     changeId: pick('changeId'),
     requestedBy: pick('requestedBy'),
+    requesterVerified: typeof asFields(final.requester).verified === 'boolean' ? (asFields(final.requester).verified as boolean) : null,
     reason: pick('reason'),
     targetImage: pick('targetImage'),
     dryRun: input.dryRun === true,
@@ -263,7 +278,11 @@ function stepTable(steps: readonly ReportStep[]): string[] {
 export function reportMarkdown(record: AuditRecord): string {
   const versions = (before: string | null, after: string | null) => (before || after ? `${before ?? '?'} → ${after ?? '?'}` : null);
   const a = record.approval;
-  const approval = a ? `${a.decision}${a.by ? ` by ${a.by}` : ''}${a.at ? ` at ${a.at}` : ''}${a.note ? `: ${a.note}` : ''}` : null;
+  const verified = (v: boolean | null, unverified: string) => (v === true ? ' (verified)' : v === false ? ` (${unverified})` : '');
+  const approval = a
+    ? `${a.decision}${a.by ? ` by ${a.by}` : ''}${verified(a.verified, 'not verified')}${a.at ? ` at ${a.at}` : ''}${a.note ? `: ${a.note}` : ''}`
+    : null;
+  const requester = record.requestedBy ? `${record.requestedBy}${verified(record.requesterVerified, 'typed when the execution was started: not verified')}` : null;
   const lines = [
     `# Metaflow schema migration ${record.changeId ?? '(unknown change)'}: ${record.outcome}`,
     '',
@@ -272,7 +291,7 @@ export function reportMarkdown(record: AuditRecord): string {
     ...table([
       ['Execution', record.execution],
       ['Change', record.changeId],
-      ['Requested by', record.requestedBy],
+      ['Requested by', requester],
       ['Reason', record.reason],
       ['Approval', approval],
       ['Status', `${record.status}${record.error ? ` (${record.error.error})` : ''}`],

@@ -22,6 +22,8 @@ const HANDLERS_DIR = path.join(__dirname, '..', 'handlers');
  */
 export class HandlerFunctions extends Construct {
   readonly fns: RunbookFunctions;
+  /** Behind the function URL: called by people, never by the state machine. */
+  readonly endpoint: nodejs.NodejsFunction;
   readonly all: nodejs.NodejsFunction[] = [];
 
   constructor(scope: Construct, id: string, props: HandlerFunctionsProps) {
@@ -78,6 +80,9 @@ export class HandlerFunctions extends Construct {
       }),
       getServiceVersion: make('get-service-version', 'GET /version on the metadata service', http),
       composeReport: make('compose-report', 'Writes the cause of a failed execution', local),
+      // Calls KMS: outside the VPC, like the other functions that call AWS APIs.
+      verifyIdentity: make('verify-identity', "Checks the runbook endpoint's attestations of who asked and who answered", local),
     };
+    this.endpoint = make('runbook-endpoint', 'Starts, approves and rejects changes for IAM-authenticated callers (function URL)', { inVpc: false, timeout: Duration.seconds(30) });
   }
 }

@@ -5,6 +5,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -13,7 +15,8 @@ import { passTaskRoles, runbookArns } from '../workflows/context';
 import { databaseKind } from '../workflows/database';
 import { worstCaseSeconds } from '../workflows/worst-case';
 import { buildRunbook } from '../workflows/runbook';
-import { CONFIG_VERSION_OUTPUT, configVersion, type RunbookConfig } from './config';
+import { CONFIG_VERSION_OUTPUT, configVersion, ENDPOINT_URL_OUTPUT, type RunbookConfig } from './config';
+import { MAC_ALGORITHM } from '../handlers/logic/attestation';
 import { HandlerFunctions } from './handler-functions';
 
 export interface RunbookStackProps extends StackProps {
@@ -30,6 +33,10 @@ export class RunbookStack extends Stack {
   readonly stateMachine: sfn.StateMachine;
   readonly handlerSecurityGroup: ec2.SecurityGroup;
   readonly topic: sns.ITopic;
+  /** The HMAC key the endpoint attests verified identities with. */
+  readonly attestationKey: kms.Key;
+  /** The IAM-authenticated URL people start, approve and reject through. */
+  readonly endpointUrl: lambda.FunctionUrl;
 
   constructor(scope: Construct, id: string, props: RunbookStackProps) {
     super(scope, id, props);
@@ -81,6 +88,8 @@ export class RunbookStack extends Stack {
     });
     this.grantRetarget(handlers, runbookArns(config));
     this.grantLocate(handlers, runbookArns(config));
+    this.attestationKey = this.attestationKeyFor(handlers);
+    this.endpointUrl = this.identityEndpoint(handlers, config, runbookArns(config));
 
     const logGroup = new logs.LogGroup(this, 'RunbookLogs', {
       logGroupName: `/aws/vendedlogs/states/${config.stackName}`,
@@ -92,7 +101,7 @@ export class RunbookStack extends Stack {
       ? sns.Topic.fromTopicArn(this, 'Notifications', config.notifications.topicArn)
       : new sns.Topic(this, 'Notifications', { displayName: 'Metaflow migration runbook', enforceSSL: true });
     // The database's kind decides its states and IAM, here at synth (workflows/database).
-    const ctx = { config, fns: handlers.fns, arns: runbookArns(config), topic: this.topic, database: databaseKind(config) };
+    const ctx = { config, fns: handlers.fns, arns: runbookArns(config), topic: this.topic, attestationKey: this.attestationKey, database: databaseKind(config) };
     this.stateMachine = new sfn.StateMachine(this, 'Runbook', {
       stateMachineName: config.stackName,
       comment: 'Metaflow metadata service schema migration, with automatic restore on failure',
@@ -159,9 +168,72 @@ export class RunbookStack extends Stack {
       description: 'Hash of the configuration this stack was deployed from (npm run runbook -- check compares it with the file)',
     });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.topic.topicArn, description: 'Subscribe the approvers and on-call here' });
+    new CfnOutput(this, ENDPOINT_URL_OUTPUT, {
+      value: this.endpointUrl.url,
+      description: 'Start, approve and reject through this URL, signed with your AWS credentials (npm run runbook -- start|approve|reject finds it here)',
+    });
     new CfnOutput(this, 'ConsoleUrl', {
       value: `https://${Aws.REGION}.console.aws.amazon.com/states/home?region=${Aws.REGION}#/statemachines/view/${this.stateMachine.stateMachineArn}`,
     });
+  }
+
+  /**
+   * The HMAC key (HMAC_256, GENERATE_VERIFY_MAC) the endpoint attests verified identities with. Its
+   * policy keeps the default statement that hands the key's administration to the account's IAM
+   * policies (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html), and
+   * denies GenerateMac to every principal but the endpoint's role and VerifyMac to every one but the
+   * verifier's: an administrator with kms:* on every key still cannot mint or check an attestation
+   * without changing this policy, which CloudTrail records. HMAC keys cannot be rotated; the key
+   * is scheduled for deletion with the stack (an attestation outlives no execution).
+   */
+  private attestationKeyFor(handlers: HandlerFunctions): kms.Key {
+    const key = new kms.Key(this, 'AttestationKey', {
+      description: "Metaflow migration runbook: attests who started and who answered a change (only the runbook's endpoint MACs, only its verifier checks)",
+      keySpec: kms.KeySpec.HMAC_256,
+      keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    const only = (action: string, role: iam.IRole | undefined, sid: string) => {
+      if (!role) throw new Error(`${sid}: the function has no role`);
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid,
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: [action],
+          resources: ['*'],
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': role.roleArn } },
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: [action], resources: [key.keyArn], conditions: { StringEquals: { 'kms:MacAlgorithm': MAC_ALGORITHM } } }),
+      );
+    };
+    only('kms:GenerateMac', handlers.endpoint.role, 'OnlyTheEndpointAttests');
+    only('kms:VerifyMac', handlers.fns.verifyIdentity.role, 'OnlyTheVerifierChecks');
+    return key;
+  }
+
+  /**
+   * The endpoint people start, approve and reject through: a function URL with AuthType AWS_IAM, so
+   * Lambda verifies the SigV4 signature and IAM the caller's right to invoke it before the function
+   * runs (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html). Its role may start this
+   * state machine, read its executions' histories (the task token) and answer a task: SendTaskSuccess
+   * and SendTaskFailure have no resource-level permission (the Service Authorization Reference lists
+   * no resource type for them, https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html),
+   * which is why the state machine checks the endpoint's attestation of every answer.
+   */
+  private identityEndpoint(handlers: HandlerFunctions, config: RunbookConfig, arns: ReturnType<typeof runbookArns>): lambda.FunctionUrl {
+    const fn = handlers.endpoint;
+    fn.addEnvironment('RUNBOOK_STATE_MACHINE_ARN', arns.stateMachine);
+    fn.addEnvironment('RUNBOOK_KEY_ARN', this.attestationKey.keyArn);
+    fn.addEnvironment('RUNBOOK_APPROVERS', JSON.stringify(config.approval.approvers));
+    fn.addEnvironment('RUNBOOK_ALLOW_SELF_APPROVAL', String(config.approval.allowSelfApproval));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [arns.stateMachine] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:GetExecutionHistory'], resources: [arns.executions] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: ['*'] }));
+    return fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
   }
 
   /** The task finder reads the cluster's tasks, nothing else. */

@@ -32,18 +32,58 @@ export interface SynthesisOptions {
    * uses on the fixture's deployment; its `deployment` and `env` are the fixture's.
    */
   readonly settingsPath?: string;
+  /** Settings over those (a scenario's), merged key by key within each section. */
+  readonly settings?: ScenarioSettings;
+  /** An assembly whose handler bundles this one takes, instead of bundling (the code is the same). */
+  readonly bundlesFrom?: RunbookAssembly;
 }
 
-/** The configuration a fixture is rehearsed with: its own deployment, and the settings of `settingsPath`. */
+/** Settings a scenario needs other than its deployment's (the approvers, say), as a configuration file writes them. */
+export type ScenarioSettings = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+/** `over`'s sections merged into `base`'s, key by key. */
+function mergeSettings(base: Record<string, unknown>, over: ScenarioSettings = {}): Record<string, unknown> {
+  const out = { ...base };
+  for (const [section, values] of Object.entries(over)) {
+    const before = out[section];
+    out[section] = before && typeof before === 'object' && !Array.isArray(before) ? { ...before, ...values } : values;
+  }
+  return out;
+}
+
+/** The configuration a fixture is rehearsed with: its own deployment, and the settings of `settingsPath` and `settings`. */
 export function fixtureConfig(options: SynthesisOptions = {}): RunbookConfig {
   const fixture = FIXTURES[options.fixture ?? DEFAULT_FIXTURE];
-  const settings = options.settingsPath ? (readJsonFile(options.settingsPath) as Record<string, unknown>) : {};
-  const { deployment: _d, env: _e, ...rest } = settings;
-  return parseRunbookConfig({ ...fixture.config, ...rest }, options.settingsPath ?? `the ${fixture.name} fixture`);
+  const fromFile = options.settingsPath ? (readJsonFile(options.settingsPath) as Record<string, unknown>) : {};
+  const { deployment: _d, env: _e, ...rest } = fromFile;
+  return parseRunbookConfig(mergeSettings({ ...fixture.config, ...rest }, options.settings), options.settingsPath ?? `the ${fixture.name} fixture`);
 }
 
 /** The first assembly of this process: its bundles serve every later one (the handler code is the same). */
 let bundled: RunbookAssembly | undefined;
+
+const variants = new WeakMap<RunbookAssembly, Map<string, RunbookAssembly>>();
+
+/**
+ * The assembly a scenario runs on: `assembly` itself, or, when the scenario needs other settings
+ * (approvers configured, say), the same deployment synthesized again with them over its own,
+ * reusing its handler bundles. Synthesized once per assembly and settings.
+ */
+export function assemblyWith(assembly: RunbookAssembly, settings: ScenarioSettings | undefined): RunbookAssembly {
+  if (!settings || Object.keys(settings).length === 0) return assembly;
+  const { deployment: _d, env: _e, ...own } = assembly.config as unknown as Record<string, unknown>;
+  const merged = mergeSettings(own, settings);
+  if (JSON.stringify(merged) === JSON.stringify(own)) return assembly;
+  const known = variants.get(assembly) ?? new Map<string, RunbookAssembly>();
+  variants.set(assembly, known);
+  const key = JSON.stringify(settings);
+  let variant = known.get(key);
+  if (!variant) {
+    variant = synthesizeRunbook({ fixture: assembly.fixture, settings: merged as ScenarioSettings, bundlesFrom: assembly });
+    known.set(key, variant);
+  }
+  return variant;
+}
 
 /**
  * `cdk synth`, in process, into a fresh cloud assembly under `.cdk.out.rehearsal/`. Bundling the
@@ -58,7 +98,8 @@ export function synthesizeRunbook(options: SynthesisOptions = {}): RunbookAssemb
   removeAtExit(outdir);
   // Asset metadata tells which bundled directory belongs to which function (the CLI turns it on too).
   // CloudFormation validation takes seconds and only writes a report; `cdk synth` still runs it.
-  const context: Record<string, unknown> = { 'aws:cdk:enable-asset-metadata': true, ...(bundled ? { 'aws:cdk:bundling-stacks': [] } : {}) };
+  const bundles = options.bundlesFrom ?? bundled;
+  const context: Record<string, unknown> = { 'aws:cdk:enable-asset-metadata': true, ...(bundles ? { 'aws:cdk:bundling-stacks': [] } : {}) };
   const app = new App({ outdir, context, builtinCloudFormationValidation: false });
   // Bundling happens as the functions are constructed.
   const assembly = withoutBundlingLines(() => {
@@ -66,10 +107,10 @@ export function synthesizeRunbook(options: SynthesisOptions = {}): RunbookAssemb
     return app.synth();
   });
   const template = assembly.getStackByName(config.stackName).template as Template;
-  const resolved = resolveRunbook(template, bundled?.outdir ?? outdir);
+  const resolved = resolveRunbook(template, bundles?.outdir ?? outdir);
   const made: RunbookAssembly = { fixture: options.fixture ?? DEFAULT_FIXTURE, config, template, outdir, ...resolved };
-  if (bundled) reuseBundles(made, bundled);
-  bundled ??= made;
+  if (bundles) reuseBundles(made, bundles);
+  else bundled = made;
   return made;
 }
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { APPROVAL_STATE } from '../workflows/fragments/approval';
+import { APPROVAL_STATE } from '../handlers/logic/pending-approval';
 import { type RunbookAssembly, type SynthesisOptions, synthesizeRunbook } from './assembly';
 import { DEFAULT_FIXTURE, FIXTURE_NAMES, FIXTURES, findFixture } from './fixtures';
 import { type RunEvent, RehearsalReader } from '../cli/events';
@@ -16,8 +16,9 @@ Runs the synthesized runbook state machine end to end against a simulated Metafl
 (RDS, ECS and real Metaflow containers on 127.0.0.1). It prints one line per guide step as
 \`runbook watch\` shows an execution in AWS, how the execution ended and why, then the figures:
 time the metadata service did not answer, time on fewer tasks, writes at risk, runbook time over
-AWS time, state transitions. The approval gate is answered automatically: approved, or rejected
-with --reject. Times are virtual: a rehearsal of hours takes seconds.
+AWS time, state transitions. The approval gate is answered by the scenario's people through the
+rehearsal's endpoint (a function URL on loopback that checks their SigV4 signatures): approved by
+default, or rejected with --reject. Times are virtual: a rehearsal of hours takes seconds.
 
 --trace   also prints every state as it is entered and left (polling included) and the output
 --quiet   prints only the ending and the figures
@@ -40,7 +41,7 @@ function clockText(seconds: number): string {
 function printEvent(out: Writer, e: StateEvent): void {
   const r = e.record;
   if (r.name === APPROVAL_STATE && e.kind === 'entered') {
-    out.write(`${clockText(e.elapsedSeconds)}  ⏸ ${r.name}: paused for an approver (the rehearsal answers for them; --reject to refuse)\n`);
+    out.write(`${clockText(e.elapsedSeconds)}  ⏸ ${r.name}: paused for an approver (the scenario's people answer through the endpoint; --reject to refuse)\n`);
     return;
   }
   if (r.type === 'Pass' || r.type === 'Choice') {
@@ -97,7 +98,10 @@ export async function rehearseCommand(
     return 0;
   }
   const found = findScenario(values.scenario);
-  const scenario = found && values.reject ? { ...found, world: { ...found.world, approval: 'reject' as const }, expect: { ...found.expect, status: 'FAILED' as const, error: 'ChangeRejected' } } : found;
+  const scenario =
+    found && values.reject
+      ? { ...found, world: { ...found.world, approvals: undefined, approval: 'reject' as const }, expect: { ...found.expect, status: 'FAILED' as const, error: 'ChangeRejected' } }
+      : found;
   if (!scenario) {
     err.write(`--scenario: unknown scenario "${values.scenario}"; expected one of: ${SCENARIOS.map((s) => s.name).join(', ')}\n`);
     return 2;
@@ -110,10 +114,14 @@ export async function rehearseCommand(
   const synthStarted = Date.now();
   const assembly = synthesize({ fixture: fixture.name, settingsPath: values.config });
   const synthSeconds = (Date.now() - synthStarted) / 1000;
-  out.write(`Rehearsal of ${scenario.name} on the ${fixture.name} deployment: ${scenario.description}\nInput: ${JSON.stringify(scenario.input)}\n\n`);
+  out.write(`Rehearsal of ${scenario.name} on the ${fixture.name} deployment: ${scenario.description}\n`);
 
   // The same view as `runbook watch`: the rehearsal's events read as an execution history.
-  const reader = new RehearsalReader(scenario.input);
+  const reader = new RehearsalReader();
+  const onStart = ({ name, input }: { name: string; input: unknown }) => {
+    reader.started(input);
+    out.write(`Execution ${name}, ${scenario.world.startedBy ? "started through the runbook's endpoint" : 'started as typed in the console'}. Input: ${JSON.stringify(input)}\n\n`);
+  };
   const events: RunEvent[] = [];
   // One line per step change, as in a log: the virtual clock runs too fast for a redraw in place.
   const view = progressView({ stdout: out, now: () => new Date() }, { json: values.quiet });
@@ -122,7 +130,7 @@ export async function rehearseCommand(
     events.push(...reader.read(e));
     if (!values.trace) view.update(reduceProgress(events));
   };
-  const result = await rehearse({ assembly, scenario, onEvent });
+  const result = await rehearse({ assembly, scenario, onEvent, onStart });
   events.push(...reader.finish(result));
   if (!values.trace) view.update(reduceProgress(events));
   const record = buildReport(events);
@@ -141,6 +149,13 @@ export async function rehearseCommand(
     ...(m.recoverySeconds === null ? [] : [`  Failure to service back:        ${m.recoverySeconds.toFixed(0)} s`]),
     `  Runbook time:                   ${m.totalSeconds.toFixed(0)} s, ${m.approvalWaitSeconds.toFixed(0)} s of it waiting for the approver; AWS operations ${m.awsOperationSeconds.toFixed(0)} s ` +
       `(runbook without the approval / AWS: ${((m.totalSeconds - m.approvalWaitSeconds) / Math.max(1, m.awsOperationSeconds)).toFixed(2)})`,
+    ...(result.approvalAttempts.length === 0
+      ? []
+      : [
+          `  Approval answers:               ${result.approvalAttempts
+            .map((a) => `${a.by} ${a.decision} via ${a.via}: ${a.status}${typeof a.answer.error === 'string' ? ` ${a.answer.error}` : typeof a.answer.Message === 'string' || typeof a.answer.message === 'string' ? ' refused before the function ran' : ''}`)
+            .join('; ')}`,
+        ]),
     `  State transitions:              ${m.stateTransitions}`,
     `  Database at the end:            ${outcome.databaseRestored ? 'restored from the snapshot' : 'not restored'}, schema ${outcome.finalSchema}; snapshots kept: ${outcome.snapshotsKept.join(', ') || 'none'}`,
     `  Service at the end:             ${outcome.desiredCount} tasks, ${outcome.taskDefinition.split('/').pop()}, versions ${outcome.finalServiceVersions.join(', ') || 'none running'}`,

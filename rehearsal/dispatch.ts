@@ -4,8 +4,8 @@ import { allStates } from './assembly';
 import type { VirtualClock } from './clock';
 import { authorizationFor } from './authorization';
 import { AwsError, DURATIONS } from './sim/aws-error';
+import type { ApiEndpoint } from './sim/api-endpoint';
 import { locate, parsePath, removeAt } from './json-path';
-import type { EcsEndpoint } from './sim/ecs-endpoint';
 import { callOfTask } from './sim/iam';
 import type { SimulatedDeployment } from './sim/deployment';
 import { refuseIncompleteRequest } from './sim/requests';
@@ -15,7 +15,26 @@ import { refuseIncompleteRequest } from './sim/requests';
 const nativeRequire = createRequire(__filename);
 const realProcess = nativeRequire('node:process') as NodeJS.Process;
 
-type Handler = (event: unknown) => Promise<unknown>;
+export type Handler = (event: unknown) => Promise<unknown>;
+
+/** A bundled function's handler, loaded as the Lambda runtime loads it. */
+export function loadHandler(bundle: string): Handler {
+  return (nativeRequire(bundle) as { handler: Handler }).handler;
+}
+
+/**
+ * The environment every bundled function runs with in a rehearsal: its SDK clients call the
+ * simulated APIs (with made-up keys; the endpoint authorizes the function's role), quietly.
+ * `variables`: the function's own environment, as the template gives it.
+ */
+export function lambdaEnvironment(api: ApiEndpoint, region: string, variables: Readonly<Record<string, string>> = {}): void {
+  Object.assign(realProcess.env, api.environment(), variables, {
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: 'AKIASIMULATED000000',
+    AWS_SECRET_ACCESS_KEY: 'simulated',
+    RUNBOOK_QUIET: '1',
+  });
+}
 export type TaskHandler = (input: Json) => Promise<Json>;
 
 /** What the rehearsal does to one Task state of the definition, named by `state`. */
@@ -45,7 +64,7 @@ export interface DispatchOptions {
   readonly assembly: RunbookAssembly;
   readonly deployment: SimulatedDeployment;
   readonly clock: VirtualClock;
-  readonly ecsEndpoint: EcsEndpoint;
+  readonly apiEndpoint: ApiEndpoint;
   readonly fault?: InjectedFault;
   readonly calls: CallRecord[];
   /** Keep every call's input and answer in its record. */
@@ -64,15 +83,11 @@ const SNS_PUBLISH_AND_WAIT = 'arn:aws:states:::sns:publish.waitForTaskToken';
  */
 export function taskHandlers(opts: DispatchOptions): Record<string, TaskHandler> {
   const { clock, deployment } = opts;
-  realProcess.env.AWS_ENDPOINT_URL_ECS = opts.ecsEndpoint.url;
-  realProcess.env.AWS_REGION = deployment.rds.region;
-  realProcess.env.AWS_ACCESS_KEY_ID = 'AKIASIMULATED000000';
-  realProcess.env.AWS_SECRET_ACCESS_KEY = 'simulated';
-  realProcess.env.RUNBOOK_QUIET = '1';
+  lambdaEnvironment(opts.apiEndpoint, deployment.rds.region);
   const states = allStates(opts.assembly.definition);
   const authorization = authorizationFor(opts.assembly);
   authorization.deployment = deployment;
-  opts.ecsEndpoint.authorizer = authorization.authorizer;
+  opts.apiEndpoint.authorizer = authorization.authorizer;
   const handlers: Record<string, TaskHandler> = {};
   const failures = new Map<string, { error: string; attempts: number }>();
   let faultUsed = false;
@@ -80,7 +95,7 @@ export function taskHandlers(opts: DispatchOptions): Record<string, TaskHandler>
   for (const [name, state] of states) {
     if (state.Type !== 'Task') continue;
     const resource = String(state.Resource);
-    const call = resourceCall(resource, state, opts);
+    const call = resourceCall(name, resource, state, opts);
     const fault = opts.fault?.state === name ? opts.fault : undefined;
     handlers[name] = async (given) => {
       // Let the execution's own bookkeeping settle before the simulated world moves on.
@@ -137,13 +152,13 @@ function isObject(value: Json): value is { [key: string]: Json } {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function resourceCall(resource: string, state: Record<string, Json>, opts: DispatchOptions): TaskHandler {
+function resourceCall(name: string, resource: string, state: Record<string, Json>, opts: DispatchOptions): TaskHandler {
   if (resource === SNS_PUBLISH) return async (input) => opts.deployment.sns.publish(input as Record<string, unknown>) as Json;
   if (resource === SNS_PUBLISH_AND_WAIT) {
     return async (input) => {
       // The answer's timeout is the state's own (TimeoutSecondsPath into the plan).
       const timeout = state.TimeoutSeconds ?? opts.approvalTimeoutSeconds;
-      return (await opts.deployment.sns.publishAndWait(input as Record<string, unknown>, Number(timeout))) as Json;
+      return (await opts.deployment.sns.publishAndWait(name, input as Record<string, unknown>, Number(timeout))) as Json;
     };
   }
   const sdk = SDK_RESOURCE.exec(resource);
@@ -163,12 +178,12 @@ function resourceCall(resource: string, state: Record<string, Json>, opts: Dispa
   }
   const bundle = opts.assembly.lambdaBundles.get(resource);
   if (!bundle) throw new Error(`no simulated target for Task resource ${resource}`);
-  const handler = (nativeRequire(bundle.bundle) as { handler: Handler }).handler;
+  const handler = loadHandler(bundle.bundle);
   const role = authorizationFor(opts.assembly).principals.lambdas.get(bundle.logicalId);
   return async (input) => {
     const event = compressTimeout(input);
     // What the function calls in AWS, it calls as its own role.
-    opts.ecsEndpoint.caller = role;
+    opts.apiEndpoint.caller = role;
     // Real time: Date.now runs on the virtual clock during a rehearsal.
     const started = performance.now();
     try {

@@ -16,7 +16,18 @@ import type { Scenario } from './scenarios';
 const CHANGES = /:(create|update|modify|restore|register)\w*$/i;
 /** What the fault matrix counts as a change before preflight passed: tagging too. */
 const CHANGES_OR_TAGS = /:(create|update|modify|restore|register|addTags)\w*$/i;
-const UNTOUCHED_CALLS = /:(updateService|createDB(Cluster)?Snapshot|modifyDB(Instance|Cluster)|restoreDB\w+)$/;
+/** An instance's changes and an Aurora cluster's (workflows/database): neither kind may change anything when untouched. */
+const UNTOUCHED_CALLS = /:(updateService|createDB(Cluster)?Snapshot|modifyDB(Instance|Cluster)|restoreDB\w+|createDBInstance)$/;
+
+/** The audit record: the output of a succeeded execution, the cause of a failed one that wrote its report. */
+function auditRecordOf(result: RehearsalResult): Record<string, unknown> {
+  if (result.status === 'SUCCEEDED') return (result.output ?? {}) as Record<string, unknown>;
+  try {
+    return (JSON.parse(result.cause ?? '') ?? {}) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
 
 /** A scenario that ends FAILED after a change was made, and so must have rolled back. */
 export function rollsBack(scenario: Scenario): boolean {
@@ -60,6 +71,25 @@ export function endViolations(scenario: Scenario, result: RehearsalResult, defin
     if (deployment.rds.snapshotIds().length > 0) v.push('an untouched run took a snapshot');
     const running = deployment.ecs.standalone.filter((t) => t.lastStatus !== 'STOPPED').map((t) => t.arn);
     if (running.length > 0) v.push(`the plan task is not stopped: ${running.join(', ')}`);
+  }
+  // Who started and who answered, as the record names them, and whether each was verified.
+  const record = auditRecordOf(result);
+  if (want.requester) {
+    const requester = (record.requester ?? {}) as { id?: unknown; verified?: unknown };
+    if (requester.id !== want.requester.id || requester.verified !== want.requester.verified) {
+      v.push(`the record's requester is ${JSON.stringify({ id: requester.id, verified: requester.verified })}, expected ${JSON.stringify(want.requester)}`);
+    }
+  }
+  if (want.answeredBy) {
+    const approval = (record.approval ?? {}) as Record<string, unknown>;
+    const answered = { id: approval.approvedBy ?? approval.rejectedBy ?? null, verified: approval.verified };
+    if (answered.id !== want.answeredBy.id || answered.verified !== want.answeredBy.verified) {
+      v.push(`the record's approval was answered by ${JSON.stringify(answered)}, expected ${JSON.stringify(want.answeredBy)}`);
+    }
+  }
+  if (want.attempts) {
+    const statuses = result.approvalAttempts.map((a) => a.status);
+    if (statuses.join(',') !== want.attempts.join(',')) v.push(`the endpoint answered the approvals ${statuses.join(', ') || 'never'}, expected ${want.attempts.join(', ')}`);
   }
   if (want.readOnly) {
     const changed = result.calls.filter((c) => CHANGES.test(c.resource)).map((c) => c.state);

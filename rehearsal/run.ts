@@ -1,15 +1,20 @@
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { Json, RunbookAssembly } from './assembly';
-import { allStates } from './assembly';
+import { allStates, assemblyWith } from './assembly';
 import { VirtualClock } from './clock';
-import { type CallRecord, type InjectedFault, taskHandlers } from './dispatch';
-import type { Scenario } from './scenarios';
-import { APPROVAL_STATE } from '../workflows/fragments/approval';
+import { callEndpoint, type EndpointAnswer } from '../cli/endpoint';
+import { APPROVAL_STATE } from '../handlers/logic/pending-approval';
 import { DATABASE_STATE_NAMES } from '../workflows/database/names';
 import { stepStartedBy } from '../workflows/steps';
+import { authorizationFor } from './authorization';
+import { type CallRecord, type InjectedFault, lambdaEnvironment, taskHandlers } from './dispatch';
+import { endpointFunctionOf, endpointTarget, functionUrlServer, hmacKeysOf } from './endpoint';
 import { ACCOUNT, FIXTURES, REGION } from './fixtures';
-import { SimulatedDeployment } from './sim/deployment';
-import { EcsEndpoint } from './sim/ecs-endpoint';
+import type { Scenario } from './scenarios';
+import { ApiEndpoint } from './sim/api-endpoint';
+import { type ApprovalAttempt, type AttemptRecord, tryApprovals } from './sim/approvers';
+import { SimulatedDeployment, type World } from './sim/deployment';
+import { PEOPLE, personPrincipal } from './sim/people';
 
 export interface StateRecord {
   readonly name: string;
@@ -28,6 +33,11 @@ export interface StateEvent {
 
 export interface RehearsalResult {
   readonly scenario: string;
+  /** The execution's name and input: as typed in the console, or as the runbook's endpoint started it. */
+  readonly executionName: string;
+  readonly input: Json;
+  /** Everyone who tried to answer the approval, and what they were answered. */
+  readonly approvalAttempts: readonly AttemptRecord[];
   /** TIMED_OUT: the execution outlived the definition's TimeoutSeconds, which no Catch can handle. */
   readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
   readonly output: Json | null;
@@ -79,6 +89,23 @@ export interface RehearsalOptions {
   readonly onEvent?: (event: StateEvent) => void;
   /** Off only to run a deliberately broken definition (a mutation test). */
   readonly validateDefinition?: boolean;
+  /** Called once the execution has started, with its name and input. */
+  readonly onStart?: (execution: { readonly name: string; readonly input: Json }) => void;
+}
+
+/** The runbook's endpoint refused to start the scenario's execution: nothing ran. */
+export class RehearsalNotStarted extends Error {
+  constructor(readonly answer: EndpointAnswer) {
+    super(`the runbook's endpoint refused to start the execution (HTTP ${answer.status}): ${String(answer.body.message ?? answer.body.Message ?? '')}`);
+    this.name = 'RehearsalNotStarted';
+  }
+}
+
+/** Who answers the approval, in turn: the scenario's attempts, or its short form. */
+export function approvalAttemptsOf(world: World): readonly ApprovalAttempt[] {
+  if (world.approvals) return world.approvals;
+  if (world.approval === 'timeout') return [];
+  return [{ by: 'approver', decision: world.approval === 'reject' ? 'reject' : 'approve' }];
 }
 
 /**
@@ -104,16 +131,49 @@ function historyEventsOf(type: string): number {
 export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult> {
   const realStart = Date.now();
   const clock = new VirtualClock();
-  const { scenario, assembly } = opts;
-  const deployment = new SimulatedDeployment(clock, FIXTURES[assembly.fixture], assembly.config, scenario.world);
+  const { scenario } = opts;
+  const assembly = assemblyWith(opts.assembly, scenario.settings);
+  const deployment = new SimulatedDeployment(clock, FIXTURES[assembly.fixture], assembly.config, scenario.world, hmacKeysOf(assembly));
   refuseWhatTheInterpreterGetsWrong(assembly.definition);
-  const endpoint = await EcsEndpoint.get();
-  endpoint.target = deployment.ecs;
+  const api = await ApiEndpoint.get();
+  api.target = deployment;
+  const authorization = authorizationFor(assembly);
+  authorization.deployment = deployment;
+  api.authorizer = authorization.authorizer;
+  const url = await functionUrlServer();
+  url.target = endpointTarget(assembly, api, authorization);
+  lambdaEnvironment(api, REGION);
   const calls: CallRecord[] = [];
   const states = allStates(assembly.definition);
   const realNow = Date.now;
+  const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${assembly.config.stackName}`;
+  const approvalAttempts: AttemptRecord[] = [];
   try {
     await deployment.boot();
+    // Event timestamps, and the endpoint's attestations, are taken from Date.now: on the virtual clock.
+    Date.now = () => clock.now;
+    // Named after the scenario and the virtual start: a rehearsal is the same every time, down to
+    // the attestations the endpoint MACs over the execution's ARN.
+    const consoleName = `${scenario.name.slice(0, 60)}-${clock.iso().replace(/[-:]|\.\d{3}/g, '')}`;
+    const { name: executionName, input } = await start(scenario, url.url, deployment, consoleName);
+    deployment.executionName = executionName;
+    deployment.sfn.recordStart(JSON.stringify(input), authorization.principals.stateMachine.roleArn);
+    opts.onStart?.({ name: executionName, input });
+    const endpointFunction = endpointFunctionOf(assembly).arn;
+    deployment.sns.approvers = async (token) => {
+      const attempts = approvalAttemptsOf(scenario.world);
+      approvalAttempts.push(
+        ...(await tryApprovals(attempts, token, {
+          url: url.url,
+          region: REGION,
+          executionArn: deployment.sfn.executionArn(),
+          clock,
+          sfn: deployment.sfn,
+          authorizer: authorization.authorizer,
+          principalOf: (person) => personPrincipal(person, endpointFunction, stateMachineArn),
+        })),
+      );
+    };
     const startedAt = clock.now;
     const validationOptions = opts.validateDefinition === false ? { noValidate: true } : { checkArn: false };
     const machine = new StateMachine(assembly.definition as never, { validationOptions });
@@ -126,24 +186,17 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
       },
     });
     const retryIntervalOverrides = Object.fromEntries([...states].filter(([, s]) => s.Retry).map(([n]) => [n, 0]));
-    const executionName = `${scenario.name}-${realStart.toString(36)}`;
-    deployment.executionName = executionName;
     const approvalTimeoutSeconds = 60 * assembly.config.approval.timeoutMinutes;
-    // Event timestamps are taken from Date.now at the moment each event happens: on the virtual clock.
-    Date.now = () => clock.now;
-    const execution = machine.run(scenario.input as Json as never, {
+    const execution = machine.run(input as never, {
       overrides: {
-        taskResourceLocalHandlers: taskHandlers({ assembly, deployment, clock, ecsEndpoint: endpoint, fault: opts.fault, calls, recordCalls: opts.recordCalls, approvalTimeoutSeconds }) as never,
+        taskResourceLocalHandlers: taskHandlers({ assembly, deployment, clock, apiEndpoint: api, fault: opts.fault, calls, recordCalls: opts.recordCalls, approvalTimeoutSeconds }) as never,
         waitTimeOverrides,
         retryIntervalOverrides,
       },
       context: {
-        StateMachine: {
-          Id: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${assembly.config.stackName}`,
-          Name: assembly.config.stackName,
-        },
-        Execution: { Id: `arn:aws:states:${REGION}:${ACCOUNT}:execution:${assembly.config.stackName}:${executionName}`, Name: executionName },
-        // The approval's task token; the simulated approvers answer by scenario, not by token.
+        StateMachine: { Id: stateMachineArn, Name: assembly.config.stackName },
+        Execution: { Id: deployment.sfn.executionArn(), Name: executionName },
+        // The approval's task token: the simulated Step Functions takes answers for it.
         Task: { Token: `rehearsal-task-token-${executionName}` },
         State: {
           get EnteredTime() {
@@ -234,6 +287,9 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
     Date.now = realNow;
     return {
       scenario: scenario.name,
+      executionName,
+      input,
+      approvalAttempts,
       status,
       output,
       error,
@@ -245,10 +301,34 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
     };
   } finally {
     Date.now = realNow;
-    endpoint.target = undefined;
-    endpoint.caller = undefined;
+    api.target = undefined;
+    api.caller = undefined;
+    url.target = undefined;
     await deployment.shutdown();
   }
+}
+
+/**
+ * The execution's name and input. Started by a person through the runbook's endpoint (the
+ * scenario's `startedBy`): the endpoint names it and writes the input, with the requester it
+ * verified; otherwise as typed in the console, input and all.
+ */
+async function start(scenario: Scenario, url: string, deployment: SimulatedDeployment, consoleName: string): Promise<{ name: string; input: Json }> {
+  const by = scenario.world.startedBy;
+  if (!by) return { name: consoleName, input: scenario.input as Json };
+  const { requestedBy: _typed, ...body } = scenario.input;
+  const person = PEOPLE[by];
+  const answer = await callEndpoint({
+    url,
+    path: '/start',
+    body,
+    credentials: { accessKeyId: person.accessKeyId, secretAccessKey: person.secretAccessKey, sessionToken: person.sessionToken },
+    region: REGION,
+    now: () => new Date(Date.now()),
+  });
+  const started = deployment.sfn.started;
+  if (answer.status !== 200 || !started) throw new RehearsalNotStarted(answer);
+  return { name: started.name, input: JSON.parse(started.input) as Json };
 }
 
 function measure(

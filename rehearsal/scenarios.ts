@@ -1,5 +1,7 @@
+import type { ScenarioSettings } from './assembly';
 import type { FixtureName } from './fixtures';
 import type { World } from './sim/deployment';
+import { PEOPLE, REHEARSAL_APPROVERS } from './sim/people';
 
 const IMAGE = 'netflixoss/metaflow_metadata_service';
 
@@ -26,6 +28,12 @@ export interface Expectation {
    * the plan may register a task definition revision and run a standalone task, stopped since.)
    */
   readonly untouched?: boolean;
+  /** Who the audit record says asked for the change, and whether that was verified. */
+  readonly requester?: { readonly id: string; readonly verified: boolean };
+  /** Who the audit record says answered the approval (null: nobody named), and whether that was verified. */
+  readonly answeredBy?: { readonly id: string | null; readonly verified: boolean };
+  /** The HTTP status each attempt to answer the approval got, in order. */
+  readonly attempts?: readonly number[];
   /** Words the failure's cause must contain (the fields a rejected input names). */
   readonly causeMentions?: readonly string[];
 }
@@ -35,6 +43,8 @@ export interface Scenario {
   readonly description: string;
   readonly input: Record<string, unknown>;
   readonly world: World;
+  /** Settings the scenario needs other than its deployment's, as a configuration file writes them (approvers, say). */
+  readonly settings?: ScenarioSettings;
   readonly expect: Expectation;
   /**
    * The deployment fixtures the scenario table runs it on, when not all: a scenario about the ECS
@@ -43,10 +53,19 @@ export interface Scenario {
   readonly fixtures?: readonly FixtureName[];
 }
 
+/** Approvers configured: the approvers' role and one user (rehearsal/sim/people.ts). */
+const WITH_APPROVERS: ScenarioSettings = { approval: { approvers: [...REHEARSAL_APPROVERS] } };
+/** No approvers configured: anyone IAM lets call the endpoint, and the plain payload counts, unverified. */
+const WITHOUT_APPROVERS: ScenarioSettings = { approval: { approvers: [] } };
+
 const OLD_SCHEMA = '20211202100726';
 /** Where a failed upgrade leaves the schema: one of the two migrations applied. */
 const HALF_UPGRADED = '20220503175500';
 const NEW_SCHEMA = '20230118020300';
+
+/** How a change that went through ends, and how one refused before anything changed ends. */
+const UPGRADED = { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' } as const;
+const NOTHING_CHANGED = { status: 'FAILED', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true } as const;
 
 /** The usual deployment: two tasks on a `latest` tag that now resolves to a newer image. */
 const usual: World = {
@@ -70,7 +89,13 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'Two tasks on the latest tag: the plan read from latest (two migrations), approved; one task, restart, snapshot, upgrade, restart, 2.5.1, back to two.',
     input,
     world: usual,
-    expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
+    expect: {
+      ...UPGRADED,
+      // Started in the console: the requester is what was typed, and the record says so.
+      requester: { id: 'jane.doe@example.com', verified: false },
+      answeredBy: { id: PEOPLE.approver.arn, verified: true },
+      attempts: [200],
+    },
   },
   {
     name: 'stop-before-start-restarts',
@@ -255,7 +280,12 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'The approver rejects the plan at the gate, before anything changed: the run ends there, nothing to undo.',
     input,
     world: { ...usual, approval: 'reject' },
-    expect: { status: 'FAILED', error: 'ChangeRejected', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
+    expect: {
+      ...NOTHING_CHANGED,
+      error: 'ChangeRejected',
+      answeredBy: { id: PEOPLE.approver.arn, verified: true },
+      attempts: [200],
+    },
   },
   {
     name: 'approval-timed-out',
@@ -263,6 +293,81 @@ export const SCENARIOS: readonly Scenario[] = [
     input,
     world: { ...usual, approval: 'timeout' },
     expect: { status: 'FAILED', error: 'ApprovalTimedOut', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
+  },
+  {
+    name: 'verified-requester-and-approver',
+    description:
+      "Started through the runbook's endpoint by an operator (a signed request: her role session is the requester, verified); someone IAM lets call the endpoint but who is no approver is refused and the execution keeps waiting; a member of the approvers' role approves, verified.",
+    input,
+    world: { ...usual, startedBy: 'requester', approvals: [{ by: 'outsider', decision: 'approve' }, { by: 'approver-role', decision: 'approve' }] },
+    settings: WITH_APPROVERS,
+    expect: {
+      ...UPGRADED,
+      requester: { id: PEOPLE.requester.arn, verified: true },
+      answeredBy: { id: PEOPLE['approver-role'].arn, verified: true },
+      attempts: [403, 200],
+    },
+  },
+  {
+    name: 'self-approval-refused',
+    description: 'A member of the approvers\' role starts the change through the endpoint and tries to approve it himself: refused (allowSelfApproval is false); nobody else answers, so the approval times out and nothing is changed.',
+    input,
+    world: { ...usual, startedBy: 'approver-role', approvals: [{ by: 'approver-role', decision: 'approve' }] },
+    settings: WITH_APPROVERS,
+    expect: {
+      ...NOTHING_CHANGED,
+      error: 'ApprovalTimedOut',
+      requester: { id: PEOPLE['approver-role'].arn, verified: true },
+      attempts: [403],
+    },
+  },
+  {
+    name: 'approver-not-in-list-refused',
+    description: 'Approvers are configured; someone IAM lets call the endpoint, but who is not one of them, approves: refused, the execution keeps waiting; nobody else answers and nothing is changed.',
+    input,
+    world: { ...usual, startedBy: 'requester', approvals: [{ by: 'outsider', decision: 'approve' }] },
+    settings: WITH_APPROVERS,
+    expect: { ...NOTHING_CHANGED, error: 'ApprovalTimedOut', attempts: [403] },
+  },
+  {
+    name: 'unsigned-approval-refused',
+    description: 'The approve endpoint is called without a signature, then with a signature made with a wrong secret: the function URL refuses both (403) before the function runs; nobody else answers and nothing is changed.',
+    input,
+    world: { ...usual, approvals: [{ by: 'approver', decision: 'approve', via: 'unsigned' }, { by: 'approver', decision: 'approve', via: 'forged' }] },
+    expect: { ...NOTHING_CHANGED, error: 'ApprovalTimedOut', attempts: [403, 403] },
+  },
+  {
+    name: 'plain-approval-refused',
+    description: 'Approvers are configured; an approver answers with the plain aws stepfunctions send-task-success payload: Step Functions takes it, but it carries no attestation of the endpoint, so the runbook refuses it (ApproverNotVerified) and changes nothing.',
+    input,
+    world: { ...usual, startedBy: 'requester', approvals: [{ by: 'approver', decision: 'approve', via: 'plain' }] },
+    settings: WITH_APPROVERS,
+    expect: {
+      ...NOTHING_CHANGED,
+      error: 'ApproverNotVerified',
+      requester: { id: PEOPLE.requester.arn, verified: true },
+      attempts: [200],
+    },
+  },
+  {
+    name: 'plain-approval-without-approvers',
+    description: 'No approvers are configured; the approver answers with the plain send-task-success payload: accepted, and the audit record says the approval is not verified.',
+    input,
+    world: { ...usual, approvals: [{ by: 'approver', decision: 'approve', via: 'plain' }] },
+    settings: WITHOUT_APPROVERS,
+    expect: {
+      ...UPGRADED,
+      requester: { id: 'jane.doe@example.com', verified: false },
+      answeredBy: { id: null, verified: false },
+      attempts: [200],
+    },
+  },
+  {
+    name: 'forged-requester-attestation',
+    description: "Started in the console with an attestation that the runbook's endpoint never made (a requester that would look verified): refused by field name before any AWS call of the change.",
+    input: { ...input, requestedBy: PEOPLE.approver.arn, attestation: { issuedAt: '2026-11-24T09:00:00.000Z', mac: `${'A'.repeat(43)}=` } },
+    world: usual,
+    expect: { status: 'FAILED', error: 'RequesterNotVerified', databaseRestored: false, finalSchema: OLD_SCHEMA, noAwsCall: true },
   },
   {
     name: 'dry-run',

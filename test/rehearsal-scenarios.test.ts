@@ -1,7 +1,8 @@
 import { parityViolations } from '../rehearsal/invariants';
 import { type RehearsalResult, rehearse } from '../rehearsal/run';
 import { findScenario } from '../rehearsal/scenarios';
-import { REHEARSAL_APPROVER } from '../rehearsal/sim/notifications';
+import { NOTES } from '../rehearsal/sim/approvers';
+import { PEOPLE, REHEARSAL_APPROVERS } from '../rehearsal/sim/people';
 import { runbookAssembly } from './support/assembly';
 
 const results = new Map<string, RehearsalResult>();
@@ -164,7 +165,7 @@ describe('the runbook executed end to end against the example deployment', () =>
       expect(result.output).toMatchObject({
         requestedBy: 'jane.doe@example.com',
         reason: 'Metaflow 2.5 needs schema 20230118020300',
-        approval: { decision: 'approved', approvedBy: REHEARSAL_APPROVER, comment: 'rehearsal: approved automatically' },
+        approval: { decision: 'approved', approvedBy: PEOPLE.approver.arn, comment: NOTES.approve, verified: true },
       });
     });
 
@@ -185,6 +186,36 @@ describe('the runbook executed end to end against the example deployment', () =>
       for (const change of ['Scale to one task', 'Restart the service for the migration', 'Take RDS snapshot']) {
         expect([change, entered.indexOf('Wait for approval') < entered.indexOf(change)]).toEqual([change, true]);
       }
+    });
+
+    it('offers the plain send-task-success payload only where it would count: without approvers configured', async () => {
+      const open = (await run('happy-path')).deployment.sns.messages.find((m) => m.subject.startsWith('Approval needed'));
+      const guarded = (await run('plain-approval-refused')).deployment.sns.messages.find((m) => m.subject.startsWith('Approval needed'));
+
+      expect(open?.message).toContain("Anyone allowed to call the runbook's endpoint may approve. The requester may not approve their own change.");
+      expect(open?.message).toContain('--task-output {"decision":"approved"}');
+      expect(guarded?.message).toContain(`Who may approve: ${REHEARSAL_APPROVERS.join(', ')}.`);
+      expect(guarded?.message).toContain('a plain aws stepfunctions send-task-success is refused');
+      expect(guarded?.message).not.toContain('--task-output');
+      // Both name the requester as verified or not.
+      expect(open?.message).toContain('requested by jane.doe@example.com (typed when the execution was started: not verified)');
+      expect(guarded?.message).toContain(`requested by ${PEOPLE.requester.arn} (verified: a signed request to the runbook's endpoint)`);
+    });
+
+    it("records what each attempt to answer got: refusals at the endpoint leave the execution waiting for the next", async () => {
+      const result = await run('verified-requester-and-approver');
+
+      expect(result.approvalAttempts.map((a) => [a.by, a.status, a.answer.error ?? a.answer.decision])).toEqual([
+        ['outsider', 403, 'ApproverNotAllowed'],
+        ['approver-role', 200, 'approved'],
+      ]);
+      // The simulated KMS made the two attestations and checked both, once each.
+      expect(result.deployment.kms.calls.map((c) => [c.operation, c.valid ?? null])).toEqual([
+        ['GenerateMac', null],
+        ['VerifyMac', true],
+        ['GenerateMac', null],
+        ['VerifyMac', true],
+      ]);
     });
 
     it('does not ask for approval when nothing is pending', async () => {
@@ -222,6 +253,7 @@ describe('the runbook executed end to end against the example deployment', () =>
         outcome: 'DRY_RUN',
         changeId: 'CHG-1234',
         requestedBy: 'jane.doe@example.com',
+        requester: { id: 'jane.doe@example.com', verified: false, label: 'jane.doe@example.com (typed when the execution was started: not verified)' },
         reason: 'Metaflow 2.5 needs schema 20230118020300',
         targetImage: null,
         snapshotIdToUse: expect.stringMatching(/^metaflow-migration-chg-1234-[0-9a-f]{8}$/),

@@ -66,6 +66,11 @@ describe('runbook configuration', () => {
     ['a CIDR block without its prefix length', { 'deployment.vpcCidrBlock': '10.0.0.0' }, 'deployment.vpcCidrBlock'],
     ['both a DB instance and an Aurora cluster', { 'deployment.dbClusterIdentifier': 'metaflow-aurora' }, 'deployment'],
     ['neither a DB instance nor an Aurora cluster', { 'deployment.dbInstanceIdentifier': undefined }, 'deployment'],
+    ['an approver that is an e-mail, not a principal ARN', { 'approval.approvers': ['jane@example.com'] }, 'approval.approvers[0]'],
+    ['an approver in any account', { 'approval.approvers': ['arn:aws:iam::123456789012:role/Approvers', 'arn:aws:iam::*:role/Approvers'] }, 'approval.approvers[1]'],
+    ['an IAM group as an approver', { 'approval.approvers': ['arn:aws:iam::123456789012:group/Approvers'] }, 'approval.approvers[0]'],
+    ['self-approval given as text', { 'approval.allowSelfApproval': 'yes' }, 'approval.allowSelfApproval'],
+    ['more approvers than the endpoint environment holds', { 'approval.approvers': Array.from({ length: 60 }, (_, i) => `arn:aws:iam::123456789012:user/approver-number-${i}`) }, 'approval.approvers'],
     ['an Aurora cluster identifier ending in a hyphen', { 'deployment.dbInstanceIdentifier': undefined, 'deployment.dbClusterIdentifier': 'metaflow-' }, 'deployment.dbClusterIdentifier'],
   ] as [string, Record<string, unknown>, string, string[]?][])('rejects %s, naming the key', (_what, changes, key, alsoKeys = []) => {
     // Prepare
@@ -102,6 +107,13 @@ describe('runbook configuration', () => {
     expect(config.deployment.dbInstanceIdentifier).toBeUndefined();
     expect(isAuroraConfig(config)).toBe(true);
     expect(isAuroraConfig(parseRunbookConfig(example))).toBe(false);
+  });
+
+  it('takes approvers as IAM principal ARN patterns and refuses self-approval unless told otherwise', () => {
+    const approvers = ['arn:aws:iam::123456789012:role/metaflow-approvers', 'arn:aws:iam::123456789012:role/AWSReservedSSO_Admins_*', 'arn:aws:iam::123456789012:user/bob'];
+
+    expect(parseRunbookConfig(exampleWith({ 'approval.approvers': approvers })).approval).toEqual({ required: true, timeoutMinutes: 240, approvers, allowSelfApproval: false });
+    expect(parseRunbookConfig(exampleWith({ approval: undefined })).approval).toEqual({ required: true, timeoutMinutes: 240, approvers: [], allowSelfApproval: false });
   });
 
   it('accepts zones of env.region', () => {

@@ -23,6 +23,12 @@ const logicalIdOf = (constructPath: string): string => {
   const target = constructPath.split('/').slice(1).reduce((c, id) => c.node.findChild(id), construct);
   return stack.getLogicalId((target.node.defaultChild ?? target) as CfnElement);
 };
+/** The function behind the stack's one function URL. */
+const endpointFunctionId = (): string => {
+  const [url] = resourcesOf('AWS::Lambda::Url');
+  if (!url) throw new Error('the stack has no function URL');
+  return (url.Properties.TargetFunctionArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+};
 const handlerSecurityGroupId = { 'Fn::GetAtt': [logicalIdOf('HandlerSecurityGroup'), 'GroupId'] };
 
 /** The name of an ARN the stack builds, as `resolveTokens` renders it. */
@@ -48,9 +54,14 @@ const resolvedCondition = (condition: unknown) =>
     : JSON.parse(JSON.stringify(condition, (_key, v: unknown) => (v && typeof v === 'object' && ('Fn::Join' in v || 'Ref' in v) ? resolveTokens(template, v) : v)));
 const resourcesOfStatement = (s: Statement) => list(s.Resource).map((r) => resolveTokens(template, r));
 
-/** Every statement of every AWS::IAM::Policy, and of any inline policy of a role, with its owner. */
+/**
+ * Every statement of every AWS::IAM::Policy, of every AWS::IAM::ManagedPolicy (CDK moves what does
+ * not fit a role's default policy into overflow managed policies), and of any inline policy of a
+ * role, with its owner.
+ */
+const attachedPolicies = { ...template.findResources('AWS::IAM::Policy'), ...template.findResources('AWS::IAM::ManagedPolicy') };
 const statements: Array<{ policy: string; statement: Statement }> = [
-  ...Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([policy, r]) =>
+  ...Object.entries(attachedPolicies).flatMap(([policy, r]) =>
     (r.Properties.PolicyDocument.Statement as Statement[]).map((statement) => ({ policy, statement })),
   ),
   ...Object.entries(template.findResources('AWS::IAM::Role')).flatMap(([role, r]) =>
@@ -59,8 +70,13 @@ const statements: Array<{ policy: string; statement: Statement }> = [
     ),
   ),
 ];
-const runbookPolicy = logicalIdOf('Runbook/Role/DefaultPolicy');
-const runbookStatements = statements.filter((s) => s.policy === runbookPolicy).map((s) => s.statement);
+/** The policies attached to the state machine's role: its default policy and any overflow of it. */
+const policiesOfRole = (roleId: string) =>
+  Object.entries(attachedPolicies)
+    .filter(([, p]) => list(p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
+    .map(([id]) => id);
+const runbookPolicies = policiesOfRole(logicalIdOf('Runbook/Role'));
+const runbookStatements = statements.filter((s) => runbookPolicies.includes(s.policy)).map((s) => s.statement);
 
 /** Resources the state machine's role may use `action` on (IAM actions are case-insensitive). */
 const runbookResourcesFor = (action: string) =>
@@ -278,6 +294,10 @@ describe('RunbookStack', () => {
         condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
         reason: "the new task definition revision keeps the original's roles, unknown to the stack; only to ECS tasks",
       },
+      {
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+        reason: "the endpoint answers the approval's task token, which names no resource: neither action has a resource type (Service Authorization Reference)",
+      },
     ];
 
     it('grants Resource "*" only to the allow-listed actions, and never NotAction or NotResource', () => {
@@ -333,15 +353,111 @@ describe('RunbookStack', () => {
       expect(missing).toEqual([]);
     });
 
-    it('lets the state machine invoke the runbook handlers and nothing else', () => {
+    it('lets the state machine invoke the runbook handlers and nothing else, not the endpoint people call', () => {
       // Prepare
-      const functions = Object.keys(template.findResources('AWS::Lambda::Function')).map(lambdaArnFor);
+      const endpoint = lambdaArnFor(endpointFunctionId());
+      const functions = Object.keys(template.findResources('AWS::Lambda::Function')).map(lambdaArnFor).filter((f) => f !== endpoint);
 
       // Act
       const invocable = runbookResourcesFor('lambda:InvokeFunction');
 
       // Assess
       expect(invocable).toEqual(functions.flatMap((f) => [f, `${f}:*`]).sort());
+    });
+  });
+
+  describe('identities: the endpoint and its attestation key', () => {
+    /** The statements of a function's role (its default policy), by the function's logical id. */
+    const statementsOfFunction = (functionId: string): Statement[] => {
+      const role = (resourceOf('AWS::Lambda::Function', functionId).Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const policies = policiesOfRole(role);
+      return statements.filter((s) => policies.includes(s.policy)).map((s) => s.statement);
+    };
+    const roleArnOf = (functionId: string) => resourceOf('AWS::Lambda::Function', functionId).Properties.Role;
+    const [keyId, key] = Object.entries(template.findResources('AWS::KMS::Key'))[0] as [string, Resource];
+    const verifierId = logicalIdOf('Handlers/verify-identity');
+    /** Who is granted `action` by any identity policy of the stack, as function logical ids. */
+    const grantedTo = (action: string) =>
+      Object.keys(template.findResources('AWS::Lambda::Function')).filter((fn) => statementsOfFunction(fn).some((st) => actionsOf(st).includes(action.toLowerCase())));
+
+    it('serves the endpoint from a function URL that IAM authenticates, and outputs its URL for the CLI', () => {
+      const [url] = resourcesOf('AWS::Lambda::Url');
+      expect(resourcesOf('AWS::Lambda::Url')).toHaveLength(1);
+      expect(url?.Properties.AuthType).toBe('AWS_IAM');
+      expect(endpointFunctionId()).toBe(logicalIdOf('Handlers/runbook-endpoint'));
+      // With AWS_IAM the caller's own policies decide: no public statement on the function.
+      expect(resourcesOf('AWS::Lambda::Permission').filter((p) => p.Properties.FunctionUrlAuthType === 'NONE')).toEqual([]);
+      expect(template.toJSON().Outputs.EndpointUrl.Value).toEqual({ 'Fn::GetAtt': [logicalIdOf('Handlers/runbook-endpoint/FunctionUrl'), 'FunctionUrl'] });
+    });
+
+    it('attests with an HMAC_256 key for GenerateMac/VerifyMac, scheduled for deletion with the stack', () => {
+      expect(key.Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', PendingWindowInDays: 7 });
+      expect(resourceOf('AWS::KMS::Key', keyId).DeletionPolicy).toBe('Delete');
+    });
+
+    it.each([
+      ['kms:GenerateMac', 'Handlers/runbook-endpoint'],
+      ['kms:VerifyMac', 'Handlers/verify-identity'],
+    ])('lets only one role %s: the key policy denies every other principal, and only that role is granted it', (action, owner) => {
+      // Prepare
+      const policy = key.Properties.KeyPolicy as { Statement: Statement[] };
+      const ownerId = logicalIdOf(owner);
+
+      // Act
+      const denies = policy.Statement.filter((st) => st.Effect === 'Deny' && actionsOf(st).includes(action.toLowerCase()));
+
+      // Assess
+      expect(denies).toEqual([
+        expect.objectContaining({ Principal: { AWS: '*' }, Resource: '*', Condition: { ArnNotEquals: { 'aws:PrincipalArn': roleArnOf(ownerId) } } }),
+      ]);
+      expect(grantedTo(action)).toEqual([ownerId]);
+      const grant = statementsOfFunction(ownerId).find((st) => actionsOf(st).includes(action.toLowerCase()));
+      expect(grant?.Resource).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+      expect(grant?.Condition).toEqual({ StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' } });
+    });
+
+    it('lets the endpoint start this state machine, read its executions and answer a task token, and nothing else', () => {
+      // Act
+      const granted = statementsOfFunction(endpointFunctionId())
+        .filter((st) => !actionsOf(st).some((a) => a.startsWith('xray:') || a.startsWith('kms:')))
+        .map((st) => [actionsOf(st).sort(), resourcesOfStatement(st)]);
+
+      // Assess
+      expect(granted).toEqual([
+        [['states:startexecution'], [arn('states', `stateMachine:${config.stackName}`)]],
+        [['states:getexecutionhistory'], [arn('states', `execution:${config.stackName}:*`)]],
+        [['states:sendtaskfailure', 'states:sendtasksuccess'], ['*']],
+      ]);
+      expect(grantedTo('states:SendTaskSuccess')).toEqual([endpointFunctionId()]);
+    });
+
+    it("gives the endpoint the approval policy and the names it needs in its environment, and the verifier the same policy in its Task's payload", () => {
+      // Act
+      const variables = resourceOf('AWS::Lambda::Function', endpointFunctionId()).Properties.Environment as { Variables: Record<string, unknown> };
+      const check = stateNamed('Verify who approved').Parameters as Record<string, unknown>;
+
+      // Assess
+      expect({ ...variables.Variables, RUNBOOK_STATE_MACHINE_ARN: resolveTokens(template, variables.Variables.RUNBOOK_STATE_MACHINE_ARN) }).toMatchObject({
+        RUNBOOK_STATE_MACHINE_ARN: arn('states', `stateMachine:${config.stackName}`),
+        RUNBOOK_KEY_ARN: { 'Fn::GetAtt': [keyId, 'Arn'] },
+        RUNBOOK_APPROVERS: JSON.stringify(config.approval.approvers),
+        RUNBOOK_ALLOW_SELF_APPROVAL: String(config.approval.allowSelfApproval),
+      });
+      expect(check).toMatchObject({ approvers: config.approval.approvers, allowSelfApproval: config.approval.allowSelfApproval, timeoutMinutes: config.approval.timeoutMinutes });
+      expect(stateNamed('Verify who approved').Resource).toBe(lambdaArnFor(verifierId));
+    });
+
+    it('checks who asked right after the input is validated, and who answered before "Change approved"; a refused answer ends with nothing changed', () => {
+      expect(stateNamed('Validate the execution input').Next).toBe('Verify who asked');
+      expect(stateNamed('Verify who asked').Next).toBe('Describe the DB instance');
+      expect(stateNamed('Wait for approval').Next).toBe('Verify who approved');
+      expect(stateNamed('Verify who approved').Next).toBe('Change approved');
+      expect(stateNamed('Verify who approved').Catch?.map((c) => [c.ErrorEquals, c.ResultPath, c.Next])).toEqual([
+        [['ApproverNotVerified', 'ApproverNotAllowed', 'SelfApprovalRefused'], '$.error', 'Report the refused change'],
+        [['States.ALL'], '$.error', 'Report the refused change'],
+      ]);
+      expect(stateNamed('Wait for approval').Catch?.find((c) => c.ErrorEquals.includes('ChangeRejected'))?.Next).toBe('Verify who rejected');
+      expect(stateNamed('Verify who rejected').Next).toBe('Report the refused change');
     });
   });
 

@@ -1,5 +1,6 @@
 import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { RunbookConfig } from '../infra/config';
@@ -16,6 +17,8 @@ export interface RunbookFunctions {
   readonly upgradeSchema: lambda.IFunction;
   readonly getServiceVersion: lambda.IFunction;
   readonly composeReport: lambda.IFunction;
+  /** Checks the runbook endpoint's attestations of who asked and who answered (the only one allowed kms:VerifyMac). */
+  readonly verifyIdentity: lambda.IFunction;
 }
 
 /** What every fragment needs: the configuration, the functions, and ARNs to scope IAM to. */
@@ -25,6 +28,8 @@ export interface RunbookContext {
   readonly arns: RunbookArns;
   /** Where approvals are requested and notifications go. */
   readonly topic: sns.ITopic;
+  /** The HMAC key the runbook's endpoint attests identities with. */
+  readonly attestationKey: kms.IKey;
   /**
    * The deployment's database, an RDS DB instance or an Aurora DB cluster: the states that touch it
    * (preflight's describe, the snapshot, the restore and swap, the look after a failed rollback) and
@@ -44,6 +49,8 @@ export interface RunbookArns {
   readonly taskRoles: readonly string[];
   /** The runbook's own state machine, built from its name (its ARN token would be circular). */
   readonly stateMachine: string;
+  /** Every execution of it. */
+  readonly executions: string;
 }
 
 export function runbookArns(config: RunbookConfig): RunbookArns {
@@ -57,6 +64,7 @@ export function runbookArns(config: RunbookConfig): RunbookArns {
     taskDefinitions: `${ecs}:task-definition/${d.taskDefinitionFamily}:*`,
     taskRoles: [d.taskRoleArn, d.executionRoleArn].filter((r): r is string => r !== undefined),
     stateMachine: `arn:${Aws.PARTITION}:states:${region}:${account}:stateMachine:${config.stackName}`,
+    executions: `arn:${Aws.PARTITION}:states:${region}:${account}:execution:${config.stackName}:*`,
   };
 }
 

@@ -58,3 +58,18 @@ export class UpgradeOutcomeUnknown extends NamedError {}
 export class MetadataServiceUnavailable extends NamedError {}
 /** The metadata service answers with a version below the configured minimum. */
 export class VersionTooOld extends NamedError {}
+
+/** The start attestation does not verify, or is stale: a requester that looks verified and is not. */
+export class RequesterNotVerified extends NamedError {}
+/** An approval without a valid attestation of the runbook's endpoint, where approvers are configured. */
+export class ApproverNotVerified extends NamedError {}
+/** A verified caller who is not one of the configured approvers. */
+export class ApproverNotAllowed extends NamedError {}
+/** The requester tried to approve their own change (approval.allowSelfApproval is false). */
+export class SelfApprovalRefused extends NamedError {}
+/** The endpoint was asked to answer an execution that is not waiting for approval. */
+export class NotWaitingForApproval extends NamedError {}
+/** The endpoint's request is malformed (path, body, a field); nothing was called. */
+export class InvalidEndpointRequest extends NamedError {}
+/** A setting the endpoint's environment must carry is missing or malformed: a deployment bug. */
+export class EndpointMisconfigured extends NamedError {}

@@ -54,6 +54,18 @@ export function requireInteger(
   return value;
 }
 
+export function rejectUnknownKeys(
+  obj: Record<string, unknown>,
+  allowed: readonly string[],
+  where: string,
+  error: ErrorFactory = InvalidHandlerEvent,
+): void {
+  const unknown = Object.keys(obj).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) {
+    throw new error(`${unknown.map((k) => `${where}${k}`).join(', ')}: unknown field; expected only ${allowed.join(', ')}`);
+  }
+}
+
 export function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';

@@ -26,7 +26,7 @@ export function composeFailureReport(report: Record<string, unknown>): { text: s
 
 function summarize(report: Record<string, unknown>): string {
   const error = (report.error ?? {}) as ErrorRecord;
-  const what = `${error.Error ?? 'Error'}: ${causeMessage(error.Cause).replace(/\.+$/, '')}`;
+  const what = `${error.Error ?? 'Error'}: ${(rejection(report) ?? causeMessage(error.Cause)).replace(/\.+$/, '')}`;
   if (report.outcome === 'NOTHING_CHANGED') return `${what}. Nothing was changed: the service and the database are as they were.`;
   if (report.outcome === 'ROLLBACK_FAILED') {
     const rollbackError = (report.rollbackError ?? {}) as ErrorRecord;
@@ -37,6 +37,15 @@ function summarize(report: Record<string, unknown>): string {
   const release = (report.serviceReleaseAfterRollback ?? {}) as { image?: unknown };
   const image = typeof release.image === 'string' ? ` (${release.image})` : '';
   return `${what}. Rolled back: ${db}; the service is back on its original release${image} and count${version}.`;
+}
+
+/** A rejection as the approval check recorded it: who (verified or not) and why. */
+function rejection(report: Record<string, unknown>): string | undefined {
+  const approval = (report.approval ?? {}) as Record<string, unknown>;
+  if (approval.decision !== 'rejected') return undefined;
+  const who = typeof approval.rejectedBy === 'string' ? approval.rejectedBy : 'someone who gave no name';
+  const reason = typeof approval.reason === 'string' ? approval.reason : 'no reason given';
+  return `rejected by ${who}${approval.verified === true ? '' : ' (not verified)'}: ${reason}`;
 }
 
 /** A Lambda error's cause is JSON with errorMessage; an SDK error's cause is plain text. */

@@ -1,5 +1,6 @@
 import { InvalidExecutionInput } from '../lib/errors';
 import { asRecord, describe } from '../lib/validate';
+import { type Attestation, attestationProblem } from './attestation';
 import { type DatabaseIdentifier, type DerivedNames, derivedNames, executionSuffix, rdsSlug } from './derived-names';
 
 /** A ticket-like reference: it ends up in snapshot and instance names and in tags. */
@@ -12,6 +13,17 @@ export const REQUESTER = /^[\w.@+=,/:-]{1,200}$/;
 
 /** One line of at most 500 characters: it is quoted in notifications and reports. */
 export const REASON = /^[^\p{Cc}]{1,500}$/u;
+
+/**
+ * One execution input field's rule. `problem`, when a field has one, says precisely what is wrong in
+ * place of "expected …": an attestation has parts, and the one at fault is worth naming.
+ */
+interface InputRule {
+  readonly required: boolean;
+  readonly ok: (v: unknown) => boolean;
+  readonly expected: string;
+  readonly problem?: (v: unknown, field: string) => string | undefined;
+}
 
 /** What each execution input field must be: one table, checked by validate-input and by the CLI before it starts a run. */
 export const EXECUTION_INPUT_RULES = {
@@ -32,7 +44,14 @@ export const EXECUTION_INPUT_RULES = {
     expected: 'an image reference such as netflixoss/metaflow_metadata_service:v2.5.1',
   },
   dryRun: { required: false, ok: (v: unknown) => typeof v === 'boolean', expected: 'true or false' },
-} as const satisfies Record<string, { required: boolean; ok: (v: unknown) => boolean; expected: string }>;
+  // Written by the runbook's endpoint when it starts the execution; checked by "Verify who asked".
+  attestation: {
+    required: false,
+    ok: (v: unknown) => attestationProblem(v, 'attestation') === undefined,
+    expected: 'the runbook endpoint\'s attestation, {"issuedAt": a UTC timestamp, "mac": an HMAC-SHA-256 in base64}',
+    problem: attestationProblem,
+  },
+} as const satisfies Record<string, InputRule>;
 
 export type ExecutionInputField = keyof typeof EXECUTION_INPUT_RULES;
 export const EXECUTION_INPUT_FIELDS = Object.keys(EXECUTION_INPUT_RULES) as ExecutionInputField[];
@@ -46,10 +65,15 @@ export function executionInputProblems(input: Record<string, unknown>, name: (fi
     .filter((k) => !(EXECUTION_INPUT_FIELDS as string[]).includes(k))
     .map((k) => `${name(k)}: unknown field; expected only ${EXECUTION_INPUT_FIELDS.join(', ')}`);
   for (const field of EXECUTION_INPUT_FIELDS) {
-    const rule = EXECUTION_INPUT_RULES[field];
+    const rule: InputRule = EXECUTION_INPUT_RULES[field];
     const value = input[field];
     const absent = value === undefined || value === null;
     if (absent && !rule.required) continue;
+    const precisely = absent ? undefined : rule.problem?.(value, name(field));
+    if (precisely !== undefined) {
+      problems.push(precisely);
+      continue;
+    }
     if (absent || !rule.ok(value)) problems.push(`${name(field)}: expected ${rule.expected}, got ${describe(value)}`);
   }
   return problems;
@@ -63,6 +87,8 @@ interface PlanFields {
   readonly targetImage: string | null;
   /** Run the read-only checks and report the plan; change nothing. */
   readonly dryRun: boolean;
+  /** The runbook endpoint's attestation of who started the execution; null when it was started otherwise. */
+  readonly attestation: Attestation | null;
   /** Where the pre-upgrade snapshot goes; unique per execution so a re-run never collides. */
   readonly snapshotId: string;
 }
@@ -90,6 +116,7 @@ export function planChange(input: unknown, executionName: string, database: Data
     reason: typeof o.reason === 'string' ? o.reason : '(none given)',
     targetImage: typeof o.targetImage === 'string' ? o.targetImage : null,
     dryRun: o.dryRun === true,
+    attestation: (o.attestation as Attestation | undefined) ?? null,
     snapshotId: `metaflow-migration-${slug.slice(0, 200)}-${suffix}`,
     ...derivedNames(database, executionName),
   };

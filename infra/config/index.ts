@@ -8,6 +8,6 @@ export {
   runbookConfigSchema,
 } from './runbook';
 export type { AuroraRunbookConfig, InstanceRunbookConfig, PollConfig, RunbookConfig } from './runbook';
-export { CONFIG_VERSION_OUTPUT, canonicalJson, configVersion } from './version';
+export { CONFIG_VERSION_OUTPUT, canonicalJson, configVersion, ENDPOINT_URL_OUTPUT } from './version';
 export { loadSchedulingConfig, parseSchedulingConfig, schedulingConfigSchema } from './scheduling';
 export type { SchedulingConfig } from './scheduling';

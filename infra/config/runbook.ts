@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { approverPatternProblem } from '../../handlers/logic/identity';
 import { parseWith, readJsonFile } from './load';
 
 /** CloudWatch Logs retention values long enough for an audit trail. */
@@ -30,6 +31,15 @@ const poll = (intervalSeconds: number, maxAttempts: number) =>
     .default({ intervalSeconds, maxAttempts });
 
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+/** The approvers' JSON, within the endpoint's 4 KB of environment beside its other variables. */
+const MAX_APPROVERS_CHARS = 3000;
+
+/** An approver pattern IAM could never match is refused at synth, with the reason. */
+function approverPatternIssue(pattern: string, ctx: z.RefinementCtx): void {
+  const problem = approverPatternProblem(pattern);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+}
 
 const httpUrl = z
   .string()
@@ -148,8 +158,21 @@ export const runbookConfigSchema = z.strictObject({
       required: z.boolean().default(true),
       /** How long an execution waits for an answer; unanswered, the change is refused and nothing changes (at most 7 days). */
       timeoutMinutes: z.number().int().min(5).max(10080).default(240),
+      /**
+       * Who may approve or reject, as IAM principal ARN patterns (handlers/logic/identity.ts): a
+       * role admits every session of it. Empty: anyone IAM lets call the runbook's endpoint, and the
+       * plain SendTaskSuccess payload is accepted too, marked unverified.
+       */
+      approvers: z
+        .array(z.string().superRefine(approverPatternIssue))
+        // They travel in the endpoint function's environment, which holds 4 KB in all
+        // ("Total size of environment variables set: 4 KB", https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+        .refine((list) => JSON.stringify(list).length <= MAX_APPROVERS_CHARS, `expected at most ${MAX_APPROVERS_CHARS} characters of approver patterns in all (Lambda environment variables hold 4 KB): use wildcards or roles`)
+        .default([]),
+      /** Off by default: the requester may not approve their own change (they may still withdraw it). */
+      allowSelfApproval: z.boolean().default(false),
     })
-    .default({ required: true, timeoutMinutes: 240 }),
+    .default({ required: true, timeoutMinutes: 240, approvers: [], allowSelfApproval: false }),
   notifications: z
     .strictObject({
       /** An existing SNS topic to publish to; without it the stack creates one. */

@@ -3,6 +3,8 @@ import type { RunbookConfig } from './runbook';
 
 /** The runbook stack's output that names the configuration it was deployed from; `check` reads it. */
 export const CONFIG_VERSION_OUTPUT = 'ConfigVersion';
+/** The stack output the CLI reads the runbook endpoint's URL from. */
+export const ENDPOINT_URL_OUTPUT = 'EndpointUrl';
 
 /** JSON with every object's keys sorted, so equal configurations serialize alike whatever their key order. */
 export function canonicalJson(value: unknown): string {

@@ -4,7 +4,12 @@ import type { VirtualClock } from '../clock';
 import { ACCOUNT, type DeploymentFixture, isClusterFixture, REGION } from '../fixtures';
 import { SimulatedEcs, type SimTask, imageDigest } from './ecs';
 import { type ContainerBehaviour, type ContainerLedger, MetaflowContainer } from './metaflow-container';
-import { type ApprovalAnswer, SimulatedNotifications, SimulatedStepFunctions } from './notifications';
+import type { ApprovalAttempt } from './approvers';
+import type { HmacKeySpec } from './kms';
+import { SimulatedKms } from './kms';
+import { SimulatedNotifications } from './notifications';
+import type { PersonName } from './people';
+import { SimulatedStepFunctions } from './stepfunctions';
 import { loopbackRange, taskAddress } from './loopback';
 import { RDS_DURATIONS, type RdsDurations, type RdsFaults, SimulatedRds } from './rds';
 
@@ -27,8 +32,12 @@ export interface World {
   /** The service's deployment configuration, when the scenario needs another than the fixture's. */
   readonly minimumHealthyPercent?: number;
   readonly maximumPercent?: number;
-  /** How the approvers answer (approve when not given). */
-  readonly approval?: ApprovalAnswer;
+  /** How the approvers answer, in short: the approver approves (by default), rejects, or nobody answers. */
+  readonly approval?: 'approve' | 'reject' | 'timeout';
+  /** Who tries to answer the approval, in turn, and how (instead of `approval`). */
+  readonly approvals?: readonly ApprovalAttempt[];
+  /** Started through the runbook's endpoint by this person; without it, as typed in the console. */
+  readonly startedBy?: PersonName;
   /** Another execution of the runbook already running. */
   readonly otherRunningExecution?: string;
   /** Images whose container exits at start, wherever it runs (the plan's task included). */
@@ -69,6 +78,7 @@ export class SimulatedDeployment {
   readonly ecs: SimulatedEcs;
   readonly sns: SimulatedNotifications;
   readonly sfn: SimulatedStepFunctions;
+  readonly kms: SimulatedKms;
   /** The rehearsing execution's name, for ListExecutions. */
   executionName = 'rehearsal';
   readonly ledger: ContainerLedger = { patchRequests: 0, concurrentUpgrades: 0, maxConcurrentUpgrades: 0, killedDuringUpgrade: 0, migrationVersionRequests: 0 };
@@ -100,14 +110,18 @@ export class SimulatedDeployment {
     readonly fixture: DeploymentFixture,
     readonly config: RunbookConfig,
     readonly world: World,
+    /** The account's HMAC KMS keys (the template's). */
+    hmacKeys: readonly HmacKeySpec[] = [],
     /** Requests goose keeps waiting in the hang scenarios before it finishes. */
     gooseBusyRequests = 2,
   ) {
     const d = config.deployment;
-    this.sns = new SimulatedNotifications(clock, world.approval ?? 'approve', () => {
+    const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${config.stackName}`;
+    this.sfn = new SimulatedStepFunctions(clock, stateMachineArn, () => this.executionName, world.otherRunningExecution ? [world.otherRunningExecution] : []);
+    this.kms = new SimulatedKms(hmacKeys);
+    this.sns = new SimulatedNotifications(clock, this.sfn, () => {
       if (world.tagMovesAfterApproval) this.tagMoves.set(world.taskDefinitionImage, world.tagMovesAfterApproval);
     });
-    this.sfn = new SimulatedStepFunctions(() => this.executionName, world.otherRunningExecution ? [world.otherRunningExecution] : []);
     const record = (kind: string, start: number, end: number) => this.operations.push({ kind, start, end });
     const endpointLost = (host: string) => {
       if (host === this.dbHost) for (const c of this.containers.values()) c.databaseLost();

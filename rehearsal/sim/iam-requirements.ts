@@ -436,9 +436,14 @@ const ECS: Readonly<Record<string, Rule>> = {
 // ---------------------------------------------------------------------------------------------
 
 const STATES: Readonly<Record<string, Rule>> = {
+  StartExecution: (p) => [need('states:StartExecution', requiredText(p, 'stateMachineArn'))],
   ListExecutions: (p) => [need('states:ListExecutions', text(p, 'mapRunArn') ?? requiredText(p, 'stateMachineArn'))],
   GetExecutionHistory: (p) => [need('states:GetExecutionHistory', requiredText(p, 'executionArn'))],
-  /** The task token names no resource: these have no resource-level permissions. */
+  /**
+   * The task token names no resource: these have no resource-level permissions (the Service
+   * Authorization Reference lists no resource type for them,
+   * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html).
+   */
   SendTaskSuccess: () => [need('states:SendTaskSuccess', '*')],
   SendTaskFailure: () => [need('states:SendTaskFailure', '*')],
   SendTaskHeartbeat: () => [need('states:SendTaskHeartbeat', '*')],
@@ -457,6 +462,15 @@ function functionArn(p: Params): string {
 }
 const LAMBDA: Readonly<Record<string, Rule>> = {
   Invoke: (p) => [need('lambda:InvokeFunction', functionArn(p))],
+  /**
+   * A request to a function URL with AuthType AWS_IAM: since October 2025 a new function URL needs
+   * both lambda:InvokeFunctionUrl and lambda:InvokeFunction (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html),
+   * with the URL's auth type and "invoked through a URL" in the request context.
+   */
+  InvokeFunctionUrl: (p) => [
+    need('lambda:InvokeFunctionUrl', functionArn(p), { 'lambda:FunctionUrlAuthType': 'AWS_IAM' }),
+    need('lambda:InvokeFunction', functionArn(p), { 'lambda:InvokedViaFunctionUrl': 'true' }),
+  ],
 };
 
 const macContext = (p: Params) => ({ 'kms:CallerAccount': ACCOUNT, ...(text(p, 'MacAlgorithm') ? { 'kms:MacAlgorithm': text(p, 'MacAlgorithm') as string } : {}) });

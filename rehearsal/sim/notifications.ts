@@ -1,7 +1,6 @@
 import type { VirtualClock } from '../clock';
 import { AwsError } from './aws-error';
-
-export type ApprovalAnswer = 'approve' | 'reject' | 'timeout';
+import type { SimulatedStepFunctions } from './stepfunctions';
 
 export interface PublishedMessage {
   readonly at: number;
@@ -10,20 +9,23 @@ export interface PublishedMessage {
   readonly attributes: Record<string, unknown>;
 }
 
-/** Virtual seconds an approver takes to answer in the rehearsal. */
-export const APPROVER_DELAY_SECONDS = 600;
-export const REHEARSAL_APPROVER = 'arn:aws:iam::123456789012:user/change-approver';
+/** Whoever reads an approval request and answers it (or not), given its task token. */
+export type Approvers = (taskToken: string) => Promise<void>;
 
 /**
- * The notification topic, and the approvers reading it: every message is kept, and a message that
- * carries a task token is answered as the scenario says (approved by default).
+ * The notification topic: every message is kept. A message that carries a task token
+ * (`sns:publish.waitForTaskToken`) opens that task in the simulated Step Functions; the approvers
+ * answer it as people would (through the runbook's endpoint, or not), and the task ends with what
+ * Step Functions received for the token, or times out.
  */
 export class SimulatedNotifications {
   readonly messages: PublishedMessage[] = [];
+  /** Set by the rehearsal: the people who answer approval requests. */
+  approvers: Approvers = async () => undefined;
 
   constructor(
     private readonly clock: VirtualClock,
-    private readonly answer: ApprovalAnswer,
+    private readonly sfn: SimulatedStepFunctions,
     /** Called once an approver has answered (the world may change while the approver thinks). */
     private readonly answered: () => void = () => undefined,
   ) {}
@@ -38,33 +40,25 @@ export class SimulatedNotifications {
     return { MessageId: `simulated-${this.messages.length}` };
   }
 
-  /** `sns:publish.waitForTaskToken`: publish, then answer as an approver would. */
-  async publishAndWait(p: Record<string, unknown>, timeoutSeconds: number): Promise<unknown> {
+  /** `sns:publish.waitForTaskToken` in state `state`: publish, then wait for the token's answer, bounded by the state's timeout. */
+  async publishAndWait(state: string, p: Record<string, unknown>, timeoutSeconds: number): Promise<unknown> {
     this.publish(p);
-    if (this.answer === 'timeout') {
-      this.clock.advance(timeoutSeconds);
+    const token = (p.MessageAttributes as { taskToken?: { StringValue?: unknown } } | undefined)?.taskToken?.StringValue;
+    if (typeof token !== 'string' || token === '') throw new AwsError('States.Runtime', 'the approval request carries no taskToken message attribute');
+    const askedAt = this.clock.now;
+    this.sfn.openTask(state, p, 'sns', 'publish.waitForTaskToken', p, token, timeoutSeconds);
+    await this.approvers(token);
+    const answer = this.sfn.answerFor(token);
+    if (!answer || this.clock.now - askedAt > timeoutSeconds * 1000) {
+      this.clock.advance(Math.max(0, timeoutSeconds - (this.clock.now - askedAt) / 1000));
+      this.sfn.timeOut(token);
       throw new AwsError('States.Timeout', 'The approval was not answered in time');
     }
-    this.clock.advance(APPROVER_DELAY_SECONDS);
     this.answered();
-    if (this.answer === 'reject') {
-      const error = new Error(JSON.stringify({ decision: 'rejected', rejectedBy: REHEARSAL_APPROVER, reason: 'rehearsal: rejected on request' }));
-      error.name = 'ChangeRejected';
-      throw error;
-    }
-    return { decision: 'approved', approvedBy: REHEARSAL_APPROVER, comment: 'rehearsal: approved automatically' };
-  }
-}
-
-/** The runbook's own state machine, as ListExecutions sees it. */
-export class SimulatedStepFunctions {
-  constructor(
-    private readonly self: () => string,
-    private readonly others: readonly string[],
-  ) {}
-
-  listExecutions(p: Record<string, unknown>): unknown {
-    if (p.StatusFilter !== 'RUNNING') throw new AwsError('Sfn.InvalidArnException', 'only RUNNING is simulated');
-    return { Executions: [this.self(), ...this.others].map((Name) => ({ Name, Status: 'RUNNING', ExecutionArn: `${String(p.StateMachineArn)}:${Name}` })) };
+    if (answer.kind === 'success') return JSON.parse(answer.output) as unknown;
+    // As Step Functions reports a SendTaskFailure: the error's name and its cause.
+    const error = new Error(answer.cause);
+    error.name = answer.error;
+    throw error;
   }
 }

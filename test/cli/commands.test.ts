@@ -1,58 +1,74 @@
-import {
-  GetExecutionHistoryCommand,
-  SendTaskFailureCommand,
-  SendTaskSuccessCommand,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetExecutionHistoryCommand, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { executionName } from '../../cli/commands';
-import { APPROVER, EXECUTION_ARN, HISTORIES, type HistoryName, STATE_MACHINE_ARN, TASK_TOKEN } from './fixtures/histories';
-import { historyResponder, runCli } from './support';
+import { executionName } from '../../handlers/logic/endpoint';
+import { APPROVER, EXECUTION_ARN, HISTORIES, type HistoryName, STATE_MACHINE_ARN } from './fixtures/histories';
+import { type EndpointEvent, type EndpointStub, historyResponder, OPERATOR_CREDENTIALS, runCli, startEndpoint } from './support';
 
 const sfn = mockClient(SFNClient);
-const sts = mockClient(STSClient);
+const cloudformation = mockClient(CloudFormationClient);
+
+/** What the stand-in endpoint answers next, by path. */
+let answers: Record<string, { status: number; body: unknown }> = {};
+let endpoint: EndpointStub;
+beforeAll(async () => {
+  endpoint = await startEndpoint(APPROVER, (event) => answers[event.rawPath] ?? { status: 500, body: { message: 'no answer prepared' } });
+});
+afterAll(() => endpoint.close());
 
 beforeEach(() => {
   sfn.reset();
-  sts.reset();
-  sts.on(GetCallerIdentityCommand).resolves({ Arn: APPROVER, Account: '111122223333', UserId: 'AIDA0000' });
+  cloudformation.reset();
+  answers = {};
+  endpoint.events.length = 0;
+  // The runbook stack is named after its state machine, and outputs the endpoint's URL.
+  cloudformation.on(DescribeStacksCommand, { StackName: 'MetaflowMigrationRunbook' }).resolves({
+    Stacks: [{ StackName: 'MetaflowMigrationRunbook', CreationTime: new Date(), StackStatus: 'UPDATE_COMPLETE', Outputs: [{ OutputKey: 'EndpointUrl', OutputValue: endpoint.url }] }],
+  });
 });
 
-const serve = (name: HistoryName) => sfn.on(GetExecutionHistoryCommand).callsFake(historyResponder(HISTORIES[name]));
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name, $metadata: {} });
-const START_FLAGS = ['start', '--change-id', 'CHG-123', '--requested-by', 'jane@example.com', '--state-machine-arn', STATE_MACHINE_ARN];
+const serve = (name: HistoryName) => sfn.on(GetExecutionHistoryCommand).callsFake(historyResponder(HISTORIES[name]));
+const START_FLAGS = ['start', '--change-id', 'CHG-123', '--state-machine-arn', STATE_MACHINE_ARN];
+const bodyOf = (event: EndpointEvent | undefined) => JSON.parse(event?.body ?? 'null') as unknown;
+const STARTED = { executionArn: EXECUTION_ARN, name: 'CHG-123-20261124T150301Z', requestedBy: APPROVER, verified: true };
 
 describe('start', () => {
-  it('starts the execution with the validated input and a name from the change id, prints the console URL, and returns with --no-follow', async () => {
-    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date() });
+  it("starts through the runbook's endpoint found in the stack's outputs, signed with the operator's credentials, with the validated input, and returns with --no-follow", async () => {
+    answers['/start'] = { status: 200, body: STARTED };
 
     const { code, stdout } = await runCli([...START_FLAGS, '--reason', 'new schema', '--target-image', 'netflixoss/metaflow_metadata_service:v2.5.1', '--dry-run', '--no-follow']);
 
     expect(code).toBe(0);
-    const input = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
-    expect(input?.stateMachineArn).toBe(STATE_MACHINE_ARN);
-    expect(input?.name).toBe('CHG-123-20261124T150301Z');
-    expect(JSON.parse(input?.input ?? '')).toEqual({
-      changeId: 'CHG-123',
-      requestedBy: 'jane@example.com',
-      reason: 'new schema',
-      targetImage: 'netflixoss/metaflow_metadata_service:v2.5.1',
-      dryRun: true,
-    });
+    const [event] = endpoint.events;
+    expect(event?.rawPath).toBe('/start');
+    // The endpoint's function URL checked the SigV4 signature and named the caller from it.
+    expect(event?.requestContext.authorizer.iam).toMatchObject({ userArn: APPROVER, accessKey: OPERATOR_CREDENTIALS.accessKeyId });
+    expect(bodyOf(event)).toEqual({ changeId: 'CHG-123', reason: 'new schema', targetImage: 'netflixoss/metaflow_metadata_service:v2.5.1', dryRun: true });
+    expect(stdout).toContain(`Started CHG-123-20261124T150301Z as ${APPROVER} (verified)`);
     expect(stdout).toContain(`https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${EXECUTION_ARN}`);
+    // The CLI never starts the execution itself, nor reads the history without following.
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(0);
   });
 
-  it('takes the state machine from RUNBOOK_STATE_MACHINE_ARN and leaves out the optional fields not given', async () => {
-    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date() });
+  it('takes the endpoint from RUNBOOK_ENDPOINT_URL, without the stack, and leaves out the optional fields not given', async () => {
+    answers['/start'] = { status: 200, body: STARTED };
 
-    await runCli(['start', '--change-id', 'CHG-123', '--requested-by', 'jane', '--no-follow'], { env: { RUNBOOK_STATE_MACHINE_ARN: STATE_MACHINE_ARN } });
+    await runCli(['start', '--change-id', 'CHG-123', '--no-follow'], { env: { RUNBOOK_ENDPOINT_URL: endpoint.url } });
 
-    const input = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
-    expect(input?.stateMachineArn).toBe(STATE_MACHINE_ARN);
-    expect(JSON.parse(input?.input ?? '')).toEqual({ changeId: 'CHG-123', requestedBy: 'jane' });
+    expect(bodyOf(endpoint.events[0])).toEqual({ changeId: 'CHG-123' });
+    expect(cloudformation.calls()).toHaveLength(0);
+  });
+
+  it('says so when the runbook stack has no endpoint output (an older deployment), exit 3', async () => {
+    cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'MetaflowMigrationRunbook', CreationTime: new Date(), StackStatus: 'UPDATE_COMPLETE', Outputs: [] }] });
+
+    const { code, stderr } = await runCli([...START_FLAGS, '--no-follow']);
+
+    expect(code).toBe(3);
+    expect(stderr).toContain('the stack MetaflowMigrationRunbook has no EndpointUrl output');
+    expect(endpoint.events).toHaveLength(0);
   });
 
   it.each([
@@ -71,13 +87,15 @@ describe('start', () => {
     [['--change-id', 'CHG--1'], '--change-id: expected a ticket reference'],
     [['--change-id', '-CHG'], "Option '--change-id' argument is ambiguous"],
     [['--change-id', `C${'1'.repeat(64)}`], '--change-id: expected a ticket reference'],
-    [['--requested-by', 'Jane Doe'], '--requested-by: expected who asked for the change'],
+    [['--requested-by', 'jane@example.com'], "--requested-by: not taken any more: the runbook's endpoint records who you are from your signed request"],
     [['--target-image', 'Not An Image'], '--target-image: expected an image reference'],
     [['--reason', 'two\nlines'], '--reason: expected one line of at most 500 characters'],
     [['--state-machine-arn', 'arn:aws:lambda:eu-west-1:111122223333:function:x'], '--state-machine-arn: expected the runbook state machine ARN'],
+    [['--endpoint-url', 'https://example.com/'], "--endpoint-url: expected the runbook's function URL"],
     [['--interval', '0'], '--interval: expected seconds from 1 to 300'],
+    [['--as', 'approver'], '--as: only with --local'],
     [['--bogus'], "Unknown option '--bogus'"],
-  ])('rejects %j before any AWS call, naming the flag (exit 2)', async (flags, message) => {
+  ])('rejects %j before any AWS call or request, naming the flag (exit 2)', async (flags, message) => {
     const { code, stderr, stdout } = await runCli([...START_FLAGS, ...flags]);
 
     expect(code).toBe(2);
@@ -85,24 +103,26 @@ describe('start', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
     expect(stdout).toBe('');
     expect(sfn.calls()).toHaveLength(0);
+    expect(cloudformation.calls()).toHaveLength(0);
+    expect(endpoint.events).toHaveLength(0);
   });
 
   it('reports every missing flag at once', async () => {
     const { code, stderr } = await runCli(['start']);
 
     expect(code).toBe(2);
-    expect(stderr).toContain('3 problems:');
-    for (const flag of ['--change-id', '--requested-by', '--state-machine-arn']) expect(stderr).toContain(`${flag}: expected`);
+    expect(stderr).toContain('2 problems:');
+    for (const flag of ['--change-id', '--state-machine-arn']) expect(stderr).toContain(`${flag}: expected`);
   });
 
   it('follows the execution it started and exits as it ends', async () => {
-    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date() });
+    answers['/start'] = { status: 200, body: STARTED };
     serve('succeeded');
 
     const { code, stdout } = await runCli([...START_FLAGS, '--json']);
 
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ name: 'CHG-123-20261124T150301Z', status: 'SUCCEEDED', outcome: 'SUCCEEDED', execution: EXECUTION_ARN });
+    expect(JSON.parse(stdout)).toMatchObject({ name: 'CHG-123-20261124T150301Z', requestedBy: APPROVER, status: 'SUCCEEDED', outcome: 'SUCCEEDED', execution: EXECUTION_ARN });
   });
 });
 
@@ -190,32 +210,29 @@ describe('watch', () => {
 });
 
 describe('approve and reject', () => {
-  it('approve finds the task token in the approval request and answers as the caller, with the comment', async () => {
-    serve('waitingForApproval');
-    sfn.on(SendTaskSuccessCommand).resolves({});
+  it("approve asks the runbook's endpoint, signed as the operator, with the execution and the comment, and prints who it verified", async () => {
+    answers['/approve'] = { status: 200, body: { execution: EXECUTION_ARN, decision: 'approved', by: APPROVER, note: 'ok for tonight' } };
 
     const { code, stdout } = await runCli(['approve', EXECUTION_ARN, '--comment', 'ok for tonight']);
 
     expect(code).toBe(0);
-    const sent = sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input;
-    expect(sent?.taskToken).toBe(TASK_TOKEN);
-    expect(JSON.parse(sent?.output ?? '')).toEqual({ decision: 'approved', approvedBy: APPROVER, comment: 'ok for tonight' });
-    expect(stdout).toContain(`Approved as ${APPROVER}`);
+    const [event] = endpoint.events;
+    expect(event?.rawPath).toBe('/approve');
+    expect(event?.requestContext.authorizer.iam.userArn).toBe(APPROVER);
+    expect(bodyOf(event)).toEqual({ executionArn: EXECUTION_ARN, comment: 'ok for tonight' });
+    expect(stdout).toContain(`Approved as ${APPROVER} (verified by the runbook's endpoint): ${EXECUTION_ARN}`);
+    // The endpoint answers the task token: the CLI sends nothing to Step Functions itself.
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 
-  it('reject fails the approval task with ChangeRejected and who and why in the cause', async () => {
-    serve('waitingForApproval');
-    sfn.on(SendTaskFailureCommand).resolves({});
+  it('reject asks the endpoint with the reason', async () => {
+    answers['/reject'] = { status: 200, body: { execution: EXECUTION_ARN, decision: 'rejected', by: APPROVER, note: 'release freeze' } };
 
     const { code } = await runCli(['reject', EXECUTION_ARN, '--reason', 'release freeze']);
 
     expect(code).toBe(0);
-    const sent = sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input;
-    expect({ ...sent, cause: JSON.parse(sent?.cause ?? '') }).toEqual({
-      taskToken: TASK_TOKEN,
-      error: 'ChangeRejected',
-      cause: { decision: 'rejected', rejectedBy: APPROVER, reason: 'release freeze' },
-    });
+    expect(bodyOf(endpoint.events[0])).toEqual({ executionArn: EXECUTION_ARN, reason: 'release freeze' });
+    expect(sfn.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
   });
 
   it('reject without --reason is a usage error, before any AWS call', async () => {
@@ -223,30 +240,31 @@ describe('approve and reject', () => {
 
     expect(code).toBe(2);
     expect(stderr).toContain('--reason: required to reject');
-    expect(sfn.calls()).toHaveLength(0);
+    expect(cloudformation.calls()).toHaveLength(0);
+    expect(endpoint.events).toHaveLength(0);
   });
 
   it.each([
-    ['succeeded', 'is not waiting for approval: it ended SUCCEEDED'],
-    ['rejected', 'is not waiting for approval: it ended FAILED'],
-  ] as const)('an execution that is not waiting (%s) is a clear error and nothing is sent', async (name, message) => {
-    serve(name);
+    [403, 'ApproverNotAllowed', `${APPROVER} is not one of the configured approvers`, 1],
+    [403, 'SelfApprovalRefused', `${APPROVER} requested this change and may not approve it`, 1],
+    [409, 'NotWaitingForApproval', `${EXECUTION_ARN} is not waiting for approval: it ended SUCCEEDED`, 1],
+  ])("a %i %s from the endpoint prints the endpoint's reason and exits %i", async (status, error, message, exitCode) => {
+    answers['/approve'] = { status, body: { error, message } };
 
-    const { code, stderr } = await runCli(['approve', EXECUTION_ARN]);
+    const { code, stderr, stdout } = await runCli(['approve', EXECUTION_ARN]);
 
-    expect(code).toBe(1);
-    expect(stderr).toContain(message);
-    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    expect(code).toBe(exitCode);
+    expect(stderr).toContain(`refused by the runbook's endpoint (${error}): ${message}`);
+    expect(stdout).toBe('');
   });
 
-  it('an approval already answered elsewhere is a clear error', async () => {
-    serve('waitingForApproval');
-    sfn.on(SendTaskSuccessCommand).rejects(awsError('TaskTimedOut', 'Task Timed Out'));
+  it('a request the function URL refuses before the function runs (credentials AWS does not know) is an AWS error naming the permissions needed, exit 3', async () => {
+    const { code, stderr } = await runCli(['approve', EXECUTION_ARN], { credentials: { accessKeyId: 'AKIANOTKNOWNATALL001', secretAccessKey: 'x' } });
 
-    const { code, stderr } = await runCli(['approve', EXECUTION_ARN]);
-
-    expect(code).toBe(1);
-    expect(stderr).toContain('the approval is no longer waiting (TaskTimedOut)');
+    expect(code).toBe(3);
+    expect(stderr).toContain("AWS refused the signed request to the runbook's endpoint (403: The security token included in the request is invalid.)");
+    expect(stderr).toContain('lambda:InvokeFunctionUrl and lambda:InvokeFunction');
+    expect(endpoint.events).toHaveLength(0);
   });
 });
 
@@ -342,10 +360,10 @@ describe('help', () => {
   });
 
   it.each([
-    ['start', ['--change-id <id>', '--requested-by <who>', '--target-image <image>', '--dry-run', '--no-follow', '--profile <name>', '--region <region>', '--json']],
+    ['start', ['--change-id <id>', '--target-image <image>', '--dry-run', '--endpoint-url <url>', '--no-follow', '--local', '--as <person>', '--profile <name>', '--region <region>', '--json']],
     ['watch', ['--interval <seconds>', '--local', '--scenario <name>', 'happy-path']],
-    ['approve', ['--comment <text>']],
-    ['reject', ['--reason <text>']],
+    ['approve', ['--comment <text>', '--endpoint-url <url>', '--local', '--as <person>', 'signed with your AWS']],
+    ['reject', ['--reason <text>', '--endpoint-url <url>', '--local', '--as <person>']],
     ['report', ['--format <md|json>', '--local']],
   ])('%s --help lists its flags', async (command, flags) => {
     const { code, stdout } = await runCli([command, '--help']);
@@ -353,6 +371,8 @@ describe('help', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(new RegExp(`^Usage: npm run runbook -- ${command} `));
     for (const flag of flags) expect(stdout).toContain(flag);
+    // Who you are comes from your signature: no flag offers to say it.
+    expect(stdout).not.toContain('--requested-by');
   });
 
   it('an unknown command is a usage error listing the commands', async () => {

@@ -4,6 +4,7 @@ import { reduceProgress, type StepStatus, visibleSteps } from '../../cli/progres
 import { buildReport } from '../../cli/report';
 import { GUIDE_STEPS } from '../../workflows/steps';
 import { runbookAssembly } from '../support/assembly';
+import { PEOPLE } from '../../rehearsal/sim/people';
 import { runCli } from './support';
 
 const rehearsed = new Map<string, Promise<RunEvent[]>>();
@@ -93,6 +94,32 @@ describe('--local drives the same commands', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('# Metaflow schema migration CHG-1234: SUCCEEDED');
     expect(stdout).toContain('class snapshot,upgrade,verify,restartOnNewSchema skipped');
+  });
+
+  it("start --local starts the rehearsal through its endpoint, signed as the requester, who the record then names as verified", async () => {
+    const { code, stdout } = await runCli(['start', '--local', '--change-id', 'CHG-77', '--reason', 'rehearsed start'], { assembly: runbookAssembly });
+
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Started in the rehearsal, through its endpoint, as ${PEOPLE.requester.arn} (verified)`);
+    expect(stdout).toMatch(/Execution SUCCEEDED after /);
+  });
+
+  it("approve --local answers the rehearsal's approval as --as through its endpoint: a member of the approvers' role approves, verified", async () => {
+    const { code, stdout } = await runCli(['approve', '--local', '--scenario', 'verified-requester-and-approver', '--as', 'approver-role', '--comment', 'tonight'], {
+      assembly: runbookAssembly,
+    });
+
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Approved as ${PEOPLE['approver-role'].arn} (verified by the runbook's endpoint)`);
+    expect(stdout).toMatch(/Execution SUCCEEDED after /);
+  });
+
+  it("approve --local as the requester is refused with the endpoint's reason (exit 1); the change waits, times out, and nothing changes", async () => {
+    const { code, stdout, stderr } = await runCli(['approve', '--local', '--scenario', 'self-approval-refused', '--as', 'approver-role'], { assembly: runbookAssembly });
+
+    expect(code).toBe(1);
+    expect(stderr).toContain(`refused by the runbook's endpoint (SelfApprovalRefused): ${PEOPLE['approver-role'].arn} requested this change and may not approve it`);
+    expect(stdout).toMatch(/Execution FAILED \(ApprovalTimedOut\) after .*nothing was changed/);
   });
 
   it('an unknown scenario is a usage error naming the known ones', async () => {

@@ -74,7 +74,8 @@ describe('the audit record of a recorded Step Functions history', () => {
   it('a rejected run names who rejected it and why, and says nothing was changed', () => {
     const record = recordOf('rejected');
 
-    expect(record.approval).toEqual({ decision: 'rejected', by: APPROVER, note: 'not during the release freeze', at: at(900) });
+    // A history from before the runbook checked answers: who rejected is what the payload said.
+    expect(record.approval).toEqual({ decision: 'rejected', by: APPROVER, note: 'not during the release freeze', at: at(900), verified: null });
     expect(record).toMatchObject({ outcome: 'NOTHING_CHANGED', rolledBack: false, rollback: null });
     expect(conclusion(record)).toMatch(/^Execution FAILED \(ChangeRejected\) after 15m 01s: nothing was changed\./);
   });
@@ -105,6 +106,32 @@ describe('the audit record of a recorded Step Functions history', () => {
     expect(lines).toContain('class preflight,plan,approval,scaleToOne,restartForMigration,status,snapshot,rollbackDecision,restoreDatabase,swapDatabase,rollbackService,report succeeded');
     expect(lines).toContain('upgrade -. rollback .-> rollbackDecision["Rollback: decide"]');
     expect(lines).toContain('snapshot --> upgrade["8. Upgrade"]');
+  });
+
+  it.each([
+    [true, true, '| Requested by | arn:aws:sts::111122223333:assumed-role/ops/jane (verified) |', '| Approval | approved by arn:aws:iam::111122223333:user/bob (verified) at '],
+    [false, false, '| Requested by | jane@example.com (typed when the execution was started: not verified) |', '| Approval | approved (not verified) at '],
+  ])('keeps whether the requester (%s) and the approver (%s) were verified, as the runbook recorded them, over what the approval task received', (requesterVerified, approverVerified, requesterLine, approvalLine) => {
+    // Prepare: the task received a payload claiming an approver; the runbook's check recorded who it verified.
+    const requester = requesterVerified ? 'arn:aws:sts::111122223333:assumed-role/ops/jane' : 'jane@example.com';
+    const approval = approverVerified
+      ? { decision: 'approved', approvedBy: 'arn:aws:iam::111122223333:user/bob', comment: null, verified: true }
+      : { decision: 'approved', approvedBy: null, comment: null, verified: false };
+    const events: RunEvent[] = [
+      { kind: 'execution-started', at: at(0), input: { changeId: 'CHG-9', requestedBy: requester } },
+      { kind: 'entered', at: at(10), state: 'Wait for approval', stateType: 'Task' },
+      { kind: 'exited', at: at(600), state: 'Wait for approval', stateType: 'Task', result: { decision: 'approved', approvedBy: 'someone typed this' } },
+      { kind: 'execution-succeeded', at: at(1200), output: { ...SUCCESS_OUTPUT, requestedBy: requester, requester: { id: requester, verified: requesterVerified }, approval } },
+    ];
+
+    // Act
+    const record = buildReport(events);
+    const markdown = reportMarkdown(record);
+
+    // Assess
+    expect(record).toMatchObject({ requestedBy: requester, requesterVerified, approval: { by: approval.approvedBy, verified: approverVerified, at: at(600) } });
+    expect(markdown).toContain(requesterLine);
+    expect(markdown).toContain(approvalLine);
   });
 
   it('a running execution is reported as far as it went, its later steps pending', () => {

@@ -1,8 +1,9 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { type GetExecutionHistoryCommandInput, type HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
-import { STSClient } from '@aws-sdk/client-sts';
 import type { Deps } from '../../cli/deps';
 import { main } from '../../cli/main';
 import type { RunbookAssembly } from '../../rehearsal/assembly';
+import { FunctionUrlServer } from '../../rehearsal/sim/function-url';
 import { pages } from './fixtures/histories';
 
 export interface Captured {
@@ -22,9 +23,48 @@ export interface FakeOptions {
   /** Called on every sleep: lets a test grow the history between polls. */
   readonly onSleep?: (ms: number) => void;
   readonly assembly?: () => RunbookAssembly;
+  /** The operator's credentials (default OPERATOR_CREDENTIALS). */
+  readonly credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
+/** The operator's credentials in the CLI tests: explicit and fake, never the machine's. */
+export const OPERATOR_CREDENTIALS = { accessKeyId: 'AKIAOPERATORTEST0001', secretAccessKey: 'operator/test/not-a-real-secret' };
+
 export const NOW = new Date('2026-11-24T15:03:01.250Z');
+
+/** A request the stand-in endpoint received, as the function behind a function URL receives it. */
+export type EndpointEvent = { rawPath: string; body: string; requestContext: { authorizer: { iam: { userArn: string; accessKey: string } } } };
+
+export interface EndpointStub {
+  readonly url: string;
+  readonly events: EndpointEvent[];
+  close(): Promise<void>;
+}
+
+/**
+ * The runbook's endpoint as the CLI meets it: a function URL (AWS_IAM) on loopback that checks
+ * every request's SigV4 signature strictly and knows the operator's test credentials as `callerArn`;
+ * the function behind it records the event and answers as `answer` says.
+ */
+export async function startEndpoint(callerArn: string, answer: (event: EndpointEvent) => { status: number; body: unknown }): Promise<EndpointStub> {
+  const server = await FunctionUrlServer.start('127.0.0.1');
+  const events: EndpointEvent[] = [];
+  server.target = {
+    region: 'eu-west-1',
+    accountId: '111122223333',
+    credential: (key) =>
+      key === OPERATOR_CREDENTIALS.accessKeyId
+        ? { secretAccessKey: OPERATOR_CREDENTIALS.secretAccessKey, userArn: callerArn, userId: 'AIDAOPERATOR', accountId: '111122223333' }
+        : undefined,
+    authorize: async () => true,
+    invoke: async (event) => {
+      events.push(event as unknown as EndpointEvent);
+      const { status, body } = answer(event as unknown as EndpointEvent);
+      return { statusCode: status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    },
+  };
+  return { url: server.url, events, close: () => server.close() };
+}
 
 /** Runs one command line with fake streams, clock and sleep; the AWS clients are whatever aws-sdk-client-mock made of them. */
 export async function runCli(argv: string[], options: FakeOptions = {}): Promise<Captured> {
@@ -38,7 +78,13 @@ export async function runCli(argv: string[], options: FakeOptions = {}): Promise
     env: options.env ?? {},
     clients: (o) => {
       regions.push(o.region);
-      return { sfn: new SFNClient({ region: o.region ?? 'eu-west-1' }), sts: new STSClient({ region: o.region ?? 'eu-west-1' }) };
+      const region = o.region ?? 'eu-west-1';
+      return {
+        sfn: new SFNClient({ region }),
+        cloudformation: new CloudFormationClient({ region }),
+        credentials: async () => options.credentials ?? OPERATOR_CREDENTIALS,
+        region: async () => region,
+      };
     },
     deploymentClients: () => {
       throw new Error('this test reads no deployment');

@@ -38,6 +38,8 @@ describe('validate-input handler (the operator execution input)', () => {
       reason: '(none given)',
       dryRun: false,
       targetImage,
+      // Started otherwise than through the runbook's endpoint: no attestation to check.
+      attestation: null,
       snapshotId: expect.stringMatching(/^metaflow-migration-chg-1234-[0-9a-f]{8}$/),
       restoreInstanceId: expect.stringMatching(/^metaflow-db-restored-[0-9a-f]{8}$/),
       asideInstanceId: expect.stringMatching(/^metaflow-db-pre-[0-9a-f]{8}$/),
@@ -45,6 +47,12 @@ describe('validate-input handler (the operator execution input)', () => {
     // One execution, one suffix: the snapshot, the restored and the set-aside instances are findable together.
     expect(result.snapshotId.slice(-8)).toBe(result.asideInstanceId.slice(-8));
     expect(result.restoreInstanceId.slice(-8)).toBe(result.asideInstanceId.slice(-8));
+  });
+
+  it("passes the runbook endpoint's attestation on to the check of who asked", async () => {
+    const attestation = { issuedAt: '2026-11-24T15:03:01.250Z', mac: `${'Q'.repeat(43)}=` };
+
+    await expect(plan({ changeId: 'CHG-1234', attestation })).resolves.toMatchObject({ attestation });
   });
 
   it.each([
@@ -100,7 +108,11 @@ describe('validate-input handler (the operator execution input)', () => {
     ['changeId doubles a separator', { changeId: 'CHG--1234' }, 'changeId: expected a ticket reference'],
     ['changeId is a number', { changeId: 1234 }, 'changeId: expected a ticket reference such as CHG-1234 (letters, digits, single - _ . separators, starting with a letter, at most 64 characters), got number 1234'],
     ['changeId is longer than 64 characters', { changeId: `C${'x'.repeat(64)}` }, `at most 64 characters), got "C${'x'.repeat(64)}"`],
-    ['an unknown field is given', { changeId: 'CHG-1234', foo: 1 }, 'foo: unknown field; expected only changeId, requestedBy, reason, targetImage, dryRun'],
+    ['an unknown field is given', { changeId: 'CHG-1234', foo: 1 }, 'foo: unknown field; expected only changeId, requestedBy, reason, targetImage, dryRun, attestation'],
+    ['attestation is a string', { changeId: 'CHG-1234', attestation: 'trust me' }, 'attestation: expected {"issuedAt", "mac"} as the runbook\'s endpoint writes it'],
+    ['attestation has no issuedAt', { changeId: 'CHG-1234', attestation: { mac: `${'A'.repeat(43)}=` } }, 'attestation.issuedAt: expected a UTC timestamp'],
+    ['attestation has a MAC of the wrong length', { changeId: 'CHG-1234', attestation: { issuedAt: '2026-11-24T15:03:01.250Z', mac: 'AAAA' } }, 'attestation.mac: expected an HMAC-SHA-256 in base64 (44 characters)'],
+    ['attestation carries more', { changeId: 'CHG-1234', attestation: { issuedAt: '2026-11-24T15:03:01.250Z', mac: `${'A'.repeat(43)}=`, by: 'me' } }, 'attestation.by: unknown field'],
     ['requestedBy is missing', { changeId: 'CHG-1234', requestedBy: undefined }, 'requestedBy: expected who asked for the change'],
     ['requestedBy has a space', { changeId: 'CHG-1234', requestedBy: 'Jane Doe' }, 'requestedBy: expected who asked for the change: an e-mail, user name or IAM ARN (no spaces, at most 200 characters), got "Jane Doe"'],
     ['reason spans two lines', { changeId: 'CHG-1234', reason: 'one\ntwo' }, 'reason: expected one line of at most 500 characters'],

@@ -1,5 +1,5 @@
 import { parseHttpTarget } from '../../handlers/lib/events';
-import { describe as describeValue, optionalString, requireInteger, requireString } from '../../handlers/lib/validate';
+import { describe as describeValue, optionalString, rejectUnknownKeys, requireInteger, requireString } from '../../handlers/lib/validate';
 
 describe('event checks: every rejection names the field, exactly', () => {
   it('names the key alone when no prefix is given, and with the prefix otherwise', () => {
@@ -18,6 +18,11 @@ describe('event checks: every rejection names the field, exactly', () => {
     const check = () => requireInteger({ timeoutMs: value }, 'timeoutMs', { min: 100, max: 900_000 });
     if (ok) expect(check()).toBe(value);
     else expect(check).toThrow('timeoutMs: expected an integer from 100 to 900000');
+  });
+
+  // The runbook endpoint's requests (handlers/logic/endpoint.ts) refuse unknown fields with it.
+  it('lists every unknown field, comma separated', () => {
+    expect(() => rejectUnknownKeys({ a: 1, b: 2 }, ['c'], 'input.')).toThrow(/^input\.a, input\.b: unknown field; expected only c$/);
   });
 
   it('takes an optional field given as null as not given, and checks one that is given', () => {

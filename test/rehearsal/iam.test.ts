@@ -248,6 +248,7 @@ describe('what each call needs', () => {
       'ecs:RegisterTaskDefinition': { family: 'f', cpu: '256', memory: '512', taskRoleArn: role('t'), executionRoleArn: role('e'), tags: [{ key: 'k', value: 'v' }] },
       'ecs:RunTask': { cluster: 'c', taskDefinition: 'f:1', tags: [{ key: 'k', value: 'v' }] },
       'ecs:TagResource': { resourceArn: arn('ecs', 'service/c/s'), tags: [{ key: 'k', value: 'v' }] },
+      'states:StartExecution': { stateMachineArn: arn('states', 'stateMachine:m'), name: 'e', input: '{}' },
       'states:ListExecutions': { stateMachineArn: arn('states', 'stateMachine:m') },
       'states:GetExecutionHistory': { executionArn: arn('states', 'execution:m:e') },
       'states:SendTaskSuccess': { taskToken: 't', output: '{}' },
@@ -255,6 +256,7 @@ describe('what each call needs', () => {
       'states:SendTaskHeartbeat': { taskToken: 't' },
       'sns:Publish': { TopicArn: arn('sns', 't'), Message: 'm' },
       'lambda:Invoke': { FunctionName: 'f', Qualifier: '3' },
+      'lambda:InvokeFunctionUrl': { FunctionName: arn('lambda', 'function:f') },
       'kms:GenerateMac': { KeyId: KEY, MacAlgorithm: 'HMAC_SHA_256', Message: 'x' },
       'kms:VerifyMac': { KeyId: KEY, MacAlgorithm: 'HMAC_SHA_256', Message: 'x', Mac: 'y' },
     };
@@ -268,6 +270,30 @@ describe('what each call needs', () => {
       // iam-simulate throws (through the authorizer) on an unknown action, a resource of a type the
       // action does not take, or a malformed context; an allow-everything policy then allows it.
       await expect(authorizer.authorize(everything, { service, operation, params })).resolves.toEqual({ allowed: true });
+    }
+  });
+});
+
+describe('the attestation key', () => {
+  const [keyId] = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::KMS::Key') as [string, unknown];
+  const keyArn = arn('kms', `key/${keyId}`);
+  const lambdaOf = (path: string) => {
+    const id = Object.keys(template.Resources).find((k) => template.Resources[k]?.Type === 'AWS::Lambda::Function' && k.startsWith(path));
+    return principals.lambdas.get(id as string) as Principal;
+  };
+  const mac = (operation: 'GenerateMac' | 'VerifyMac') => ({ service: 'kms' as const, operation, params: { KeyId: keyArn, MacAlgorithm: 'HMAC_SHA_256', Message: 'bQ==' }, via: 'sdk' as const });
+
+  it.each([
+    ['GenerateMac', 'Handlersrunbookendpoint'],
+    ['VerifyMac', 'Handlersverifyidentity'],
+  ] as const)('allows %s to one role, and denies it to every other, even one granted kms:* on every key, with the explicit deny of the key policy', async (operation, owner) => {
+    const authorizer = createAuthorizer(principals);
+    const everything: Principal = { ...machine, policies: [{ name: 'admin', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] } }] };
+
+    await expect(authorizer.authorize(lambdaOf(owner), mac(operation))).resolves.toEqual({ allowed: true });
+    for (const other of [machine, everything, ...[...principals.lambdas.values()].filter((p) => p !== lambdaOf(owner))]) {
+      const decision = await authorizer.authorize(other, mac(operation));
+      expect([other.caller, denied(decision)?.message]).toEqual([other.caller, expect.stringMatching(/with an explicit deny in a resource-based policy$/)]);
     }
   });
 });

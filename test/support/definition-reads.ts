@@ -1,4 +1,5 @@
 import { allStates, type Json } from '../../rehearsal/assembly';
+import { nestedStates } from '../../workflows/asl';
 import { formatPath, isDefinite, parsePath, type Segment } from '../../rehearsal/json-path';
 
 /**
@@ -14,13 +15,16 @@ const SDK_TASK = /^arn:aws:states:::aws-sdk:/;
 /** Keys of a state whose value is a path into its input (ResultPath writes, ResultSelector reads the answer). */
 const PATH_KEYS = ['InputPath', 'OutputPath', 'ItemsPath', 'TimeoutSecondsPath', 'HeartbeatSecondsPath', 'SecondsPath', 'TimestampPath', 'ErrorPath', 'CausePath'];
 
-/** The Parallel state whose branch holds each state, for the states inside one. */
+/**
+ * The Parallel or Map state that holds each state, for the states inside one: a Map's iteration,
+ * like a Parallel's branch, goes on to the Map's Next when it ends and fails to the Map's Catch.
+ */
 export function enclosingParallel(definition: Definition): Map<string, string> {
   const parentOf = new Map<string, string>();
   const walk = (states: Record<string, State>, parent: string | undefined) => {
     for (const [name, state] of Object.entries(states)) {
       if (parent) parentOf.set(name, parent);
-      for (const branch of (state.Branches ?? []) as { States: Record<string, State> }[]) walk(branch.States, name);
+      for (const nested of nestedStates(state as Parameters<typeof nestedStates>[0])) walk(nested as Record<string, State>, name);
     }
   };
   walk(definition.States as Record<string, State>, undefined);
@@ -50,7 +54,7 @@ export function successors(definition: Definition): Map<string, string[]> {
     for (const n of [s.Next, s.Default]) if (typeof n === 'string') to.add(n);
     for (const rule of (s.Choices ?? []) as { Next: string }[]) to.add(rule.Next);
     for (const n of catches(s)) to.add(n);
-    for (const branch of (s.Branches ?? []) as { StartAt: string }[]) to.add(branch.StartAt);
+    for (const branch of [...((s.Branches ?? []) as { StartAt: string }[]), ...[s.ItemProcessor ?? s.Iterator].filter(Boolean)] as { StartAt: string }[]) to.add(branch.StartAt);
     const parent = parentOf.get(name);
     if (parent) {
       const ends = s.End === true || s.Type === 'Succeed' || (s.Type !== 'Choice' && s.Type !== 'Fail' && s.Next === undefined);
@@ -182,14 +186,18 @@ export function sdkAnswerFields(definition: Definition): Map<string, AnswerField
       const whole = fields.get(formatPath(raw));
       if (gone && whole) fields.set(whole.path, { ...whole, readBy, absentMeans: gone });
     };
-    // What the ResultSelector takes from the answer, by the key it stores it under.
-    const selected = new Map<string, Segment[]>();
+    // What the ResultSelector takes from the answer, by the place (its keys, at any depth) it stores it under.
+    const selected: { key: Segment[]; source: Segment[] }[] = [];
     const selector = state.ResultSelector as Record<string, Json> | undefined;
-    for (const [key, value] of Object.entries(selector ?? {})) {
-      if (!key.endsWith('.$') || typeof value !== 'string') continue;
-      for (const p of pathsOfValue(value)) add(parsePath(p), 'ResultSelector');
-      if (value.startsWith('$') && !value.startsWith('$$')) selected.set(key.slice(0, -2), parsePath(value));
-    }
+    const walkSelector = (template: Record<string, Json>, under: Segment[]) => {
+      for (const [key, value] of Object.entries(template)) {
+        if (value && typeof value === 'object' && !Array.isArray(value)) walkSelector(value as Record<string, Json>, [...under, { name: key }]);
+        if (!key.endsWith('.$') || typeof value !== 'string') continue;
+        for (const p of pathsOfValue(value)) add(parsePath(p), 'ResultSelector');
+        if (value.startsWith('$') && !value.startsWith('$$')) selected.push({ key: [...under, { name: key.slice(0, -2) }], source: parsePath(value) });
+      }
+    };
+    walkSelector(selector ?? {}, []);
     const resultPath = state.ResultPath === undefined ? '$' : state.ResultPath;
     if (typeof resultPath === 'string') {
       const at = parsePath(resultPath);
@@ -206,10 +214,13 @@ export function sdkAnswerFields(definition: Definition): Map<string, AnswerField
             add(below, reader, read);
             continue;
           }
-          const [first, ...rest] = below;
-          const source = first && 'name' in first ? selected.get(first.name) : undefined;
-          // Below a list a wildcard or filter made, a read is of that list, not of one answer field.
-          if (source && isDefinite(source)) add([...source, ...rest], reader, read);
+          const pick = selected.find((sel) => startsWith(below, sel.key));
+          if (!pick) continue;
+          const rest = below.slice(pick.key.length);
+          const [index, ...inItem] = rest;
+          if (isDefinite(pick.source)) add([...pick.source, ...rest], reader, read);
+          // Below a list a filter made, an item's field is that field of the answer's matching items.
+          else if (index && 'index' in index && inItem.length > 0) add([...pick.source, ...inItem], reader, read);
         }
       }
     }

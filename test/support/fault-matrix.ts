@@ -30,6 +30,8 @@ export interface Baseline {
   readonly states: string[];
   /** Every Task call, with its input and answer. */
   readonly calls: CallRecord[];
+  /** From the failure to the service answering again, in the simulation's clock (null without a rollback). */
+  readonly recoverySeconds: number | null;
 }
 
 const INJECTED = 'Injected.Fault';
@@ -38,7 +40,7 @@ const MUTATING = /:(create|update|modify|restore|register|reboot|addTags)\w*$/i;
 
 function baselineOf(result: RehearsalResult): Baseline {
   const { scenario, status, error, cause, calls } = result;
-  return { scenario, status, error, cause, states: result.states.map((s) => s.name), calls };
+  return { scenario, status, error, cause, states: result.states.map((s) => s.name), calls, recoverySeconds: result.metrics.recoverySeconds };
 }
 
 /** Every scenario, undisturbed and in order, with every call's input and answer kept. */

@@ -78,7 +78,6 @@ export class ClusterKind implements DatabaseKind {
       create: {
         action: 'createDBClusterSnapshot',
         parameters: { DbClusterIdentifier: this.identifier, 'DbClusterSnapshotIdentifier.$': '$.plan.snapshotId' },
-        arn: { 'DbClusterSnapshotArn.$': '$.DbClusterSnapshot.DbClusterSnapshotArn' },
       },
       describe: { action: 'describeDBClusterSnapshots', parameters: { 'DbClusterSnapshotIdentifier.$': '$.plan.snapshotId' }, list: '$.DbClusterSnapshots' },
       iamResources: [this.arns.dbCluster, this.arns.clusterSnapshots],

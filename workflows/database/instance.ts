@@ -60,7 +60,6 @@ export class InstanceKind implements DatabaseKind {
       create: {
         action: 'createDBSnapshot',
         parameters: { DbInstanceIdentifier: this.identifier, 'DbSnapshotIdentifier.$': '$.plan.snapshotId' },
-        arn: { 'DbSnapshotArn.$': '$.DbSnapshot.DbSnapshotArn' },
       },
       describe: { action: 'describeDBSnapshots', parameters: { 'DbSnapshotIdentifier.$': '$.plan.snapshotId' }, list: '$.DbSnapshots' },
       iamResources: [this.arns.dbInstance, this.arns.snapshots],

@@ -2,10 +2,15 @@ import { Aws, Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { APPROVAL_STATE } from '../../handlers/logic/pending-approval';
 import type { RunbookContext } from '../context';
+import { invoke } from '../tasks';
 
-/** The state the CLI looks for in the history to find the task token (see cli/). */
-export const APPROVAL_STATE = 'Wait for approval';
+/** The state the endpoint and the CLI look for in the history to find the task token. */
+export { APPROVAL_STATE };
+
+/** Errors of the answer's check that refuse the change (everything else failing there refuses it too). */
+export const ANSWER_REFUSALS = ['ApproverNotVerified', 'ApproverNotAllowed', 'SelfApprovalRefused'] as const;
 
 /**
  * The gate before anything changes: the plan has been read from the image that will run, and a
@@ -31,16 +36,16 @@ export class ApprovalGate extends sfn.StateMachineFragment {
       message: sfn.TaskInput.fromText(
         sfn.JsonPath.format(
           [
-            'Change {} requested by {} ({}).',
+            'Change {} requested by {}. Reason: {}.',
             'Plan: apply {} migrations {} to the Metaflow database (schema {} now), as read from image {} at {}.',
             `Once approved: the service scales to one task and restarts onto that image; the runbook checks the new task runs that digest and lists those migrations, snapshots the database ({}), sends the upgrade, restarts the service and scales it back to {} tasks. The service runs on one task from the scale-down to the scale-back: about the snapshot's time (it grows with the database) and the upgrade's. Should anything fail once the upgrade is sent, the database is restored from the snapshot.`,
             `Asked at {}; without an answer within ${minutes} minutes the change is refused and nothing changes.`,
             `Console: https://${Aws.REGION}.console.aws.amazon.com/states/home?region=${Aws.REGION}#/v2/executions/details/{}`,
-            'Approve: npm run runbook -- approve {} [--comment <text>]. Reject: npm run runbook -- reject {} --reason <why>.',
-            'Or with the AWS CLI: aws stepfunctions send-task-success --task-token {} --task-output {}, or send-task-failure --task-token (the same) --error ChangeRejected --cause <why>.',
+            'Approve: npm run runbook -- approve {} [--comment <text>]. Reject: npm run runbook -- reject {} --reason <why>. Both sign the request with your AWS credentials; the runbook records who you are from the signature.',
+            ...answerPolicy(ctx),
           ].join('\n'),
           sfn.JsonPath.stringAt('$.plan.changeId'),
-          sfn.JsonPath.stringAt('$.plan.requestedBy'),
+          sfn.JsonPath.stringAt('$.requester.label'),
           sfn.JsonPath.stringAt('$.plan.reason'),
           sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.schema.plan.unappliedMigrations')),
           sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.schema.plan.unappliedMigrations')),
@@ -54,7 +59,7 @@ export class ApprovalGate extends sfn.StateMachineFragment {
           execution,
           execution,
           sfn.JsonPath.taskToken,
-          '{"decision":"approved"}',
+          ...(ctx.config.approval.approvers.length === 0 ? ['{"decision":"approved"}'] : []),
         ),
       ),
       messageAttributes: {
@@ -77,9 +82,43 @@ export class ApprovalGate extends sfn.StateMachineFragment {
       resultPath: '$.error',
     });
     const refused = notApproved(scope);
+    const checkAnswer = (name: string, decision: 'approved' | 'rejected', answerPath: string, comment: string) =>
+      invoke(scope, name, ctx.fns.verifyIdentity, {
+        comment,
+        payload: {
+          check: 'answer',
+          decision,
+          'answer.$': answerPath,
+          'requester.$': '$.requester.id',
+          'executionArn.$': '$$.Execution.Id',
+          'checkedAt.$': '$$.State.EnteredTime',
+          timeoutMinutes: minutes,
+          approvers: [...ctx.config.approval.approvers],
+          allowSelfApproval: ctx.config.approval.allowSelfApproval,
+          keyArn: ctx.attestationKey.keyArn,
+        },
+        resultPath: '$.approval',
+      });
+    const verifyApproval = checkAnswer(
+      'Verify who approved',
+      'approved',
+      '$.approval',
+      "Checks the approval is the runbook endpoint's (a verified approver, not the requester) before anything changes; a plain payload counts only where no approvers are configured.",
+    );
+    const verifyRejection = checkAnswer(
+      'Verify who rejected',
+      'rejected',
+      '$.error.Cause',
+      'Records who rejected, verified or not: a rejection changes nothing, so it stands either way.',
+    );
     ask.addCatch(timedOut, { errors: ['States.Timeout'], resultPath: '$.approvalTimeout' });
-    ask.addCatch(refused, { errors: ['ChangeRejected'], resultPath: '$.error' });
+    ask.addCatch(verifyRejection, { errors: ['ChangeRejected'], resultPath: '$.error' });
+    // Any failure to check an approval refuses it: nothing has changed yet.
+    verifyApproval.addCatch(refused, { errors: [...ANSWER_REFUSALS], resultPath: '$.error' });
+    verifyApproval.addCatch(refused, { resultPath: '$.error' });
+    verifyRejection.addCatch(refused, { resultPath: '$.answerCheckError' });
     timedOut.next(refused);
+    verifyRejection.next(refused);
     const notNeeded = new sfn.Pass(scope, 'No approval needed: nothing to upgrade', {
       comment: 'The image that will run lists no pending migration: nothing irreversible will happen.',
       result: sfn.Result.fromObject({ decision: 'not needed' }),
@@ -88,10 +127,29 @@ export class ApprovalGate extends sfn.StateMachineFragment {
     const pending = new sfn.Choice(scope, 'Are migrations pending?', { comment: 'An approval is asked only for a change that upgrades the schema.' })
       .when(sfn.Condition.booleanEquals('$.schema.plan.isUpToDate', false), ask)
       .otherwise(notNeeded);
-    const approved = new sfn.Pass(scope, 'Change approved', { comment: 'Approved; who and why are in the approval result.' });
-    ask.next(approved);
+    const approved = new sfn.Pass(scope, 'Change approved', { comment: 'Approved; who, whether verified, and why are in the approval result.' });
+    ask.next(verifyApproval).next(approved);
     notNeeded.next(approved);
     this.startState = pending;
     this.endStates = approved.endStates;
   }
+}
+
+/**
+ * How an answer counts, in the approvers' message: with approvers configured only the endpoint's
+ * answer does, and the plain payload is not offered; without them it is, marked unverified.
+ */
+function answerPolicy(ctx: RunbookContext): string[] {
+  const { approvers, allowSelfApproval } = ctx.config.approval;
+  const self = allowSelfApproval ? 'The requester may approve their own change.' : 'The requester may not approve their own change.';
+  if (approvers.length > 0) {
+    return [
+      `Who may approve: ${approvers.join(', ')}. ${self} Only an approval through the runbook's endpoint counts: a plain aws stepfunctions send-task-success is refused.`,
+      'Task token (the endpoint finds it itself): {}',
+    ];
+  }
+  return [
+    `Anyone allowed to call the runbook's endpoint may approve. ${self}`,
+    'Or with the AWS CLI (recorded as not verified): aws stepfunctions send-task-success --task-token {} --task-output {}, or send-task-failure --task-token (the same) --error ChangeRejected --cause <why>.',
+  ];
 }

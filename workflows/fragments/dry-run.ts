@@ -25,6 +25,7 @@ export class DryRun extends sfn.StateMachineFragment {
           outcome: 'DRY_RUN',
           'changeId.$': '$.plan.changeId',
           'requestedBy.$': '$.plan.requestedBy',
+          'requester.$': '$.requester',
           'reason.$': '$.plan.reason',
           'targetImage.$': '$.plan.targetImage',
           'snapshotIdToUse.$': '$.plan.snapshotId',

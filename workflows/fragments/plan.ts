@@ -2,7 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { passTaskRoles, type RunbookContext } from '../context';
-import { ENTERED_TIME, invoke, sdkCall } from '../tasks';
+import { absent, ENTERED_TIME, invoke, sdkCall } from '../tasks';
 import { BoundedPoll } from './bounded-poll';
 import { locateTask } from './locate-task';
 import { waitForMigrationService } from './restart-service';
@@ -155,17 +155,18 @@ export class ReadPlan extends sfn.StateMachineFragment {
 
     retarget.next(run);
     keep.next(run);
-    // A task in the answer without its ARN cannot be stopped by it: the operator is told how to find it.
-    const unnamed = new sfn.Fail(scope, 'The plan task started without an ARN', {
-      comment: 'ECS answered with a task but no ARN, so the runbook cannot stop it; nothing else was changed.',
+    // A task in the answer without its ARN cannot be stopped by it, and an answer with neither a task
+    // nor a failure does not say whether one started: the operator is told how to find it.
+    const unnamed = new sfn.Fail(scope, 'The plan task cannot be named', {
+      comment: 'ECS answered without the ARN of a task it may have started, so the runbook cannot stop it; nothing else was changed.',
       error: 'PlanTaskNotStopped',
-      cause: `RunTask answered with a task but without its ARN: find it with aws ecs list-tasks --cluster ${d.clusterName} --started-by ${PLAN_STARTED_BY} and stop it. Nothing else was changed.`,
+      cause: `RunTask answered without the ARN of the task it started (or any failure): find it with aws ecs list-tasks --cluster ${d.clusterName} --started-by ${PLAN_STARTED_BY} and stop it. Nothing else was changed.`,
     });
     run.next(
       new sfn.Choice(scope, 'Did the plan task start?', { comment: 'RunTask answers with failures, not an error, when no task could start.' })
         .when(sfn.Condition.isPresent(`${PLAN_TASK}.TaskArn`), locate)
-        .when(sfn.Condition.isPresent(PLAN_TASK), unnamed)
-        .otherwise(notStarted),
+        .when(sfn.Condition.and(absent(PLAN_TASK), sfn.Condition.isPresent('$.planTask.Failures[0]')), notStarted)
+        .otherwise(unnamed),
     );
     for (const step of [locate, ping, read]) step.addCatch(stop, { resultPath: '$.planError' });
     locate.next(ping).next(read).next(stop);

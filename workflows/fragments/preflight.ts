@@ -28,6 +28,8 @@ export class Preflight extends sfn.StateMachineFragment {
       resultSelector: {
         'plan.$': '$',
         'StartedAt.$': '$$.State.EnteredTime',
+        // Compared with the running executions' names (a Choice reads only the state).
+        'executionName.$': '$$.Execution.Name',
         steps: {},
         polls: {},
         approval: { decision: ctx.config.approval.required ? 'not reached' : 'not required by configuration' },
@@ -36,6 +38,23 @@ export class Preflight extends sfn.StateMachineFragment {
         versionBefore: 'not read',
       },
       resultPath: '$',
+    });
+    const whoAsked = invoke(scope, 'Verify who asked', ctx.fns.verifyIdentity, {
+      comment:
+        "The requester as the audit record keeps it: verified when the runbook's endpoint started the execution for a signed request (its attestation checked with KMS), typed otherwise. A forged or copied attestation is refused.",
+      payload: {
+        check: 'requester',
+        'requestedBy.$': '$.plan.requestedBy',
+        'changeId.$': '$.plan.changeId',
+        'executionName.$': '$$.Execution.Name',
+        // This check's own time, seconds after the start (the input's validation comes first):
+        // $$.Execution.StartTime would do in AWS, but the local interpreter takes it from the real
+        // clock while the rehearsal runs on a virtual one, and we deploy only what we rehearse.
+        'checkedAt.$': '$$.State.EnteredTime',
+        'attestation.$': '$.plan.attestation',
+        keyArn: ctx.attestationKey.keyArn,
+      },
+      resultPath: '$.requester',
     });
     const describeDb = ctx.database.describe(scope, ctx);
     const describeService = sdkCall(scope, 'Describe the ECS service', {
@@ -69,7 +88,7 @@ export class Preflight extends sfn.StateMachineFragment {
       resultPath: '$.versionBefore',
       endpointPath: '$.runningRelease',
     });
-    validate.next(describeDb.first);
+    validate.next(whoAsked).next(describeDb.first);
     describeDb.last.next(describeService).next(assess).next(running).next(versionBefore);
     this.startState = validate;
     this.endStates = versionBefore.endStates;

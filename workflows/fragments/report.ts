@@ -9,6 +9,7 @@ function commonRecord(): Record<string, unknown> {
   return {
     'changeId.$': '$.plan.changeId',
     'requestedBy.$': '$.plan.requestedBy',
+    'requester.$': '$.requester',
     'reason.$': '$.plan.reason',
     'targetImage.$': '$.plan.targetImage',
     'execution.$': '$$.Execution.Id',
@@ -98,6 +99,7 @@ export function failNothingChanged(scope: Construct, ctx: RunbookContext): sfn.C
     {
       outcome: 'NOTHING_CHANGED',
       'error.$': '$.error',
+      'approval.$': '$.approval',
       'plannedMigrations.$': '$.schema.plan.unappliedMigrations',
       'image.$': '$.planEndpoint.Image',
       'imageDigest.$': '$.planEndpoint.ImageDigest',

@@ -1,7 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
-import { ENTERED_TIME, invoke, retryUntilReady, sdkCall } from '../tasks';
+import { absent, ENTERED_TIME, invoke, retryUntilReady, sdkCall } from '../tasks';
 import { BoundedPoll } from './bounded-poll';
 import { locateTask } from './locate-task';
 import { describeService, runsDeployment, serviceNotThere, steady } from './service';
@@ -77,7 +77,23 @@ export class RestartService extends sfn.StateMachineFragment {
       timeoutError: 'NewTaskNotHealthyInTime',
     });
     const locate = locateTask(scope, ctx, { label: props.label, requireSingleTask: props.requireSingleTask, expectedDigestPath: props.expectedDigestPath });
-    restart.next(wait);
+    // The wait is for the deployment this call started: the PRIMARY one its answer names. Without
+    // it (every field of an AWS answer is optional) the wait could never tell it from the one
+    // before: stop at once, rather than wait out the bound. Each field is tested for presence before
+    // a rule reads it (a missing path read by a Choice ends the execution in States.Runtime).
+    const first = `$.steps.${props.key}.Service.Deployments[0]`;
+    const unnamed = new sfn.Fail(scope, `The restart ${props.label} named no deployment`, {
+      comment: 'UpdateService answered without the deployment it started: which one to wait for is unknown.',
+      error: 'RestartNotConfirmed',
+      cause: `UpdateService answered the restart ${props.label} without naming the deployment it started; the runbook cannot tell when it has rolled out. See the service's deployments in the ECS console.`,
+    });
+    restart.next(
+      new sfn.Choice(scope, `Did the restart ${props.label} name its deployment?`, { comment: 'The deployment to wait for is the PRIMARY one this UpdateService answer names.' })
+        .when(absent(`${first}.Id`), unnamed)
+        .when(absent(`${first}.Status`), unnamed)
+        .when(sfn.Condition.not(sfn.Condition.stringEquals(`${first}.Status`, 'PRIMARY')), unnamed)
+        .otherwise(wait),
+    );
     wait.next(locate);
     if (props.waitForMigrationService) {
       const ping = waitForMigrationService(scope, ctx, props.label, '$.endpoint');

@@ -1,7 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { RunbookContext } from '../context';
-import { sdkCall } from '../tasks';
+import { absent, sdkCall } from '../tasks';
 
 /**
  * One migration at a time: two executions would scale, restart and upgrade the same service at
@@ -19,14 +19,15 @@ export class SingleFlight extends sfn.StateMachineFragment {
       action: 'listExecutions',
       parameters: { 'StateMachineArn.$': '$$.StateMachine.Id', StatusFilter: 'RUNNING', MaxResults: 10 },
       iamResources: [ctx.arns.stateMachine],
-      resultSelector: { 'Names.$': '$.Executions[*].Name' },
+      // Kept whole: selecting the names would end the execution in States.Runtime on an empty list.
+      resultSelector: { 'Executions.$': '$.Executions' },
       resultPath: '$.running',
       retry: { errors: ['Sfn.SfnException'] },
     });
     const explain = new sfn.Pass(scope, 'Name the running migrations', {
-      comment: 'The cause names every running execution, this one included.',
+      comment: 'The cause names every running execution listed.',
       parameters: {
-        'text.$': "States.Format('Another migration is running; only one may run at a time. Running executions: {}', States.JsonToString($.running.Names))",
+        'text.$': "States.Format('Another migration is running; only one may run at a time. Running executions: {}', States.JsonToString($.running.Executions))",
       },
       resultPath: '$.refusal',
     });
@@ -36,11 +37,19 @@ export class SingleFlight extends sfn.StateMachineFragment {
       causePath: '$.refusal.text',
     });
     const alone = new sfn.Pass(scope, 'No other migration is running', { comment: 'This execution is the only one.' });
+    const first = '$.running.Executions[0]';
+    // ListExecutions is eventually consistent: this execution may not be listed yet. Two listed
+    // means another; one listed must be this one. Each field is tested for presence before a rule
+    // reads it (a missing path read by a Choice ends the execution in States.Runtime).
+    explain.next(refuse);
     list.next(
       new sfn.Choice(scope, 'Is another migration running?', {
-        comment: 'This execution is always listed; a second name means two migrations would race on one database.',
+        comment: 'Two listed executions, or one that is not this one, mean two migrations would race on one database.',
       })
-        .when(sfn.Condition.isPresent('$.running.Names[1]'), explain.next(refuse))
+        .when(sfn.Condition.isPresent('$.running.Executions[1]'), explain)
+        .when(absent(first), alone)
+        .when(absent(`${first}.Name`), explain)
+        .when(sfn.Condition.not(sfn.Condition.stringEqualsJsonPath(`${first}.Name`, '$.executionName')), explain)
         .otherwise(alone),
     );
     this.startState = list;

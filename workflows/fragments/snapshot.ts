@@ -20,7 +20,7 @@ export interface SnapshotCalls {
   /** State names, as an operator reads them. */
   readonly names: { readonly create: string; readonly describe: string; readonly wait: string; readonly question: string; readonly failed: string };
   /** The create action and its parameters (the snapshot's identifier is the plan's). */
-  readonly create: { readonly action: string; readonly parameters: Record<string, unknown>; readonly arn: Record<string, string> };
+  readonly create: { readonly action: string; readonly parameters: Record<string, unknown> };
   /** The describe action, its parameters, and where its answer lists the snapshot. */
   readonly describe: { readonly action: string; readonly parameters: Record<string, unknown>; readonly list: string };
   readonly iamResources: string[];
@@ -43,7 +43,10 @@ export class TakeSnapshot extends sfn.StateMachineFragment {
       action: calls.create.action,
       parameters: { ...calls.create.parameters, Tags: changeTags() },
       iamResources: calls.iamResources,
-      resultSelector: { ...calls.create.arn, 'StartedAt.$': ENTERED_TIME },
+      // Only when it started: the snapshot is known by the plan's identifier, and selecting a field of
+      // the answer (its ARN) would end the execution in States.Runtime if AWS left it out. The
+      // answer itself stays in the history.
+      resultSelector: { 'StartedAt.$': ENTERED_TIME },
       resultPath: '$.snapshot',
     });
     const describe = sdkCall(scope, calls.names.describe, {

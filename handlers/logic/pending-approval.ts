@@ -1,7 +1,7 @@
-import { type HistoryEvent, SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { APPROVAL_STATE } from '../workflows/fragments/approval';
-import { callAws, type RetryPolicy } from './aws';
-import { parseJson } from './events';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+
+/** The state the endpoint and the CLI look for in the history to find the task token. */
+export const APPROVAL_STATE = 'Wait for approval';
 
 export interface PendingApproval {
   readonly taskToken: string;
@@ -13,7 +13,12 @@ export interface PendingApproval {
 const TASK_ENDS = new Set(['TaskSucceeded', 'TaskFailed', 'TaskTimedOut', 'TaskStartFailed', 'TaskSubmitFailed', 'TaskStateAborted', 'TaskStateExited']);
 
 function tokenOf(parameters: string | undefined): string | undefined {
-  const params = parseJson(parameters) as { MessageAttributes?: { taskToken?: { StringValue?: unknown } } } | undefined;
+  let params: { MessageAttributes?: { taskToken?: { StringValue?: unknown } } } | undefined;
+  try {
+    params = JSON.parse(parameters ?? '') as typeof params;
+  } catch {
+    return undefined;
+  }
   const token = params?.MessageAttributes?.taskToken?.StringValue;
   return typeof token === 'string' && token !== '' ? token : undefined;
 }
@@ -40,20 +45,15 @@ export function pendingApproval(history: readonly HistoryEvent[]): PendingApprov
   return pending;
 }
 
-export interface Decision {
-  readonly decision: 'approved' | 'rejected';
-  readonly by: string;
-  /** The approver's comment, or the reason for rejecting (required then). */
-  readonly note?: string;
-}
+const ENDS: Readonly<Record<string, string>> = { ExecutionSucceeded: 'SUCCEEDED', ExecutionFailed: 'FAILED', ExecutionAborted: 'ABORTED', ExecutionTimedOut: 'TIMED_OUT' };
 
-/** Answers the approval: SendTaskSuccess with who approved, or SendTaskFailure `ChangeRejected`. */
-export async function sendDecision(sfn: SFNClient, taskToken: string, decision: Decision, retry: RetryPolicy): Promise<void> {
-  if (decision.decision === 'approved') {
-    const output = JSON.stringify({ decision: 'approved', approvedBy: decision.by, ...(decision.note ? { comment: decision.note } : {}) });
-    await callAws(() => sfn.send(new SendTaskSuccessCommand({ taskToken, output })), retry);
-    return;
+/** Where an execution that is not waiting for approval is, in words: "it ended FAILED", "it is running "X"". */
+export function whereExecutionIs(history: readonly HistoryEvent[]): string {
+  let state: string | undefined;
+  for (const event of history) {
+    const ended = ENDS[event.type ?? ''];
+    if (ended) return `it ended ${ended}`;
+    if ((event.type ?? '').endsWith('StateEntered')) state = event.stateEnteredEventDetails?.name;
   }
-  const cause = JSON.stringify({ decision: 'rejected', rejectedBy: decision.by, reason: decision.note });
-  await callAws(() => sfn.send(new SendTaskFailureCommand({ taskToken, error: 'ChangeRejected', cause })), retry);
+  return `it is running${state ? ` "${state}"` : ''}`;
 }

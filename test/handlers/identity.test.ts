@@ -1,0 +1,111 @@
+import { approverPatternProblem, identityKey, judgeApprover, matchesApprover, parsePrincipalArn, sameIdentity } from '../../handlers/logic/identity';
+
+const ACCOUNT = '123456789012';
+const JANE = `arn:aws:sts::${ACCOUNT}:assumed-role/operators/jane`;
+const SAM = `arn:aws:sts::${ACCOUNT}:assumed-role/Approvers/sam`;
+const BOB = `arn:aws:iam::${ACCOUNT}:user/bob`;
+
+describe('principals as a signed request names them', () => {
+  it.each([
+    [BOB, { kind: 'user', partition: 'aws', account: ACCOUNT, path: '', name: 'bob' }],
+    [`arn:aws:iam::${ACCOUNT}:user/division_abc/subdivision_xyz/Bob`, { kind: 'user', path: 'division_abc/subdivision_xyz', name: 'Bob' }],
+    [SAM, { kind: 'assumed-role', role: 'Approvers', session: 'sam' }],
+    [`arn:aws-cn:sts::${ACCOUNT}:federated-user/Bob`, { kind: 'federated-user', partition: 'aws-cn', name: 'Bob' }],
+    [`arn:aws:iam::${ACCOUNT}:root`, { kind: 'root', account: ACCOUNT }],
+  ])('reads %s', (arn, expected) => {
+    expect(parsePrincipalArn(arn)).toMatchObject(expected);
+  });
+
+  it.each([
+    ['an e-mail typed at start', 'jane.doe@example.com'],
+    ['a role, which never signs a request itself', `arn:aws:iam::${ACCOUNT}:role/Approvers`],
+    ['an IAM group', `arn:aws:iam::${ACCOUNT}:group/Admins`],
+    ['a session ARN with its role path (sessions never carry one)', `arn:aws:sts::${ACCOUNT}:assumed-role/ops/Approvers/sam`],
+    ['an account with a wildcard', 'arn:aws:iam::*:user/bob'],
+  ])('refuses %s as a principal', (_what, arn) => {
+    expect(parsePrincipalArn(arn)).toBeUndefined();
+  });
+
+  it('tells two requests of one person apart from two people: a role session is its role and session name, a user its name whatever its path, without case', () => {
+    expect(sameIdentity(SAM, `arn:aws:sts::${ACCOUNT}:assumed-role/approvers/SAM`)).toBe(true);
+    expect(sameIdentity(SAM, `arn:aws:sts::${ACCOUNT}:assumed-role/Approvers/jane`)).toBe(false);
+    expect(sameIdentity(SAM, `arn:aws:sts::${ACCOUNT}:assumed-role/Operators/sam`)).toBe(false);
+    expect(sameIdentity(BOB, `arn:aws:iam::${ACCOUNT}:user/team/bob`)).toBe(true);
+    expect(sameIdentity(BOB, `arn:aws:iam::999999999999:user/bob`)).toBe(false);
+    expect(sameIdentity('Jane.Doe@example.com', 'jane.doe@example.com')).toBe(true);
+    expect(identityKey(JANE)).not.toBe(identityKey(SAM));
+  });
+});
+
+describe('approver patterns', () => {
+  it.each([
+    [`arn:aws:iam::${ACCOUNT}:role/Approvers`, SAM, true],
+    // The session ARN drops the role's path: a role pattern with a path matches by the role's name.
+    [`arn:aws:iam::${ACCOUNT}:role/platform/Approvers`, SAM, true],
+    [`arn:aws:iam::${ACCOUNT}:role/AWSReservedSSO_Approvers_*`, `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Approvers_0123abcd/sam@example.com`, true],
+    [`arn:aws:iam::${ACCOUNT}:role/Approvers`, `arn:aws:sts::${ACCOUNT}:assumed-role/NotApprovers/sam`, false],
+    [`arn:aws:iam::${ACCOUNT}:role/Approvers`, `arn:aws:sts::999999999999:assumed-role/Approvers/sam`, false],
+    // A role pattern is no user: bob is not a session of any role.
+    [`arn:aws:iam::${ACCOUNT}:role/bob`, BOB, false],
+    [`arn:aws:sts::${ACCOUNT}:assumed-role/Approvers/sam`, SAM, true],
+    [`arn:aws:sts::${ACCOUNT}:assumed-role/Approvers/jane`, SAM, false],
+    [BOB, BOB, true],
+    [`arn:aws:iam::${ACCOUNT}:user/*`, `arn:aws:iam::${ACCOUNT}:user/team/bob`, true],
+    [`arn:aws:iam::${ACCOUNT}:user/b?b`, BOB, true],
+    [BOB, `arn:aws:iam::${ACCOUNT}:user/bobby`, false],
+  ])('%s matches %s: %s', (pattern, caller, matches) => {
+    expect(matchesApprover(caller, pattern)).toBe(matches);
+  });
+
+  it.each([
+    ['jane@example.com', 'expected an IAM principal ARN'],
+    ['arn:aws:iam::*:role/Approvers', 'with a 12-digit account (no wildcard)'],
+    ['arn:aws:iam::12345:role/Approvers', 'with a 12-digit account (no wildcard)'],
+    [`arn:aws:iam::${ACCOUNT}:group/Approvers`, 'is an IAM group, which never signs a request'],
+    [`arn:aws:sts::${ACCOUNT}:assumed-role/Approvers`, 'expected an IAM principal ARN'],
+    [`arn:aws:iam::${ACCOUNT}:role/App rovers`, 'a name may hold letters, digits'],
+    [`arn:aws:s3:::${ACCOUNT}`, 'expected an IAM principal ARN'],
+  ])('refuses %s, saying why', (pattern, problem) => {
+    expect(approverPatternProblem(pattern)).toContain(problem);
+    expect(matchesApprover(BOB, pattern)).toBe(false);
+  });
+});
+
+describe('who may answer an approval', () => {
+  const withApprovers = { approvers: [`arn:aws:iam::${ACCOUNT}:role/Approvers`, BOB], allowSelfApproval: false };
+
+  it('lets an approver approve a change someone else asked for', () => {
+    expect(judgeApprover(withApprovers, JANE, SAM, 'approved')).toEqual({ allowed: true });
+  });
+
+  it('refuses the requester approving their own change, even as an approver, unless allowSelfApproval', () => {
+    const refused = judgeApprover(withApprovers, SAM, SAM, 'approved');
+
+    expect(refused).toMatchObject({ allowed: false, error: 'SelfApprovalRefused' });
+    expect(refused.allowed ? '' : refused.reason).toContain('approval.allowSelfApproval is false');
+    expect(judgeApprover({ ...withApprovers, allowSelfApproval: true }, SAM, SAM, 'approved')).toEqual({ allowed: true });
+  });
+
+  it('refuses another session of the same role session name only when it is the same role: two people of one role may approve each other', () => {
+    expect(judgeApprover(withApprovers, `arn:aws:sts::${ACCOUNT}:assumed-role/Approvers/jane`, SAM, 'approved')).toEqual({ allowed: true });
+  });
+
+  it('refuses a caller outside the approvers, naming the configured ones', () => {
+    const refused = judgeApprover(withApprovers, JANE, `arn:aws:iam::${ACCOUNT}:user/intern`, 'approved');
+
+    expect(refused).toMatchObject({ allowed: false, error: 'ApproverNotAllowed' });
+    expect(refused.allowed ? '' : refused.reason).toContain(`approval.approvers: arn:aws:iam::${ACCOUNT}:role/Approvers, ${BOB}`);
+  });
+
+  it('lets anyone but the requester approve where no approvers are configured', () => {
+    const open = { approvers: [], allowSelfApproval: false };
+
+    expect(judgeApprover(open, JANE, `arn:aws:iam::${ACCOUNT}:user/intern`, 'approved')).toEqual({ allowed: true });
+    expect(judgeApprover(open, JANE, JANE, 'approved')).toMatchObject({ allowed: false, error: 'SelfApprovalRefused' });
+  });
+
+  it('lets the requester withdraw their own change, and refuses a rejection by someone outside the approvers', () => {
+    expect(judgeApprover(withApprovers, JANE, JANE, 'rejected')).toEqual({ allowed: true });
+    expect(judgeApprover(withApprovers, JANE, `arn:aws:iam::${ACCOUNT}:user/intern`, 'rejected')).toMatchObject({ allowed: false, error: 'ApproverNotAllowed' });
+  });
+});
