@@ -4,7 +4,7 @@
  */
 import type { WrittenAssembly } from '../../rehearsal/assembly';
 import { type Baseline, type Check, deriveChecks, scenarioChecks } from './checks';
-import { readAssembly, runCheck } from './engine';
+import { type CheckRun, readAssembly, runCheck } from './engine';
 import { mutantsOf } from './mutants';
 import type { Mutant } from './operators';
 
@@ -32,7 +32,7 @@ async function handle(request: Request): Promise<void> {
   }
   if (request.kind === 'baseline') {
     const check = checks.get(request.check) as Check;
-    const run = await runCheck(check, assembly);
+    const run = (await runCheck(check, assembly)) as CheckRun;
     send({ kind: 'baseline', check: check.id, baseline: run.baseline, violations: run.violations, realMilliseconds: run.realMilliseconds });
     return;
   }
@@ -41,11 +41,10 @@ async function handle(request: Request): Promise<void> {
   let rehearsals = 0;
   for (const id of request.checks) {
     const check = checks.get(id) as Check;
-    const mutated = mutant.apply(assembly.definition as never);
-    if (!mutated) continue;
-    rehearsals++;
     try {
-      const run = await runCheck(check, assembly, mutated as never);
+      const run = await runCheck(check, assembly, (definition) => mutant.apply(definition as never) as never);
+      if (!run) continue;
+      rehearsals++;
       if (run.violations.length > 0) {
         send({ kind: 'verdict', mutant: mutant.id, killedBy: id, why: run.violations.join('; '), rehearsals, errors });
         return;
