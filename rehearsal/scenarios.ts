@@ -406,6 +406,19 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
     fixtures: ['example'],
   },
+  // With the approval gate off the upgrade is sent with no approval at all: every other restoring
+  // scenario was approved too, so a restore decided by the approval instead of by "the upgrade was
+  // sent" went unseen (issue 12).
+  {
+    name: 'approval-off-upgrade-returns-500',
+    description: 'As upgrade-returns-500 with approval.required false: the upgrade was sent without any approval, and the database is restored.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' } },
+    settings: { approval: { required: false } },
+    expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+    // The two kinds of database: the decision is made in each kind's rollback.
+    fixtures: ['example', 'terraform-aurora'],
+  },
   // An instance whose settings all differ from what a restore defaults to: a restore that leaves one out is seen.
   {
     name: 'restore-keeps-non-default-settings',

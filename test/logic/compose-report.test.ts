@@ -70,4 +70,21 @@ describe('composeFailureReport: the cause fits Step Functions, bulky parts dropp
 
     expect(summary).toBe('ChangeRejected: not now. Nothing was changed: the service and the database are as they were.');
   });
+  // The approval check records a rejection; the summary says who rejected (verified or not) and why,
+  // whatever the SendTaskFailure cause said.
+  it.each([
+    ['a verified rejection', { decision: 'rejected', rejectedBy: 'arn:aws:iam::123456789012:user/sam', reason: 'freeze', verified: true }, 'rejected by arn:aws:iam::123456789012:user/sam: freeze'],
+    ['an unverified one', { decision: 'rejected', rejectedBy: 'sam', reason: 'freeze', verified: false }, 'rejected by sam (not verified): freeze'],
+    ['one naming nobody and no reason', { decision: 'rejected', rejectedBy: null, reason: null }, 'rejected by someone who gave no name (not verified): no reason given'],
+  ])('summarizes %s by who and why', (_what, approval, words) => {
+    const { summary } = composeFailureReport({ outcome: 'NOTHING_CHANGED', error: { Error: 'ChangeRejected', Cause: '{"raw":true}' }, approval });
+
+    expect(summary).toBe(`ChangeRejected: ${words}. Nothing was changed: the service and the database are as they were.`);
+  });
+
+  it('takes the cause, not the approval, for a change that was approved', () => {
+    const { summary } = composeFailureReport({ outcome: 'NOTHING_CHANGED', error: { Error: 'PreflightFailed', Cause: 'busy' }, approval: { decision: 'approved', approvedBy: 'sam' } });
+
+    expect(summary).toBe('PreflightFailed: busy. Nothing was changed: the service and the database are as they were.');
+  });
 });
