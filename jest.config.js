@@ -6,6 +6,10 @@ module.exports = {
   // The full fault matrix runs on its own: npm run test:matrix (jest.matrix.config.js).
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/matrix/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
-  testTimeout: 60000,
+  // A hang fails in seconds, not minutes: the slowest test takes about 2 s (a rehearsal under a
+  // loaded machine). Tests known to need more say so beside themselves, with the reason.
+  testTimeout: 10_000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  // No HTTP stub outlives its test file, so a timed-out test cannot keep the run from exiting.
+  setupFilesAfterEnv: ['<rootDir>/test/support/close-stubs.ts'],
 };

@@ -8,6 +8,7 @@ import type { ApiEndpoint } from './sim/api-endpoint';
 import { locate, parsePath, removeAt } from './json-path';
 import { callOfTask } from './sim/iam';
 import type { SimulatedDeployment } from './sim/deployment';
+import { refuseIncompleteRequest } from './sim/requests';
 
 // The bundles CDK produced are loaded with Node's own require, outside any test sandbox, exactly as
 // the Lambda runtime would load them; their AWS SDK client reads this process's real environment.
@@ -114,6 +115,7 @@ export function taskHandlers(opts: DispatchOptions): Record<string, TaskHandler>
           input = rest;
           injected = true;
         }
+        refuseIncompleteRequest(resource, input, opts.assembly);
         // The state machine's role must be allowed the call, as IAM would decide it.
         const decision = await authorization.authorizer.authorize(authorization.principals.stateMachine, callOfTask(resource, input));
         if (!decision.allowed) throw new AwsError(decision.error.name, decision.error.message, decision.error.statusCode);

@@ -1,4 +1,5 @@
 import type { ScenarioSettings } from './assembly';
+import type { FixtureName } from './fixtures';
 import type { World } from './sim/deployment';
 import { PEOPLE, REHEARSAL_APPROVERS } from './sim/people';
 
@@ -45,6 +46,11 @@ export interface Scenario {
   /** Settings the scenario needs other than its deployment's, as a configuration file writes them (approvers, say). */
   readonly settings?: ScenarioSettings;
   readonly expect: Expectation;
+  /**
+   * The deployment fixtures the scenario table runs it on, when not all: a scenario about the ECS
+   * service's behaviour alone tells nothing more on another database's shape.
+   */
+  readonly fixtures?: readonly FixtureName[];
 }
 
 /** Approvers configured: the approvers' role and one user (rehearsal/sim/people.ts). */
@@ -67,6 +73,12 @@ const usual: World = {
   taskDefinitionImage: `${IMAGE}:latest`,
   runningImage: `${IMAGE}:v2.2.4`,
   desiredCount: 2,
+};
+
+/** Settings an RDS restore would not give the instance unless told (see RESTORE_DEFAULTS in the simulation). */
+const NON_DEFAULT_SETTINGS = {
+  Endpoint: { Address: 'metaflow-db.c9akciq32.eu-west-1.rds.amazonaws.com', Port: 5433, HostedZoneId: 'Z29XKXDKYMONMX' },
+  PubliclyAccessible: true,
 };
 
 const input = { changeId: 'CHG-1234', requestedBy: 'jane.doe@example.com', reason: 'Metaflow 2.5 needs schema 20230118020300' };
@@ -252,10 +264,10 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'database-ssl-misconfigured',
-    description: 'The migration service cannot reach the database (SSL): a configuration problem, stopped before anything is upgraded.',
+    description: 'The migration service cannot reach the database (SSL): a configuration problem, found as the plan is read, before anything changes.',
     input,
     world: { ...usual, behaviour: { sslMisconfigured: true } },
-    expect: { status: 'FAILED', error: 'DatabaseConnectionMisconfigured', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+    expect: { status: 'FAILED', error: 'DatabaseConnectionMisconfigured', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
   },
   {
     name: 'database-briefly-unreachable',
@@ -263,6 +275,14 @@ export const SCENARIOS: readonly Scenario[] = [
     input,
     world: { ...usual, databaseRebootSeconds: 60 },
     expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
+  },
+  {
+    name: 'migration-service-starts-slowly',
+    description: 'Each new task answers on 8082 only 45 s after it runs (the migration service takes time to start): the runbook waits for it to answer before it asks anything, and the change goes through.',
+    input,
+    world: { ...usual, migrationServiceStartSeconds: 45 },
+    expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
+    fixtures: ['example'],
   },
   {
     name: 'database-not-available',
@@ -392,6 +412,45 @@ export const SCENARIOS: readonly Scenario[] = [
       noAwsCall: true,
       causeMentions: ['3 problems', 'dryrun: unknown field', 'changeId: expected', 'requestedBy: expected'],
     },
+  },
+  // The rollback's task lookup on a service of one task (the example deployment runs two).
+  {
+    name: 'rollback-on-one-task',
+    description: 'As upgrade-returns-500 on a service of one task: the rollback finds and checks that task.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, desiredCount: 1 },
+    expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+    fixtures: ['example'],
+  },
+  // With the approval gate off the upgrade is sent with no approval at all: every other restoring
+  // scenario was approved too, so a restore decided by the approval instead of by "the upgrade was
+  // sent" went unseen (issue 12).
+  {
+    name: 'approval-off-upgrade-returns-500',
+    description: 'As upgrade-returns-500 with approval.required false: the upgrade was sent without any approval, and the database is restored.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' } },
+    settings: { approval: { required: false } },
+    expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+    // The two kinds of database: the decision is made in each kind's rollback.
+    fixtures: ['example', 'terraform-aurora'],
+  },
+  // An instance whose settings all differ from what a restore defaults to: a restore that leaves one out is seen.
+  {
+    name: 'restore-keeps-non-default-settings',
+    description: 'As upgrade-returns-500 on an instance on port 5433, publicly accessible: the restored instance has them all.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, dbSettings: NON_DEFAULT_SETTINGS },
+    expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+    fixtures: ['example'],
+  },
+  {
+    name: 'restore-keeps-non-default-settings-without-iops',
+    description: 'The same on magnetic storage without provisioned IOPS: the restore without Iops still passes the storage type and every other setting.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, dbSettings: { ...NON_DEFAULT_SETTINGS, StorageType: 'standard', Iops: undefined } },
+    expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+    fixtures: ['example'],
   },
 ];
 

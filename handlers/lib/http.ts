@@ -22,7 +22,14 @@ export class TransportError extends Error {
   }
 }
 
-const REFUSED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+/** Errors that mean the request never reached the service. */
+export const REFUSED_CODES = ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL'] as const;
+const REFUSED = new Set<string>(REFUSED_CODES);
+
+/** A request error's meaning: never delivered (refused), or maybe delivered and the answer lost (reset). */
+export function failureOf(code: string | undefined): TransportFailure {
+  return code !== undefined && REFUSED.has(code) ? 'refused' : 'reset';
+}
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
@@ -57,8 +64,7 @@ export function send(method: 'GET' | 'PATCH', url: string, timeoutMs: number): P
       req.destroy();
     }, timeoutMs);
     req.on('error', (err: NodeJS.ErrnoException) => {
-      const failure: TransportFailure = err.code !== undefined && REFUSED.has(err.code) ? 'refused' : 'reset';
-      finish(() => reject(new TransportError(failure, `${method} ${url}: ${err.code ?? err.message}`)));
+      finish(() => reject(new TransportError(failureOf(err.code), `${method} ${url}: ${err.code ?? err.message}`)));
     });
     req.end();
   });

@@ -74,7 +74,7 @@ export function executionInputProblems(input: Record<string, unknown>, name: (fi
       problems.push(precisely);
       continue;
     }
-    if (absent || !rule.ok(value)) problems.push(`${name(field)}: expected ${rule.expected}, got ${typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : describe(value)}`);
+    if (absent || !rule.ok(value)) problems.push(`${name(field)}: expected ${rule.expected}, got ${describe(value)}`);
   }
   return problems;
 }

@@ -59,6 +59,8 @@ export interface World {
   readonly databaseRebootSeconds?: number;
   /** How long RDS takes, when the scenario needs another than the usual (a large database). */
   readonly rdsDurations?: Partial<RdsDurations>;
+  /** Seconds after its task is RUNNING before a container's migration service answers on 8082 (it refuses connections until then). */
+  readonly migrationServiceStartSeconds?: number;
 }
 
 export { ACCOUNT, REGION };
@@ -100,6 +102,8 @@ export class SimulatedDeployment {
   private readonly versions = new Map<string, string | null>();
   /** Tags pushed again during the rehearsal: image reference → what it resolves to now. */
   private readonly tagMoves = new Map<string, string>();
+  /** Containers whose migration service starts later (World.migrationServiceStartSeconds), with when. */
+  private readonly startingMigration: { at: number; container: MetaflowContainer }[] = [];
   /** This process's loopback range (see loopback.ts), known once booted. */
   private octet: number | undefined;
 
@@ -158,7 +162,7 @@ export class SimulatedDeployment {
           ledger: this.ledger,
           gooseBusyRequests,
           record,
-          silent: (world.silentImages ?? []).includes(task.image),
+          silent: (world.silentImages ?? []).includes(task.image) || (world.migrationServiceStartSeconds ?? 0) > 0,
           onStatusRead: () => {
             if (this.statusReads++ === 0 && world.databaseRebootSeconds) this.rds.reboot(this.servingInstance(), world.databaseRebootSeconds);
           },
@@ -170,6 +174,9 @@ export class SimulatedDeployment {
         });
         this.containers.set(task.arn, container);
         this.versions.set(task.arn, container.serviceVersion);
+        if ((world.migrationServiceStartSeconds ?? 0) > 0 && !(world.silentImages ?? []).includes(task.image)) {
+          this.startingMigration.push({ at: clock.now + (world.migrationServiceStartSeconds as number) * 1000, container });
+        }
       },
       stop: async (task: SimTask) => {
         await this.containers.get(task.arn)?.stop();
@@ -255,11 +262,17 @@ export class SimulatedDeployment {
       task.resolvedImage = this.world.runningImage;
     });
     if (this.ecs.tasks.length - before !== this.originalDesiredCount) throw new Error('the simulated service did not boot');
+    // Tasks running since before the change started their migration service long ago.
+    for (const starting of this.startingMigration.splice(0)) await starting.container.serveMigration();
   }
 
   async advance(): Promise<void> {
     this.rds.advanceTo(this.clock.now);
     await this.ecs.advanceTo(this.clock.now);
+    for (const starting of this.startingMigration.filter((s) => s.at <= this.clock.now)) {
+      this.startingMigration.splice(this.startingMigration.indexOf(starting), 1);
+      await starting.container.serveMigration();
+    }
   }
 
   /** Stops every container: no server outlives the rehearsal. */

@@ -100,9 +100,14 @@ export class MetaflowContainer {
 
   static async start(opts: ContainerOptions): Promise<MetaflowContainer> {
     const c = new MetaflowContainer(opts);
-    if (!opts.silent) await c.listen(opts.migrationPort, (req, res) => c.migration(req, res));
+    if (!opts.silent) await c.serveMigration();
     if (c.serviceVersion !== null) await c.listen(opts.servicePort, (req, res) => c.metadata(req, res));
     return c;
+  }
+
+  /** Starts the migration service on 8082 (at start, or later for a container started `silent`); until then 8082 refuses connections. */
+  async serveMigration(): Promise<void> {
+    if (!this.stopped) await this.listen(this.opts.migrationPort, (req, res) => this.migration(req, res));
   }
 
   /** SIGTERM: both servers stop at once. Killing goose mid-migration is recorded as a hazard. */

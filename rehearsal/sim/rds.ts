@@ -280,15 +280,26 @@ export class SimulatedRds {
       throw new AwsError('Rds.InvalidDbInstanceStateException', 'Database instance is not in available state.');
     }
     const { DBInstanceIdentifier: _id, ApplyImmediately, NewDBInstanceIdentifier, ...changes } = params;
-    // Without ApplyImmediately every change waits for the next maintenance window (days away).
+    // Without ApplyImmediately every change waits for the next maintenance window (days away): RDS
+    // puts it in the pending modifications queue, which DescribeDBInstances shows as
+    // PendingModifiedValues, and applies the queue in the window or with the next request that
+    // applies immediately (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ModifyInstance.ApplyImmediately.html).
+    // A new DBInstanceIdentifier is such a change: renamed at once, or in the window
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ModifyInstance.Settings.html, "DB instance identifier").
+    // No rehearsal lasts until a window, so a deferred change stays pending.
     if (ApplyImmediately !== true) {
       inst.d.PendingModifiedValues = { ...inst.d.PendingModifiedValues, ...(NewDBInstanceIdentifier ? { DBInstanceIdentifier: String(NewDBInstanceIdentifier) } : {}), ...changes };
       return toSfn({ DBInstance: inst.d });
     }
-    if (typeof NewDBInstanceIdentifier === 'string') return this.rename(inst, NewDBInstanceIdentifier);
-    if (inst.d.DBClusterIdentifier) this.aurora.refuseClusterSettings(Object.keys(changes), 'modify');
-    this.validateSettings(inst.d, changes, 'modify');
-    this.applySettings(inst, changes);
+    // Applied now, with whatever was queued before (this request's values win).
+    const { DBInstanceIdentifier: queuedId, ...queued } = (inst.d.PendingModifiedValues ?? {}) as Record<string, unknown>;
+    inst.d.PendingModifiedValues = {};
+    const newId = NewDBInstanceIdentifier ?? queuedId;
+    const settings = { ...queued, ...changes };
+    if (typeof newId === 'string') return this.rename(inst, newId);
+    if (inst.d.DBClusterIdentifier) this.aurora.refuseClusterSettings(Object.keys(settings), 'modify');
+    this.validateSettings(inst.d, settings, 'modify');
+    this.applySettings(inst, settings);
     return toSfn({ DBInstance: inst.d });
   }
 

@@ -97,4 +97,42 @@ describe('assess-preflight for an Aurora cluster', () => {
     const { EngineVersion: _version, ...lacking } = CLUSTER;
     expectNamedError(await rejectionOf(assess([lacking])), 'PreflightFailed', ['lack what a restore needs: EngineVersion (cluster)']);
   });
+  it('finds its own cluster among others, and says when it is not described', async () => {
+    const other = { ...CLUSTER, DbClusterIdentifier: 'another-cluster', Status: 'stopped', DbClusterMembers: [] };
+
+    await expect(assess([other, CLUSTER])).resolves.toMatchObject({ dbClusterIdentifier: ID });
+    expectNamedError(await rejectionOf(assess([other])), 'PreflightFailed', [new RegExp(`^nothing was changed: DB cluster ${ID} was not found$`)]);
+  });
+
+  it('refuses a cluster of another engine, and takes one whose engine is not described to what a restore needs instead', async () => {
+    expectNamedError(await rejectionOf(assess([{ ...CLUSTER, Engine: 'aurora-mysql' }])), 'PreflightFailed', [`DB cluster ${ID} runs aurora-mysql; the metadata service needs PostgreSQL`]);
+    const { Engine: _engine, ...unknownEngine } = CLUSTER;
+    expectNamedError(await rejectionOf(assess([unknownEngine])), 'PreflightFailed', [/lack what a restore needs: Engine \(cluster\)$/]);
+  });
+
+  it('names a member that was not described, every problem separated by "; "', async () => {
+    const members = [...(CLUSTER.DbClusterMembers as object[]), { DbInstanceIdentifier: `${ID}-9`, IsClusterWriter: false }];
+
+    expectNamedError(await rejectionOf(assess([{ ...CLUSTER, DbClusterMembers: members }], [INSTANCE], [{ ...SERVICE, RunningCount: 0 }])), 'PreflightFailed', [
+      new RegExp(`^nothing was changed: instance ${ID}-9 of DB cluster ${ID} was not described; `),
+    ]);
+  });
+
+  it('counts an empty list as lacking, and names each instance setting a creation lacks with its instance, every one at once', async () => {
+    const { DbInstanceClass: _class, ...classless } = INSTANCE;
+    const { Port: _port, ...portless } = CLUSTER;
+
+    expectNamedError(await rejectionOf(assess([{ ...portless, VpcSecurityGroups: [] }], [classless])), 'PreflightFailed', [
+      `lack what a restore needs: VpcSecurityGroupIds (cluster), Port (cluster), DbInstanceClass (${ID}-0)`,
+    ]);
+  });
+
+  it('creates the writer first among several readers, wherever it is listed', async () => {
+    const reader = (n: number) => ({ ...INSTANCE, DbInstanceIdentifier: `${ID}-${n}` });
+    const members = [1, 2, 0].map((n) => ({ DbInstanceIdentifier: `${ID}-${n}`, IsClusterWriter: n === 0 }));
+
+    const original = await assess([{ ...CLUSTER, DbClusterMembers: members }], [reader(1), reader(2), INSTANCE]);
+
+    expect(original.members.map((m) => m.id)).toEqual([`${ID}-0`, `${ID}-1`, `${ID}-2`]);
+  });
 });

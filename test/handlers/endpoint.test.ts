@@ -246,3 +246,94 @@ describe('the endpoint behind its function URL', () => {
     expect(JSON.parse(answer.body)).toEqual({ error: expect.stringMatching(/^Invalid(EndpointRequest|HandlerEvent)$/), message: expect.stringContaining(message) });
   });
 });
+
+describe("the endpoint's requests, field by field", () => {
+  const EXECUTIONS = `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:`;
+  const refusal = (path: string, body: unknown) =>
+    handleEndpointRequest(post(path, body, SAM), depsWith(fakeApi({ changeId: 'CHG-1', requestedBy: JANE }).api, async () => 'x'));
+
+  it('names the execution after the change id, its other characters as hyphens, cut to fit 80 characters with the time', async () => {
+    const start = async (changeId: string) => {
+      const sfn = fakeApi({});
+      return (await handleEndpointRequest(post('/start', { changeId }, JANE), depsWith(sfn.api, hmacKey().generate))).name;
+    };
+    expect(await start('CHG.1')).toBe('CHG-1-20261124T150301Z');
+    const longest = `C${'h'.repeat(63)}`;
+    expect(await start(longest)).toBe(`${longest.slice(0, 63)}-20261124T150301Z`);
+  });
+
+  it('passes the target image on, leaves dryRun out unless it is true, and takes a start without either', async () => {
+    const sfn = fakeApi({});
+    const image = 'netflixoss/metaflow_metadata_service:2.5.0';
+    await handleEndpointRequest(post('/start', { changeId: 'CHG-1', targetImage: image }, JANE), depsWith(sfn.api, hmacKey().generate));
+    await handleEndpointRequest(post('/start', { changeId: 'CHG-2', dryRun: false }, JANE), depsWith(sfn.api, hmacKey().generate));
+
+    const [withImage, notDry] = sfn.started.map((s) => JSON.parse(s.input) as Record<string, unknown>);
+    expect(withImage).toEqual({ changeId: 'CHG-1', requestedBy: JANE, targetImage: image, attestation: expect.any(Object) });
+    expect(notDry).toEqual({ changeId: 'CHG-2', requestedBy: JANE, attestation: expect.any(Object) });
+  });
+
+  it.each([
+    ['/start', 'a body that is no object', ['CHG-1'], /^body: expected/],
+    ['/approve', 'a body that is no object', 'yes', /^body: expected/],
+    ['/start', 'an unknown field', { changeId: 'CHG-1', dryrun: true }, /^dryrun: unknown field; expected only changeId, reason, targetImage, dryRun$/],
+    ['/approve', 'an unknown field', { executionArn: `${EXECUTIONS}CHG-1`, reason: 'x' }, /^reason: unknown field; expected only executionArn, comment$/],
+    ['/start', 'a change id of 65 characters', { changeId: `C${'h'.repeat(64)}` }, /^changeId: expected at most 64 characters, got 65$/],
+    ['/start', 'a reason of two lines', { changeId: 'CHG-1', reason: 'schema\n2.5' }, /^reason: expected one line of at most 500 characters/],
+    ['/start', 'a target image that is none', { changeId: 'CHG-1', targetImage: 'Not An Image' }, /^targetImage: expected an image reference/],
+    ['/approve', 'no execution', {}, /^executionArn: expected an execution of arn:aws:states:/],
+    // As long as this runbook's prefix, with a valid name after it: only the prefix tells.
+    ['/approve', 'an execution of a state machine with a name as long', { executionArn: `${EXECUTIONS.replace('Runbook:', 'Runbooc:')}CHG-1` }, /^executionArn: expected an execution of/],
+    ['/approve', 'an execution name with a space', { executionArn: `${EXECUTIONS}CHG 1` }, /^executionArn: expected an execution of/],
+    ['/approve', 'a comment that is no text', { executionArn: `${EXECUTIONS}CHG-1`, comment: 5 }, /^comment: expected a non-empty string/],
+  ])('%s refuses %s, naming the field', async (path, _what, body, message) => {
+    await expect(refusal(path, body)).rejects.toMatchObject({ name: 'InvalidEndpointRequest', message: expect.stringMatching(message) });
+  });
+
+  it('takes a comment of exactly 2000 characters, and a path with trailing slashes', async () => {
+    const sfn = fakeApi({ changeId: 'CHG-1', requestedBy: JANE });
+    await handleEndpointRequest(post('/approve//', { executionArn: sfn.executionArn, comment: 'x'.repeat(2000) }, SAM), depsWith(sfn.api, hmacKey().generate));
+    expect(sfn.sent).toHaveLength(1);
+  });
+
+  it('attests an approval without a comment so that the state machine verifies it', async () => {
+    const key = hmacKey();
+    const sfn = fakeApi({ changeId: 'CHG-1', requestedBy: JANE });
+    await handleEndpointRequest(post('/approve', { executionArn: sfn.executionArn }, SAM), depsWith(sfn.api, key.generate));
+
+    const check = { decision: 'approved' as const, answer: JSON.parse(sfn.sent[0]?.output ?? '{}'), requester: JANE, executionArn: sfn.executionArn, checkedAt: NOW.toISOString(), timeoutMinutes: 240, policy: { approvers: APPROVERS, allowSelfApproval: false } };
+    await expect(verifyAnswer(check, key.verifier)).resolves.toMatchObject({ verified: true, comment: null });
+  });
+
+  it('names the requester as started, unverified without a start attestation, and none when the input names none', async () => {
+    const answerFor = async (input: unknown) => {
+      const sfn = fakeApi({});
+      const history = [{ id: 1, type: 'ExecutionStarted' as const, timestamp: NOW, executionStartedEventDetails: { input: JSON.stringify(input) } }, ...(await sfn.api.history()).slice(1)];
+      return handleEndpointRequest(post('/approve', { executionArn: sfn.executionArn }, SAM), depsWith({ ...sfn.api, history: async () => history }, async () => 'x', []));
+    };
+    await expect(answerFor({ changeId: 'CHG-1', requestedBy: JANE })).resolves.toMatchObject({ requester: { id: JANE, verified: false } });
+    await expect(answerFor({ changeId: 'CHG-1' })).resolves.toMatchObject({ requester: { id: '', verified: false } });
+    // StartExecution takes any JSON: an input that is no object names no requester.
+    await expect(answerFor(['CHG-1'])).resolves.toMatchObject({ requester: { id: '', verified: false } });
+  });
+
+  it.each(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken'])('says the execution no longer waits when Step Functions answers %s', async (name) => {
+    const sfn = fakeApi({ changeId: 'CHG-1', requestedBy: JANE });
+    const sendTaskSuccess = async () => {
+      throw Object.assign(new Error('gone'), { name });
+    };
+    await expect(handleEndpointRequest(post('/approve', { executionArn: sfn.executionArn }, SAM), depsWith({ ...sfn.api, sendTaskSuccess }, async () => 'x'))).rejects.toMatchObject({
+      name: 'NotWaitingForApproval',
+      message: `${sfn.executionArn} is no longer waiting for approval (${name}): it was answered or timed out meanwhile`,
+    });
+  });
+
+  it('lets any other failure of Step Functions through as it is', async () => {
+    const sfn = fakeApi({ changeId: 'CHG-1', requestedBy: JANE });
+    const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
+    const sendTaskSuccess = async () => {
+      throw throttled;
+    };
+    await expect(handleEndpointRequest(post('/approve', { executionArn: sfn.executionArn }, SAM), depsWith({ ...sfn.api, sendTaskSuccess }, async () => 'x'))).rejects.toBe(throttled);
+  });
+});

@@ -109,3 +109,92 @@ describe('who may answer an approval', () => {
     expect(judgeApprover(withApprovers, JANE, `arn:aws:iam::${ACCOUNT}:user/intern`, 'rejected')).toMatchObject({ allowed: false, error: 'ApproverNotAllowed' });
   });
 });
+
+describe('only a principal ARN of a kind that signs requests is read as one', () => {
+  it.each([
+    ['a name with a character IAM refuses', `arn:aws:iam::${ACCOUNT}:user/b!ob`],
+    ['a name ending with a character IAM refuses', `arn:aws:iam::${ACCOUNT}:user/bob!`],
+    ['a name starting with a character IAM refuses', `arn:aws:iam::${ACCOUNT}:user/!bob`],
+    ['text before the ARN', `see arn:aws:iam::${ACCOUNT}:user/bob`],
+    ['a second line after the ARN', `arn:aws:iam::${ACCOUNT}:user/bob\nx`],
+    ['a root in STS', `arn:aws:sts::${ACCOUNT}:root`],
+    ['a user in STS', `arn:aws:sts::${ACCOUNT}:user/bob`],
+    ['a user without a name', `arn:aws:iam::${ACCOUNT}:user`],
+    ['a role session in IAM', `arn:aws:iam::${ACCOUNT}:assumed-role/Approvers/sam`],
+    ['an STS resource of another kind with three parts', `arn:aws:sts::${ACCOUNT}:federated/Approvers/sam`],
+    ['a federated user in IAM', `arn:aws:iam::${ACCOUNT}:federated-user/Bob`],
+    ['an STS resource of another kind with two parts', `arn:aws:sts::${ACCOUNT}:session/Bob`],
+    ['a federated user with a path', `arn:aws:sts::${ACCOUNT}:federated-user/team/Bob`],
+  ])('refuses %s', (_what, arn) => {
+    expect(parsePrincipalArn(arn)).toBeUndefined();
+  });
+});
+
+describe('one person, two requests', () => {
+  it('takes a typed requester with surrounding spaces as the same text', () => {
+    expect(sameIdentity(' jane.doe@example.com ', 'jane.doe@example.com')).toBe(true);
+  });
+
+  it('tells two users of one account apart', () => {
+    expect(sameIdentity(BOB, `arn:aws:iam::${ACCOUNT}:user/alice`)).toBe(false);
+  });
+
+  it('knows a federated user by its name, the root by its account', () => {
+    expect(sameIdentity(`arn:aws:sts::${ACCOUNT}:federated-user/Bob`, `arn:aws:sts::${ACCOUNT}:federated-user/bob`)).toBe(true);
+    expect(sameIdentity(`arn:aws:sts::${ACCOUNT}:federated-user/Bob`, `arn:aws:sts::${ACCOUNT}:federated-user/Alice`)).toBe(false);
+    expect(sameIdentity(`arn:aws:sts::${ACCOUNT}:federated-user/bob`, BOB)).toBe(false);
+    expect(sameIdentity(`arn:aws:iam::${ACCOUNT}:root`, `arn:aws:iam::${ACCOUNT}:root`)).toBe(true);
+    expect(sameIdentity(`arn:aws:iam::${ACCOUNT}:root`, 'arn:aws:iam::999999999999:root')).toBe(false);
+  });
+});
+
+describe('approver patterns of every kind, and the near misses', () => {
+  it.each([
+    `arn:aws:iam::${ACCOUNT}:root`,
+    `arn:aws:iam::${ACCOUNT}:user/bob`,
+    `arn:aws:iam::${ACCOUNT}:role/Approvers`,
+    `arn:aws:sts::${ACCOUNT}:assumed-role/Approvers/sam`,
+    `arn:aws:sts::${ACCOUNT}:federated-user/Bob`,
+  ])('takes %s', (pattern) => {
+    expect(approverPatternProblem(pattern)).toBeUndefined();
+  });
+
+  it.each([
+    `arn:aws:sts::${ACCOUNT}:root`,
+    `arn:aws:sts::${ACCOUNT}:user/bob`,
+    `arn:aws:iam::${ACCOUNT}:user`,
+    `arn:aws:iam::${ACCOUNT}:assumed-role/Approvers/sam`,
+    `arn:aws:sts::${ACCOUNT}:session/Approvers/sam`,
+    `arn:aws:iam::${ACCOUNT}:federated-user/Bob`,
+    `arn:aws:sts::${ACCOUNT}:session/Bob`,
+    `arn:aws:sts::${ACCOUNT}:federated-user/team/Bob`,
+    `arn:aws:iam::${ACCOUNT}:*`,
+  ])('refuses %s as no principal a request names', (pattern) => {
+    expect(approverPatternProblem(pattern)).toBe(
+      `expected an IAM principal ARN: arn:aws:iam::<account>:user/<name>, arn:aws:iam::<account>:role/<name> (every session of the role), arn:aws:sts::<account>:assumed-role/<role>/<session>, got ${JSON.stringify(pattern)}`,
+    );
+  });
+
+  it('blames the account only of something shaped like an IAM or STS ARN', () => {
+    expect(approverPatternProblem('see arn:aws:iam::*:user/bob')).not.toContain('12-digit');
+  });
+
+  it('names an IAM group as a group', () => {
+    expect(approverPatternProblem(`arn:aws:iam::${ACCOUNT}:group/Admins`)).toBe(
+      `"arn:aws:iam::${ACCOUNT}:group/Admins" is an IAM group, which never signs a request (its users do): list the users, or a role they assume`,
+    );
+  });
+
+  it('matches no caller with a pattern it refuses, even one whose wildcard would match', () => {
+    expect(matchesApprover(BOB, `arn:aws:iam::${ACCOUNT}:*`)).toBe(false);
+  });
+
+  it('matches no caller that is not a principal, even one a pattern would match as text', () => {
+    expect(matchesApprover(`arn:aws:iam::${ACCOUNT}:user/b!ob`, `arn:aws:iam::${ACCOUNT}:user/*`)).toBe(false);
+  });
+
+  it('admits by a role pattern only the sessions of that role in its partition and account, never a user', () => {
+    expect(matchesApprover(BOB, `arn:aws:iam::${ACCOUNT}:role/*`)).toBe(false);
+    expect(matchesApprover(`arn:aws-cn:sts::${ACCOUNT}:assumed-role/Approvers/sam`, `arn:aws:iam::${ACCOUNT}:role/Approvers`)).toBe(false);
+  });
+});

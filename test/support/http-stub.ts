@@ -39,6 +39,17 @@ export interface HttpStub {
   close(): Promise<void>;
 }
 
+/** Every stub not closed yet: closed after each test file (see closeOpenStubs), even one whose test timed out. */
+const open = new Set<HttpStub>();
+
+/**
+ * Closes the stubs a test file left open. A test that times out never reaches its own `finally`: its
+ * stub would keep the worker alive (and a handler's request pending) until jest is killed.
+ */
+export async function closeOpenStubs(): Promise<void> {
+  await Promise.all([...open].map((stub) => stub.close()));
+}
+
 export async function startStub(initialRoutes: RouteTable): Promise<HttpStub> {
   let routes = initialRoutes;
   const requests: string[] = [];
@@ -90,7 +101,7 @@ export async function startStub(initialRoutes: RouteTable): Promise<HttpStub> {
     socket.on('close', () => sockets.delete(socket));
   });
   const port = await listen(server);
-  return {
+  const stub: HttpStub = {
     baseUrl: `http://127.0.0.1:${port}`,
     requests,
     bodies,
@@ -102,12 +113,16 @@ export async function startStub(initialRoutes: RouteTable): Promise<HttpStub> {
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        open.delete(stub);
         for (const timer of timers) clearTimeout(timer);
         timers.clear();
         for (const socket of sockets) socket.destroy();
+        if (!server.listening) return resolve();
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+  open.add(stub);
+  return stub;
 }
 
 /** A base URL on 127.0.0.1 where nothing listens: a port just bound and released (connection refused). */

@@ -1,0 +1,115 @@
+import type { DBInstance } from '@aws-sdk/client-rds';
+import { DB_INSTANCE_PARITY, membersOf, notRestoredSettings, restoreParameters, settingsParameters } from '../../handlers/logic/restore-parity';
+
+/** The parity table rule by rule, on descriptions as Step Functions returns them (Java SDK v2 names). */
+const TARGET = { dbInstanceIdentifier: 'metaflow-db-restored-1', snapshotId: 'snap-1', runbookTags: [] };
+const restore = (db: Record<string, unknown>) => restoreParameters(db, TARGET);
+const settings = (db: Record<string, unknown>) => settingsParameters(db, 'metaflow-db-restored-1');
+const rule = (member: keyof DBInstance) => DB_INSTANCE_PARITY[member];
+
+describe('the parity table, rule by rule', () => {
+  it('puts every member in one of its four classes', () => {
+    const classes = new Set(['snapshot', 'restore', 'modify', 'not-restored']);
+
+    expect(Object.entries(DB_INSTANCE_PARITY).filter(([, r]) => !classes.has(r.class)).map(([m]) => m)).toEqual([]);
+  });
+
+  it('takes from the snapshot what RDS restores from it, unasked', () => {
+    expect(membersOf('snapshot')).toEqual(['Engine', 'EngineVersion', 'LicenseModel', 'MasterUsername', 'DBName', 'AllocatedStorage', 'StorageEncrypted', 'StorageEncryptionType', 'KmsKeyId', 'DedicatedLogVolume']);
+  });
+
+  it('gives every setting it leaves alone a reason in words, none cut short', () => {
+    const cut = membersOf('not-restored').filter((m) => !/\w\)?$/.test(String(rule(m).reason)));
+
+    expect(cut).toEqual([]);
+  });
+
+  it.each([
+    ['io1', 400, 3000, true],
+    ['io2', 100, 1000, true],
+    ['gp3', 400, 12000, true],
+    ['gp3', 100, 3000, false],
+    ['gp2', 1000, 3000, false],
+  ])('passes the IOPS of %s storage of %d GiB (%d reported) only when RDS takes them: %s', (StorageType, AllocatedStorage, Iops, passed) => {
+    const db = { StorageType, AllocatedStorage, Iops, StorageThroughput: 500 };
+
+    expect(restore(db).Iops).toBe(passed ? Iops : undefined);
+    expect(rule('Iops').comparedWhen?.(db)).toBe(passed);
+  });
+
+  it.each([
+    ['gp3', 400, true],
+    ['gp3', 399, false],
+    ['io1', 1000, false],
+    ['gp2', 1000, false],
+  ])('passes the throughput of %s storage of %d GiB only when provisioned: %s', (StorageType, AllocatedStorage, passed) => {
+    const db = { StorageType, AllocatedStorage, StorageThroughput: 500 };
+
+    expect(restore(db).StorageThroughput).toBe(passed ? 500 : undefined);
+    expect(rule('StorageThroughput').comparedWhen?.(db)).toBe(passed);
+  });
+
+  it('puts a Single-AZ instance back in its zone, and compares the zone of a Single-AZ instance only', () => {
+    expect(restore({ MultiAZ: false, AvailabilityZone: 'eu-west-1b' }).AvailabilityZone).toBe('eu-west-1b');
+    expect(restore({ MultiAZ: true, AvailabilityZone: 'eu-west-1b' }).AvailabilityZone).toBeUndefined();
+    expect([rule('AvailabilityZone').comparedWhen?.({ MultiAZ: false }), rule('AvailabilityZone').comparedWhen?.({ MultiAZ: true })]).toEqual([true, false]);
+  });
+
+  it('keeps a capacity reservation the original draws on', () => {
+    expect(restore({ DbCapacityReservationIdentifier: 'cr-1' }).DbCapacityReservationIdentifier).toBe('cr-1');
+  });
+
+  it('passes the user\'s tags, sorted, with empty values kept, and neither AWS\'s nor an earlier run\'s own', () => {
+    const TagList = [
+      { Key: 'team', Value: 'ml' },
+      { Key: 'aws:cloudformation:stack-name', Value: 'metaflow' },
+      { Key: 'metaflow-migration:change-id', Value: 'CHG-1' },
+      { Key: 'cost-center' },
+    ];
+
+    expect(restore({ TagList }).Tags).toEqual([
+      { Key: 'cost-center', Value: '' },
+      { Key: 'team', Value: 'ml' },
+    ]);
+  });
+
+  it('compares tags as the user sees them: order, AWS\'s and the runbook\'s own aside', () => {
+    const normalize = rule('TagList').normalize as (v: unknown) => unknown;
+
+    expect(normalize([{ Key: 'b', Value: '2' }, { Key: 'rds:x', Value: '' }, { Key: 'a', Value: '1' }])).toEqual(
+      normalize([{ Key: 'a', Value: '1' }, { Key: 'metaflow-migration:change-id', Value: 'CHG-1' }, { Key: 'b', Value: '2' }]),
+    );
+  });
+
+  it('compares log exports whatever their order', () => {
+    const normalize = rule('EnabledCloudwatchLogsExports').normalize as (v: unknown) => unknown;
+
+    expect(normalize(['upgrade', 'postgresql'])).toEqual(['postgresql', 'upgrade']);
+    expect(normalize(undefined)).toEqual([]);
+  });
+
+  it('turns enhanced monitoring and Performance Insights back on only when the original has them on', () => {
+    const off = { MonitoringInterval: 0, MonitoringRoleArn: 'arn:aws:iam::123456789012:role/rds-monitoring', PerformanceInsightsEnabled: false, PerformanceInsightsKMSKeyId: 'k', PerformanceInsightsRetentionPeriod: 7 };
+    const on = { ...off, MonitoringInterval: 60, PerformanceInsightsEnabled: true };
+
+    expect(settings(off)).toEqual({ DbInstanceIdentifier: 'metaflow-db-restored-1', ApplyImmediately: true });
+    expect(settings(on)).toMatchObject({
+      MonitoringInterval: 60,
+      MonitoringRoleArn: off.MonitoringRoleArn,
+      EnablePerformanceInsights: true,
+      PerformanceInsightsKMSKeyId: 'k',
+      PerformanceInsightsRetentionPeriod: 7,
+    });
+  });
+
+  it('sends no member the description gives as null', () => {
+    const params = JSON.parse(JSON.stringify(restore({ Endpoint: { Port: null }, DbSubnetGroup: { DbSubnetGroupName: null } }))) as Record<string, unknown>;
+
+    expect(Object.keys(params).sort()).toEqual(['BackupRetentionPeriod', 'DbInstanceIdentifier', 'DbSnapshotIdentifier', 'Tags', 'VpcSecurityGroupIds']);
+  });
+
+  it('names a deliberately unrestored setting only when the original has it', () => {
+    expect(notRestoredSettings({ MasterUserSecret: null, ReadReplicaDBInstanceIdentifiers: [] })).toEqual([]);
+    expect(notRestoredSettings({ ReadReplicaDBInstanceIdentifiers: ['replica-1'] }).map((n) => n.attribute)).toEqual(['ReadReplicaDBInstanceIdentifiers']);
+  });
+});
