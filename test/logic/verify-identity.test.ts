@@ -102,6 +102,15 @@ describe('the answer to the approval, as the record keeps it', () => {
     await expect(approve(null, NO_APPROVERS)).resolves.toEqual({ decision: 'approved', approvedBy: null, comment: null, ...plain });
   });
 
+  it('reads an empty approver or comment as none, and JSON text sent as the output of an approval as a comment, not as the answer', async () => {
+    await expect(approve({ approvedBy: '', comment: '' }, NO_APPROVERS)).resolves.toMatchObject({ approvedBy: null, comment: null });
+    await expect(approve(JSON.stringify({ approvedBy: SAM }), NO_APPROVERS)).resolves.toMatchObject({ approvedBy: null, comment: JSON.stringify({ approvedBy: SAM }) });
+  });
+
+  it('reads a rejection given as an object as well as one given as text', async () => {
+    await expect(reject({ rejectedBy: INTERN, reason: 'no' })).resolves.toMatchObject({ rejectedBy: INTERN, reason: 'no', verified: false });
+  });
+
   it.each([
     ['a malformed attestation', { approvedBy: SAM, attestation: { issuedAt: 'yesterday', mac: 'x' } }, /^attestation\.issuedAt: expected a UTC timestamp/],
     ['an attestation without the approver', { attestation: attestation('approved', SAM, '') }, /^attestation: the answer names no approvedBy;/],
