@@ -2,6 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+// How Step Functions names a model member: the handlers' own function, held to literal cases by
+// test/handlers/sdk-casing.test.ts.
+import { sfnMemberName } from '../../handlers/lib/sdk-casing';
 
 /**
  * The AWS API models (botocore's, shipped with the aws CLI) and Step Functions' naming of them: the
@@ -56,20 +59,6 @@ export function apiModel(service: 'rds' | 'ecs' | 'sfn'): ApiModel {
   const model = JSON.parse(text) as ApiModel;
   models.set(service, model);
   return model;
-}
-
-/**
- * A model member as Step Functions names it: the AWS SDK for Java v2 getter (`Utils.unCapitalize`:
- * the leading run of capitals is lowered, except the one that starts the next word), capitalised.
- * DBInstanceIdentifier → DbInstanceIdentifier, MultiAZ → MultiAZ, cluster → Cluster; capitals
- * after the first word stay: NewDBInstanceIdentifier → NewDBInstanceIdentifier.
- */
-export function sfnMemberName(member: string): string {
-  const upper = (i: number) => /[A-Z]/.test(member[i] ?? '');
-  const lower = (i: number) => /[a-z]/.test(member[i] ?? '');
-  let end = 1;
-  while (end < member.length && upper(end) && !lower(end + 1)) end += 1;
-  return member.charAt(0).toUpperCase() + member.slice(1, end).toLowerCase() + member.slice(end);
 }
 
 /** Java SDK v2's exception class name for an error shape (`CodegenNamingUtils.pascalCase` + Exception). */
