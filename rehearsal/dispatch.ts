@@ -8,6 +8,7 @@ import type { ApiEndpoint } from './sim/api-endpoint';
 import { locate, parsePath, removeAt } from './json-path';
 import { callOfTask } from './sim/iam';
 import type { SimulatedDeployment } from './sim/deployment';
+import { NEVER_ANSWERED } from './sim/notifications';
 import { refuseIncompleteRequest } from './sim/requests';
 
 // The bundles CDK produced are loaded with Node's own require, outside any test sandbox, exactly as
@@ -46,7 +47,18 @@ export type InjectedFault =
   /** The first answer of the state in which `path` (JSONPath into the answer) reaches something has it left out. */
   | { readonly kind: 'omit-field'; readonly state: string; readonly path: string }
   /** Every call of the state reaches AWS without the top-level `key` of its input. */
-  | { readonly kind: 'drop-request-key'; readonly state: string; readonly key: string };
+  | { readonly kind: 'drop-request-key'; readonly state: string; readonly key: string }
+  /**
+   * The first call of the state is never answered (a lost response, a hung invoke): the Task waits
+   * its TimeoutSeconds and fails with States.Timeout; without one, the execution is stuck until it
+   * times out itself. https://docs.aws.amazon.com/step-functions/latest/dg/sfn-stuck-execution.html
+   * ("If something goes wrong and the TimeoutSeconds field isn't specified for an Activity or Task
+   * state, an execution is stuck waiting for a response that will never come").
+   */
+  | { readonly kind: 'no-answer'; readonly state: string };
+
+/** The error a Task ends with when its TimeoutSeconds passes with no answer. */
+export const TASK_TIMEOUT = 'States.Timeout';
 
 export interface CallRecord {
   readonly state: string;
@@ -69,8 +81,11 @@ export interface DispatchOptions {
   readonly calls: CallRecord[];
   /** Keep every call's input and answer in its record. */
   readonly recordCalls?: boolean;
-  /** The approval timeout the execution's plan carries (TimeoutSecondsPath is read from state input). */
-  readonly approvalTimeoutSeconds: number;
+  /**
+   * A call no answer and no TimeoutSeconds will ever end: the execution is stuck until its own
+   * timeout ends it (rehearse() moves the clock there and ends it TIMED_OUT).
+   */
+  readonly stuck: (state: string) => void;
 }
 
 const SDK_RESOURCE = /^arn:aws:states:::aws-sdk:(rds|ecs|sfn):(\w+)$/;
@@ -109,6 +124,13 @@ export function taskHandlers(opts: DispatchOptions): Record<string, TaskHandler>
         if (fault && 'error' in fault && (fault.every || !faultUsed)) {
           faultUsed = injected = true;
           throw new AwsError(fault.error, `fault injected into "${name}" by the rehearsal`);
+        }
+        if (fault?.kind === 'no-answer' && !faultUsed) {
+          faultUsed = injected = true;
+          if (typeof state.TimeoutSeconds !== 'number') opts.stuck(name);
+          else clock.advance(state.TimeoutSeconds);
+          // Stuck, the execution has ended by now: this only releases the interpreter's wait.
+          throw new AwsError(TASK_TIMEOUT, `no answer within TimeoutSeconds: fault injected into "${name}" by the rehearsal`);
         }
         if (fault?.kind === 'drop-request-key' && isObject(input) && fault.key in input) {
           const { [fault.key]: _dropped, ...rest } = input;
@@ -156,9 +178,14 @@ function resourceCall(name: string, resource: string, state: Record<string, Json
   if (resource === SNS_PUBLISH) return async (input) => opts.deployment.sns.publish(input as Record<string, unknown>) as Json;
   if (resource === SNS_PUBLISH_AND_WAIT) {
     return async (input) => {
-      // The answer's timeout is the state's own (TimeoutSecondsPath into the plan).
-      const timeout = state.TimeoutSeconds ?? opts.approvalTimeoutSeconds;
-      return (await opts.deployment.sns.publishAndWait(name, input as Record<string, unknown>, Number(timeout))) as Json;
+      if (typeof state.TimeoutSeconds !== 'number') {
+        // Without a timeout of its own, an approval nobody answers waits as long as the execution runs.
+        const answered = await opts.deployment.sns.publishAndWait(name, input as Record<string, unknown>, undefined);
+        if (answered !== NEVER_ANSWERED) return answered as Json;
+        opts.stuck(name);
+        throw new AwsError(TASK_TIMEOUT, `"${name}" was never answered and has no TimeoutSeconds`);
+      }
+      return (await opts.deployment.sns.publishAndWait(name, input as Record<string, unknown>, state.TimeoutSeconds)) as Json;
     };
   }
   const sdk = SDK_RESOURCE.exec(resource);

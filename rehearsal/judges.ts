@@ -136,13 +136,14 @@ export interface FaultBase {
 }
 
 /**
- * The fault matrix's verdict on `state` failing once with INJECTED_FAULT in `base`'s scenario
+ * The fault matrix's verdict on `state` failing once with INJECTED_FAULT (or `injectedError`: a
+ * call never answered fails with States.Timeout) in `base`'s scenario
  * (test/fault-matrix.test.ts): a Task that handles any failure of its own ends the execution as the
  * base did (or, cleaning up, fails with the error it caught); one outside every phase ends the
  * execution at once, changing nothing; any other ends FAILED with the fault in the cause and the
  * deployment rolled back (RollbackFailed when it is part of the rollback, or the rollback fails anyway).
  */
-export function taskFaultViolations(definition: Record<string, Json>, state: string, base: FaultBase, result: RehearsalResult): string[] {
+export function taskFaultViolations(definition: Record<string, Json>, state: string, base: FaultBase, result: RehearsalResult, injectedError = INJECTED_FAULT): string[] {
   const states = allStates(definition);
   const catchAll = ((states.get(state)?.Catch ?? []) as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
   const inRollbackBranch = rollbackStates(definition as Record<string, unknown>).has(state);
@@ -166,13 +167,13 @@ export function taskFaultViolations(definition: Record<string, Json>, state: str
   if (result.status !== 'FAILED') v.push(`ended ${result.status}, expected FAILED`);
   if (!(result.cause ?? '').includes('fault injected into') || !(result.cause ?? '').includes(state)) v.push('the cause does not carry the injected fault');
   if (outsidePhases(definition).has(state) || base.scenario.expect.readOnly) {
-    if (result.error !== INJECTED_FAULT && !own.includes(result.error ?? '')) v.push(`ended with ${result.error}, expected ${INJECTED_FAULT}`);
+    if (result.error !== injectedError && !own.includes(result.error ?? '')) v.push(`ended with ${result.error}, expected ${injectedError}`);
     const changing = result.calls.filter((c) => CHANGES_OR_TAGS.test(c.resource)).map((c) => c.state);
     if (changing.length > 0) v.push(`changed something before preflight passed: ${changing.join(', ')}`);
     return v;
   }
   const inRollback = inRollbackBranch || base.error === 'RollbackFailed';
-  const allowed = [inRollback ? 'RollbackFailed' : INJECTED_FAULT, ...own];
+  const allowed = [inRollback ? 'RollbackFailed' : injectedError, ...own];
   if (!allowed.includes(result.error ?? '')) v.push(`ended with ${result.error}, expected ${allowed.join(' or ')}`);
   v.push(...invariantViolations(result, { rollbackMayFail: inRollback }), ...recordInvariantViolations(result, base.scenario, definition));
   return v;

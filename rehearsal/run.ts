@@ -116,6 +116,8 @@ export function approvalAttemptsOf(world: World): readonly ApprovalAttempt[] {
  * history size: 25,000 events ... If the execution history reaches this quota, the execution fails").
  */
 export const HISTORY_EVENT_QUOTA = 25_000;
+/** A Standard execution's longest run (the same quotas page): "1 year". */
+const ONE_YEAR_SECONDS = 365 * 24 * 3600;
 /** The rehearsal's name for the quota failure (AWS reports it as an execution failure of its own). */
 export const HISTORY_QUOTA_ERROR = 'ExecutionHistoryQuotaExceeded';
 
@@ -186,10 +188,19 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
       },
     });
     const retryIntervalOverrides = Object.fromEntries([...states].filter(([, s]) => s.Retry).map(([n]) => [n, 0]));
-    const approvalTimeoutSeconds = 60 * assembly.config.approval.timeoutMinutes;
+    const timeoutSeconds = typeof assembly.definition.TimeoutSeconds === 'number' ? assembly.definition.TimeoutSeconds : undefined;
+    /**
+     * A Task that will never be answered and has no TimeoutSeconds: AWS ends the execution only at
+     * its own TimeoutSeconds, or at a Standard execution's one-year limit (aws-behaviour.md).
+     */
+    const stuck = (state: string) => {
+      const deadline = startedAt + 1000 * (timeoutSeconds ?? ONE_YEAR_SECONDS);
+      clock.advance(Math.max(0, (deadline - clock.now) / 1000) + 1);
+      stop('TIMED_OUT', 'States.Timeout', `The execution ran longer than its TimeoutSeconds (${timeoutSeconds ?? ONE_YEAR_SECONDS} s), stuck in "${state}"`);
+    };
     const execution = machine.run(input as never, {
       overrides: {
-        taskResourceLocalHandlers: taskHandlers({ assembly, deployment, clock, apiEndpoint: api, fault: opts.fault, calls, recordCalls: opts.recordCalls, approvalTimeoutSeconds }) as never,
+        taskResourceLocalHandlers: taskHandlers({ assembly, deployment, clock, apiEndpoint: api, fault: opts.fault, calls, recordCalls: opts.recordCalls, stuck: (state) => stuck(state) }) as never,
         waitTimeOverrides,
         retryIntervalOverrides,
       },
@@ -212,7 +223,6 @@ export async function rehearse(opts: RehearsalOptions): Promise<RehearsalResult>
     let error: string | null = null;
     let cause: string | null = null;
     let status: RehearsalResult['status'] = 'SUCCEEDED';
-    const timeoutSeconds = typeof assembly.definition.TimeoutSeconds === 'number' ? assembly.definition.TimeoutSeconds : undefined;
     /** Ends the execution as AWS would, once: the interpreter stops at its next step. */
     let stopped = false;
     const stop = (how: 'TIMED_OUT' | 'FAILED', why: string, what: string) => {

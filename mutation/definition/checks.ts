@@ -1,5 +1,6 @@
 import type { RunbookAssembly } from '../../rehearsal/assembly';
 import { allStates } from '../../rehearsal/assembly';
+import { type InjectedFault, TASK_TIMEOUT } from '../../rehearsal/dispatch';
 import { INJECTED_FAULT } from '../../rehearsal/invariants';
 import { scenarioViolations, taskFaultViolations } from '../../rehearsal/judges';
 import type { RehearsalResult } from '../../rehearsal/run';
@@ -9,15 +10,15 @@ import { SCENARIOS, type Scenario } from '../../rehearsal/scenarios';
 /**
  * What the mutation run asks of a mutant: the checks the test suite makes of the real definition,
  * judged by the same functions (rehearsal/judges.ts): the scenario table with its invariants, the
- * fault matrix (every Task fails once), and the transient-fault matrix (every Retry rule's error,
- * once, must change nothing). Each check names what it runs and judges a result: an empty list
+ * fault matrix (every Task fails once; every Task with a TimeoutSeconds is once never answered),
+ * and the transient-fault matrix (every Retry rule's error, once, must change nothing). Each check names what it runs and judges a result: an empty list
  * means the mutant passed it.
  */
 export interface Check {
-  /** `scenario:<name>`, `fault:<state>` or `transient:<state>:<error>`. */
+  /** `scenario:<name>`, `fault:<state>`, `no-answer:<state>` or `transient:<state>:<error>`. */
   readonly id: string;
   readonly scenario: Scenario;
-  readonly fault?: { readonly state: string; readonly error: string };
+  readonly fault?: InjectedFault;
   judge(result: RehearsalResult): string[];
 }
 
@@ -60,6 +61,17 @@ export function deriveChecks(assembly: RunbookAssembly, baselines: ReadonlyMap<s
       fault: { state: name, error: INJECTED_FAULT },
       judge: (result) => taskFaultViolations(definition, name, { scenario: base, status: before.status, error: before.error, cause: before.cause }, result),
     });
+    // A call never answered ends at the Task's TimeoutSeconds, as a failure of the state. (The
+    // approval's callback is the approvers' to answer: the approval-timed-out scenario is its case.)
+    if (typeof state.TimeoutSeconds === 'number' && !String(state.Resource).endsWith('.waitForTaskToken')) {
+      const faultBase = { scenario: base, status: before.status, error: before.error, cause: before.cause };
+      checks.push({
+        id: `no-answer:${name}`,
+        scenario: base,
+        fault: { kind: 'no-answer', state: name },
+        judge: (result) => taskFaultViolations(definition, name, faultBase, result, TASK_TIMEOUT),
+      });
+    }
     // A Retry rule exists for a transient error: that error, once, must change nothing about the outcome.
     for (const rule of (state.Retry ?? []) as { ErrorEquals: string[] }[]) {
       const error = transientErrorFor(rule.ErrorEquals);

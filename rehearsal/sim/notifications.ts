@@ -18,6 +18,9 @@ export type Approvers = (taskToken: string) => Promise<void>;
  * answer it as people would (through the runbook's endpoint, or not), and the task ends with what
  * Step Functions received for the token, or times out.
  */
+/** What publishAndWait answers for a token nobody answered when the state has no timeout. */
+export const NEVER_ANSWERED = Symbol('never answered');
+
 export class SimulatedNotifications {
   readonly messages: PublishedMessage[] = [];
   /** Set by the rehearsal: the people who answer approval requests. */
@@ -41,15 +44,18 @@ export class SimulatedNotifications {
   }
 
   /** `sns:publish.waitForTaskToken` in state `state`: publish, then wait for the token's answer, bounded by the state's timeout. */
-  async publishAndWait(state: string, p: Record<string, unknown>, timeoutSeconds: number): Promise<unknown> {
+  async publishAndWait(state: string, p: Record<string, unknown>, timeoutSeconds: number | undefined): Promise<unknown> {
     this.publish(p);
     const token = (p.MessageAttributes as { taskToken?: { StringValue?: unknown } } | undefined)?.taskToken?.StringValue;
     if (typeof token !== 'string' || token === '') throw new AwsError('States.Runtime', 'the approval request carries no taskToken message attribute');
     const askedAt = this.clock.now;
-    this.sfn.openTask(state, p, 'sns', 'publish.waitForTaskToken', p, token, timeoutSeconds);
+    this.sfn.openTask(state, p, 'sns', 'publish.waitForTaskToken', p, token, timeoutSeconds ?? null);
     await this.approvers(token);
     const answer = this.sfn.answerFor(token);
-    if (!answer || this.clock.now - askedAt > timeoutSeconds * 1000) {
+    // No timeout of its own: the token stays open as long as the execution runs.
+    if (!answer && timeoutSeconds === undefined) return NEVER_ANSWERED;
+    if (!answer || (timeoutSeconds !== undefined && this.clock.now - askedAt > timeoutSeconds * 1000)) {
+      timeoutSeconds ??= 0;
       this.clock.advance(Math.max(0, timeoutSeconds - (this.clock.now - askedAt) / 1000));
       this.sfn.timeOut(token);
       throw new AwsError('States.Timeout', 'The approval was not answered in time');

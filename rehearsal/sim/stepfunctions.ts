@@ -71,9 +71,9 @@ export class SimulatedStepFunctions {
   }
 
   /** A `.waitForTaskToken` task of `state` began: the token is open until answered or timed out. */
-  openTask(state: string, input: unknown, resourceType: string, resource: string, parameters: unknown, token: string, timeoutSeconds: number): void {
+  openTask(state: string, input: unknown, resourceType: string, resource: string, parameters: unknown, token: string, timeoutSeconds: number | null): void {
     this.push('TaskStateEntered', { stateEnteredEventDetails: { name: state, input: JSON.stringify(input) } });
-    this.push('TaskScheduled', { taskScheduledEventDetails: { resourceType, resource, region: this.stateMachineArn.split(':')[3], parameters: JSON.stringify(parameters), timeoutInSeconds: timeoutSeconds } });
+    this.push('TaskScheduled', { taskScheduledEventDetails: { resourceType, resource, region: this.stateMachineArn.split(':')[3], parameters: JSON.stringify(parameters), ...(timeoutSeconds === null ? {} : { timeoutInSeconds: timeoutSeconds }) } });
     this.push('TaskStarted', { taskStartedEventDetails: { resourceType, resource } });
     this.open.set(token, { resourceType, resource });
   }

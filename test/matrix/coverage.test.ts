@@ -1,5 +1,5 @@
 import { FIXTURE_NAMES } from '../../rehearsal/fixtures';
-import { answerFieldVariants, knownDefectOf, recordedMatrix, taskFailureVariants, type Variant, waitVariants } from '../support/matrix-suite';
+import { answerFieldVariants, knownDefectOf, noAnswerVariants, recordedMatrix, taskFailureVariants, type Variant, waitVariants } from '../support/matrix-suite';
 import { KNOWN_DEFECTS, NEVER_ANSWERED_NOT_YET } from './known-defects';
 
 /**
@@ -51,9 +51,19 @@ describe('the fault matrix leaves nothing of the definition out', () => {
     expect(reached.filter((r) => r.endsWith('no fixture'))).toEqual([]);
   });
 
+  it('leaves no Task with a TimeoutSeconds out of kind 4, and reaches each on some fixture', () => {
+    const timed = first.tasks.filter((t) => typeof first.states.get(t)?.TimeoutSeconds === 'number');
+    const reached = whereReached(first.timedTasks, (m, state) => m.reaching(state) !== undefined);
+
+    // Only the approval's callback is left out: its "no answer" is the approval-timed-out scenario.
+    expect(timed.filter((t) => !first.timedTasks.includes(t))).toEqual(['Wait for approval']);
+    expect(first.timedTasks.length).toBeGreaterThanOrEqual(20);
+    expect(reached.filter((r) => r.endsWith('no fixture'))).toEqual([]);
+  });
+
   it('runs, on some fixture, a variant for every entry of KNOWN_DEFECTS', () => {
     const run = (m: (typeof matrices)[number]): Variant[] =>
-      [...taskFailureVariants(m), ...waitVariants(m), ...answerFieldVariants(m)].filter((v) => v.base(m) !== undefined);
+      [...taskFailureVariants(m), ...waitVariants(m), ...answerFieldVariants(m), ...noAnswerVariants(m)].filter((v) => v.base(m) !== undefined);
     const variants = matrices.flatMap(run);
 
     const unmatched = KNOWN_DEFECTS.filter((d) => !variants.some((v) => knownDefectOf(v, [d]) === d));

@@ -1,8 +1,9 @@
 import { allStates, type Json, type RunbookAssembly } from '../../rehearsal/assembly';
-import type { CallRecord, InjectedFault } from '../../rehearsal/dispatch';
+import { type CallRecord, type InjectedFault, TASK_TIMEOUT } from '../../rehearsal/dispatch';
 import type { FixtureName } from '../../rehearsal/fixtures';
 import { locate, parsePath } from '../../rehearsal/json-path';
 import { invariantViolations, parityViolations, rollbackStates, safetyViolations } from '../../rehearsal/invariants';
+import { taskFaultViolations } from '../../rehearsal/judges';
 import { type RehearsalResult, rehearse } from '../../rehearsal/run';
 import { findScenario, SCENARIOS, type Scenario } from '../../rehearsal/scenarios';
 import { type AnswerField, type BoundedWait, boundedWaits, enclosingParallel, runsPerFailure, sdkAnswerFields } from './definition-reads';
@@ -15,6 +16,7 @@ import { type AnswerField, type BoundedWait, boundedWaits, enclosingParallel, ru
  * 2. A bounded wait's check keeps answering "not yet" (a recorded answer its question sends to the
  *    bound, or an error its Catch sends there) until the wait gives up.
  * 3. An AWS SDK Task's first answer lacks one field the runbook reads.
+ * 4. A Task with a TimeoutSeconds is never answered once: it must time out and fail, not hang.
  *
  * A variant is a function returning the invariants it broke, in words: none, or (for a variant listed
  * as a known defect) at least one.
@@ -106,6 +108,20 @@ export class FaultMatrix {
     const state = this.states.get(name);
     if (state?.Type === 'Fail') return typeof state.Error === 'string' ? [state.Error] : [];
     return state?.Type === 'Pass' && typeof state.Next === 'string' ? this.failErrorsAfter(state.Next) : [];
+  }
+
+  /** The Tasks a lost answer could leave waiting and that bound it: a TimeoutSeconds (the approval's callback aside, the approvers' to answer). */
+  get timedTasks(): string[] {
+    return this.tasks.filter((name) => {
+      const state = this.states.get(name) as Record<string, Json>;
+      return typeof state.TimeoutSeconds === 'number' && !String(state.Resource).endsWith('.waitForTaskToken');
+    });
+  }
+
+  /** Kind 4: `state`'s first call is never answered, in `base`'s scenario: judged as the state failing with States.Timeout. */
+  async neverAnswered(state: string, base: Baseline): Promise<string[]> {
+    const result = await rehearse({ assembly: this.assembly, scenario: scenarioNamed(base.scenario), fault: { kind: 'no-answer', state } });
+    return taskFaultViolations(this.definition, state, { ...base, scenario: scenarioNamed(base.scenario) }, result, TASK_TIMEOUT);
   }
 
   // ---------------------------------------------------------------------------------------------

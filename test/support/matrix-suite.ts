@@ -9,7 +9,7 @@ import { type Baseline, FaultMatrix, type WaitOutcome } from './fault-matrix';
 /** The environment variable naming the folder where the matrix's global setup wrote each fixture's baselines. */
 export const BASELINES_DIR = 'RUNBOOK_MATRIX_BASELINES';
 
-export type VariantKind = 'fails once' | 'never done' | 'answer without';
+export type VariantKind = 'fails once' | 'never done' | 'answer without' | 'never answered';
 
 /** One fault of the matrix, derived from the definition; run against a fixture's matrix. */
 export interface Variant {
@@ -91,6 +91,17 @@ export function answerFieldVariants(matrix: FaultMatrix): Variant[] {
   }));
 }
 
+/** Kind 4: every Task with a TimeoutSeconds, its first call never answered. */
+export function noAnswerVariants(matrix: FaultMatrix): Variant[] {
+  return matrix.timedTasks.map((state) => ({
+    kind: 'never answered',
+    state,
+    title: `"${state}" never answering once times out after its TimeoutSeconds and is handled as its failure, never a stuck execution`,
+    base: (m) => m.reaching(state),
+    run: (m, base) => m.neverAnswered(state, base),
+  }));
+}
+
 /** A variant as a test: its invariants hold, or (a known defect) it still breaks one. */
 export function variantTest(matrix: () => FaultMatrix, variant: Variant, known: readonly KnownDefect[]): void {
   const defect = knownDefectOf(variant, known);
@@ -128,7 +139,7 @@ export function recordedMatrix(fixture: FixtureName): FaultMatrix {
 }
 
 /**
- * The whole matrix on one fixture: every variant of the three kinds that some scenario leads to on
+ * The whole matrix on one fixture: every variant of the four kinds that some scenario leads to on
  * this deployment (what none reaches here is the coverage test's to account for, across fixtures).
  */
 export function faultMatrixSuite(fixture: FixtureName, known: readonly KnownDefect[]): void {
@@ -143,6 +154,9 @@ export function faultMatrixSuite(fixture: FixtureName, known: readonly KnownDefe
     });
     describe('kind 3: an AWS answer lacks a field the runbook reads', () => {
       for (const v of reached(answerFieldVariants(matrix))) variantTest(() => matrix, v, known);
+    });
+    describe('kind 4: a call is never answered', () => {
+      for (const v of reached(noAnswerVariants(matrix))) variantTest(() => matrix, v, known);
     });
   });
 }
