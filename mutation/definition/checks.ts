@@ -5,7 +5,8 @@ import { INJECTED_FAULT } from '../../rehearsal/invariants';
 import { scenarioViolations, taskFaultViolations } from '../../rehearsal/judges';
 import type { RehearsalResult } from '../../rehearsal/run';
 import type { FixtureName } from '../../rehearsal/fixtures';
-import { SCENARIOS, type Scenario } from '../../rehearsal/scenarios';
+import { findScenario, SCENARIOS, type Scenario } from '../../rehearsal/scenarios';
+import { type Baseline as MatrixBaseline, FaultMatrix, type WaitOutcome, waitFault } from '../../test/support/fault-matrix';
 
 /**
  * What the mutation run asks of a mutant: the checks the test suite makes of the real definition,
@@ -15,7 +16,7 @@ import { SCENARIOS, type Scenario } from '../../rehearsal/scenarios';
  * means the mutant passed it.
  */
 export interface Check {
-  /** `scenario:<name>`, `fault:<state>`, `no-answer:<state>` or `transient:<state>:<error>`. */
+  /** `scenario:<name>`, `fault:<state>`, `no-answer:<state>`, `transient:<state>:<error>` or `wait:<check>:<outcome>`. */
   readonly id: string;
   readonly scenario: Scenario;
   readonly fault?: InjectedFault;
@@ -43,9 +44,12 @@ export function scenarioChecks(assembly: RunbookAssembly): Check[] {
 
 /**
  * Every check: the scenario checks, then a fault and a transient check per Task state (and Retry
- * rule), each on the first scenario whose undisturbed run (`baselines`) enters the state.
+ * rule), each on the first scenario whose undisturbed run (`baselines`) enters the state, then the
+ * fault matrix's bounded waits (kind 2) from its recorded runs (`matrixBaselines`): a wait told
+ * "not yet" every time must check exactly its bound and give up, which a swapped "attempts left?"
+ * or a wait no scenario keeps waiting would otherwise pass.
  */
-export function deriveChecks(assembly: RunbookAssembly, baselines: ReadonlyMap<string, Baseline>): Check[] {
+export function deriveChecks(assembly: RunbookAssembly, baselines: ReadonlyMap<string, Baseline>, matrixBaselines: readonly MatrixBaseline[] = []): Check[] {
   const { definition } = assembly;
   const checks = scenarioChecks(assembly);
   for (const [name, state] of allStates(definition)) {
@@ -78,7 +82,25 @@ export function deriveChecks(assembly: RunbookAssembly, baselines: ReadonlyMap<s
       checks.push({ id: `transient:${name}:${error}`, scenario: base, fault: { state: name, error }, judge: (r) => scenarioViolations(base, r, definition) });
     }
   }
+  if (matrixBaselines.length > 0) checks.push(...waitChecks(new FaultMatrix(assembly, matrixBaselines)));
   return checks;
+}
+
+/** The fault matrix's kind 2, as checks: each "not yet" outcome of each wait, on the first recorded run that meets it. */
+function waitChecks(matrix: FaultMatrix): Check[] {
+  return matrix.waits.flatMap((wait) => {
+    const outcomes: { base: MatrixBaseline; outcome: WaitOutcome; detail: string }[] = [];
+    const recorded = wait.statusNotYet ? matrix.recordedNotYet(wait) : undefined;
+    if (recorded) outcomes.push({ base: recorded.base, outcome: { answer: recorded.answer }, detail: 'not yet' });
+    const reaching = matrix.reaching(wait.check);
+    if (reaching) for (const error of wait.notYetErrors) outcomes.push({ base: reaching, outcome: { error }, detail: error });
+    return outcomes.map(({ base, outcome, detail }) => ({
+      id: `wait:${wait.check}:${detail}`,
+      scenario: findScenario(base.scenario) as Scenario,
+      fault: waitFault(wait, outcome),
+      judge: (result: RehearsalResult) => matrix.waitGaveUpViolations(wait, outcome, base, result),
+    }));
+  });
 }
 
 /** An error the Retry rule matches: its own first name, or one a States.ALL / States.TaskFailed rule takes. */

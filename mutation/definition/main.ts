@@ -25,6 +25,7 @@ import type { FixtureName } from '../../rehearsal/fixtures';
 import { mutantsOf, mutatedFixtures } from './mutants';
 import type { Mutant } from './operators';
 import { STATIC_CHECK, unboundedWaits } from './structure';
+import { recordBaselines } from '../../test/support/fault-matrix';
 import type { Answer, Request } from './worker';
 
 export const EQUIVALENTS_FILE = path.join(__dirname, '..', 'equivalent.json');
@@ -187,8 +188,10 @@ async function judgeFixture(fixture: FixtureName, options: Options, started: num
       });
     };
     await runBaselines(scenarioChecks(assembly).map((c) => c.id));
-    const checks = deriveChecks(assembly, baselines);
-    await Promise.all(workers.map((w) => w.setInit({ kind: 'checks', baselines: [...baselines] })));
+    // The fault matrix's recorded runs (every call's answer kept): where each wait was told "not yet".
+    const matrixBaselines = await recordBaselines(assembly);
+    const checks = deriveChecks(assembly, baselines, matrixBaselines);
+    await Promise.all(workers.map((w) => w.setInit({ kind: 'checks', baselines: [...baselines], matrixBaselines })));
     await runBaselines(checks.map((c) => c.id).filter((id) => !baselines.has(id)));
     for (const problem of unboundedWaits(definition)) broken.push(`${STATIC_CHECK}: ${problem}`);
     if (broken.length > 0) {

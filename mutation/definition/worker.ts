@@ -3,13 +3,14 @@
  * definition (baselines) and on mutants, one request at a time, answering over the IPC channel.
  */
 import type { WrittenAssembly } from '../../rehearsal/assembly';
+import type { Baseline as MatrixBaseline } from '../../test/support/fault-matrix';
 import { type Baseline, type Check, deriveChecks, scenarioChecks } from './checks';
 import { type CheckRun, readAssembly, runCheck } from './engine';
 import { mutantsOf } from './mutants';
 import type { Mutant } from './operators';
 
 export type Request =
-  | { readonly kind: 'checks'; readonly baselines: [string, Baseline][] }
+  | { readonly kind: 'checks'; readonly baselines: [string, Baseline][]; readonly matrixBaselines: MatrixBaseline[] }
   | { readonly kind: 'baseline'; readonly check: string }
   | { readonly kind: 'mutant'; readonly mutant: string; readonly checks: string[] };
 
@@ -26,7 +27,7 @@ const send = (answer: Answer) => process.send?.(answer);
 
 async function handle(request: Request): Promise<void> {
   if (request.kind === 'checks') {
-    checks = new Map(deriveChecks(assembly, new Map(request.baselines)).map((c) => [c.id, c]));
+    checks = new Map(deriveChecks(assembly, new Map(request.baselines), request.matrixBaselines).map((c) => [c.id, c]));
     send({ kind: 'ready' });
     return;
   }

@@ -1,4 +1,8 @@
-import { scenarioChecks } from '../../mutation/definition/checks';
+import { type Check, deriveChecks, scenarioChecks } from '../../mutation/definition/checks';
+import { mutantsOf } from '../../mutation/definition/mutants';
+import type { Mutant } from '../../mutation/definition/operators';
+import { findScenario, type Scenario } from '../../rehearsal/scenarios';
+import { recordBaselines } from '../support/fault-matrix';
 import { runCheck } from '../../mutation/definition/engine';
 import type { Json } from '../../rehearsal/assembly';
 import { runbookAssembly } from '../support/assembly';
@@ -33,4 +37,31 @@ describe("the definition mutation run rehearses a mutant on the definition of th
   it('is not rehearsed when the mutant does not apply to that definition', async () => {
     expect(await runCheck(check as never, assembly, () => undefined)).toBeUndefined();
   });
+});
+
+/**
+ * The fault matrix's bounded waits are checks of the mutation run: a wait whose "attempts left?"
+ * Choice has its branches swapped gives up at its first "not yet", which no undisturbed scenario
+ * shows when its first answer already says "done".
+ */
+describe('the definition mutation run checks every bounded wait as the fault matrix does', () => {
+  const assembly = runbookAssembly('example');
+  // Recorded in beforeAll, not when the file loads: one process rehearses one execution at a time.
+  let snapshotWait: Check | undefined;
+  beforeAll(async () => {
+    const checks = deriveChecks(assembly, new Map(), await recordBaselines(assembly, [findScenario('happy-path') as Scenario]));
+    snapshotWait = checks.find((c) => c.id === 'wait:Describe the snapshot:not yet');
+  }, 30_000);
+  const swapped = mutantsOf(assembly).find((m) => m.id === 'swap-choice:Wait for snapshot available: attempts left?:Wait for snapshot available: gave up') as Mutant;
+
+  it('passes on the real definition: the snapshot wait gives up after its bound, rolled back', async () => {
+    expect(snapshotWait).toBeDefined();
+    expect((await runCheck(snapshotWait as Check, assembly))?.violations).toEqual([]);
+  }, 30_000);
+
+  it('kills the mutant whose "attempts left?" gives up at the first "not yet"', async () => {
+    expect(swapped).toBeDefined();
+    const run = await runCheck(snapshotWait as Check, assembly, (d) => swapped.apply(d as never) as never);
+    expect(run?.violations).toContain('the check ran 1 times, not the bound 240');
+  }, 30_000);
 });

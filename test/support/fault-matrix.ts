@@ -208,8 +208,12 @@ export class FaultMatrix {
    * the wait is part of the rollback) and leave the deployment rolled back.
    */
   async waitGivesUp(wait: BoundedWait, outcome: WaitOutcome, base: Baseline): Promise<string[]> {
-    const fault: InjectedFault = 'answer' in outcome ? { kind: 'answer', state: wait.check, answer: outcome.answer } : { state: wait.check, error: outcome.error, every: true };
-    const result = await rehearse({ assembly: this.assembly, scenario: scenarioNamed(base.scenario), fault });
+    const result = await rehearse({ assembly: this.assembly, scenario: scenarioNamed(base.scenario), fault: waitFault(wait, outcome) });
+    return this.waitGaveUpViolations(wait, outcome, base, result);
+  }
+
+  /** waitGivesUp's verdict on a rehearsal with waitFault(wait, outcome) injected (the mutation run rehearses its mutants so). */
+  waitGaveUpViolations(wait: BoundedWait, outcome: WaitOutcome, base: Baseline, result: RehearsalResult): string[] {
     const v = safetyViolations(result);
     const checks = result.calls.filter((c) => c.state === wait.check).length;
     const perCheck = 'error' in outcome ? runsPerFailure(this.states.get(wait.check) as Record<string, Json>, outcome.error) : 1;
@@ -262,6 +266,11 @@ export class FaultMatrix {
 }
 
 export type WaitOutcome = { readonly answer: Json } | { readonly error: string };
+
+/** The wait's check answers `outcome` every time: a recorded "not yet" replayed, or an error its Catch sends to the bound. */
+export function waitFault(wait: BoundedWait, outcome: WaitOutcome): InjectedFault {
+  return 'answer' in outcome ? { kind: 'answer', state: wait.check, answer: outcome.answer } : { state: wait.check, error: outcome.error, every: true };
+}
 
 function carries(answer: Json, path: string): boolean {
   return locate(answer, parsePath(path)).length > 0;
