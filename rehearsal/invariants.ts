@@ -271,7 +271,7 @@ export function reportOf(result: RehearsalResult): Record<string, unknown> | und
 /**
  * The record says what the world shows: the success record (versions, count, snapshot, approval),
  * the dry run's plan, the rollback report, the failed-rollback report and the refusal; every
- * snapshot is tagged with the change.
+ * snapshot, and every instance kept beside the database, is tagged with the change.
  */
 export function recordViolations(result: RehearsalResult, scenario: Scenario): string[] {
   const { deployment } = result;
@@ -280,6 +280,15 @@ export function recordViolations(result: RehearsalResult, scenario: Scenario): s
   const versions = new Set(deployment.serviceVersions());
   for (const snap of [...deployment.rds.snapshots, ...deployment.rds.clusterSnapshots]) {
     if (!snap.tags.some((t) => t.Key === CHANGE_TAG && t.Value === changeIdOf(scenario))) v.push(`snapshot ${snap.id} is not tagged with the change id`);
+  }
+  // What a restore leaves beside the database (the original renamed aside, a restored instance that
+  // could not take over) is kept for the operator to remove: the change's tag is how they find it.
+  // Tagging is best effort: a tag call the rehearsal made fail (the fault matrix) excuses it, nothing else does.
+  const tagFailed = result.calls.some((c) => c.resource.endsWith(':addTagsToResource') && c.error === INJECTED_FAULT);
+  for (const instance of tagFailed ? [] : deployment.rds.instances) {
+    const id = String(instance.d.DBInstanceIdentifier);
+    if (id === deployment.dbIdentifier || instance.d.DBClusterIdentifier !== undefined) continue;
+    if (!(instance.d.TagList ?? []).some((t) => t.Key === CHANGE_TAG && t.Value === changeIdOf(scenario))) v.push(`instance ${id}, kept beside the database, is not tagged with the change id`);
   }
   const out = (result.output ?? {}) as Record<string, unknown>;
   const outcome = scenario.input.dryRun === true ? 'DRY_RUN' : 'SUCCEEDED';

@@ -149,10 +149,11 @@ export function taskFaultViolations(definition: Record<string, Json>, state: str
   const inRollbackBranch = rollbackStates(definition as Record<string, unknown>).has(state);
   // A Catch that cleans up and then fails on purpose (the plan task stopped, then the run ends) is
   // judged as any failure, with the errors of the Fail states it leads to allowed.
-  const reraised = catchAll !== undefined && result.status === 'FAILED' && (result.cause ?? '').includes('fault injected into') && base.status !== 'FAILED';
+  const bestEffort = isBestEffort(states, state);
+  const reraised = !bestEffort && catchAll !== undefined && result.status === 'FAILED' && (result.cause ?? '').includes('fault injected into') && base.status !== 'FAILED';
   const own = reraised ? failErrorsAfter(states, catchAll.Next) : [];
   // A recovery inside the rollback (the swap undone) ends the rollback as failed, with the fault in the cause.
-  const recovers = catchAll !== undefined && inRollbackBranch && result.error === 'RollbackFailed' && base.error !== 'RollbackFailed';
+  const recovers = !bestEffort && catchAll !== undefined && inRollbackBranch && result.error === 'RollbackFailed' && base.error !== 'RollbackFailed';
   const v: string[] = [];
   if (catchAll && !reraised && !recovers) {
     if (result.status !== base.status || result.error !== base.error) v.push(`ended ${result.status} ${result.error}, expected ${base.status} ${base.error}`);
@@ -177,6 +178,27 @@ export function taskFaultViolations(definition: Record<string, Json>, state: str
   if (!allowed.includes(result.error ?? '')) v.push(`ended with ${result.error}, expected ${allowed.join(' or ')}`);
   v.push(...invariantViolations(result, { rollbackMayFail: inRollback }), ...recordInvariantViolations(result, base.scenario, definition));
   return v;
+}
+
+/**
+ * A Task whose Catch of every error goes where the Task goes anyway, and whose caught error no
+ * Choice reads, is best effort (a notification, a tag): its failure must change nothing about how
+ * the execution ends. (A Catch whose error a Choice reads, the plan's, may end the run later.)
+ */
+export function isBestEffort(states: Map<string, Record<string, Json>>, state: string): boolean {
+  const own = states.get(state);
+  const catchAll = ((own?.Catch ?? []) as { ErrorEquals: string[]; Next: string; ResultPath?: string | null }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
+  if (!catchAll || catchAll.Next !== own?.Next) return false;
+  const at = catchAll.ResultPath;
+  if (typeof at !== 'string') return at === null;
+  const read: string[] = [];
+  const collect = (rule: Record<string, Json>): void => {
+    if (typeof rule.Variable === 'string') read.push(rule.Variable);
+    for (const key of ['And', 'Or']) for (const r of (rule[key] ?? []) as Record<string, Json>[]) collect(r);
+    if (rule.Not) collect(rule.Not as Record<string, Json>);
+  };
+  for (const s of states.values()) for (const rule of (s.Choices ?? []) as Record<string, Json>[]) collect(rule);
+  return !read.some((v) => v === at || v.startsWith(`${at}.`) || v.startsWith(`${at}[`));
 }
 
 /** The named errors of the Fail states a Catch leads to through Pass states. */

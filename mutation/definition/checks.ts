@@ -6,7 +6,7 @@ import { scenarioViolations, taskFaultViolations } from '../../rehearsal/judges'
 import type { RehearsalResult } from '../../rehearsal/run';
 import type { FixtureName } from '../../rehearsal/fixtures';
 import { findScenario, SCENARIOS, type Scenario } from '../../rehearsal/scenarios';
-import { type Baseline as MatrixBaseline, FaultMatrix, type WaitOutcome, waitFault } from '../../test/support/fault-matrix';
+import { type Baseline as MatrixBaseline, FaultMatrix, omitFault, type WaitOutcome, waitFault } from '../../test/support/fault-matrix';
 
 /**
  * What the mutation run asks of a mutant: the checks the test suite makes of the real definition,
@@ -16,7 +16,7 @@ import { type Baseline as MatrixBaseline, FaultMatrix, type WaitOutcome, waitFau
  * means the mutant passed it.
  */
 export interface Check {
-  /** `scenario:<name>`, `fault:<state>`, `no-answer:<state>`, `transient:<state>:<error>` or `wait:<check>:<outcome>`. */
+  /** `scenario:<name>`, `fault:<state>`, `no-answer:<state>`, `transient:<state>:<error>`, `wait:<check>:<outcome>` or `without:<task>:<field>`. */
   readonly id: string;
   readonly scenario: Scenario;
   readonly fault?: InjectedFault;
@@ -45,7 +45,8 @@ export function scenarioChecks(assembly: RunbookAssembly): Check[] {
 /**
  * Every check: the scenario checks, then a fault and a transient check per Task state (and Retry
  * rule), each on the first scenario whose undisturbed run (`baselines`) enters the state, then the
- * fault matrix's bounded waits (kind 2) from its recorded runs (`matrixBaselines`): a wait told
+ * fault matrix's kind 3 (an answer without a field) and its bounded waits (kind 2) from its
+ * recorded runs (`matrixBaselines`): a wait told
  * "not yet" every time must check exactly its bound and give up, which a swapped "attempts left?"
  * or a wait no scenario keeps waiting would otherwise pass.
  */
@@ -82,8 +83,31 @@ export function deriveChecks(assembly: RunbookAssembly, baselines: ReadonlyMap<s
       checks.push({ id: `transient:${name}:${error}`, scenario: base, fault: { state: name, error }, judge: (r) => scenarioViolations(base, r, definition) });
     }
   }
-  if (matrixBaselines.length > 0) checks.push(...waitChecks(new FaultMatrix(assembly, matrixBaselines)));
+  if (matrixBaselines.length > 0) {
+    const matrix = new FaultMatrix(assembly, matrixBaselines);
+    checks.push(...waitChecks(matrix), ...answerFieldChecks(matrix));
+  }
   return checks;
+}
+
+/**
+ * The fault matrix's kind 3, as checks: each field of an AWS answer the runbook reads, left out of
+ * the first answer that carries it. A guard that looks at another element (`Deployments[1]` for
+ * `[0]`) or a Choice that no longer reads a field's absence as "gone for good" differs here only.
+ */
+function answerFieldChecks(matrix: FaultMatrix): Check[] {
+  return matrix.fields().flatMap((field) => {
+    const base = matrix.carrying(field);
+    if (!base) return [];
+    return [
+      {
+        id: `without:${field.task}:${field.path}`,
+        scenario: findScenario(base.scenario) as Scenario,
+        fault: omitFault(field),
+        judge: (result: RehearsalResult) => matrix.answerWithoutViolations(field, base, result),
+      },
+    ];
+  });
 }
 
 /** The fault matrix's kind 2, as checks: each "not yet" outcome of each wait, on the first recorded run that meets it. */

@@ -184,7 +184,8 @@ export function deriveMutants(definition: JsonObject): Mutant[] {
         const rules = (state.Choices ?? []) as JsonObject[];
         const parts = uniqueParts(rules.map((r) => String(r.Next)));
         rules.forEach((rule, i) => {
-          if (typeof state.Default === 'string') {
+          // A rule that already goes where the Default goes: exchanging them changes nothing.
+          if (typeof state.Default === 'string' && rule.Next !== state.Default) {
             add('swap-choice', name, parts[i], ({ state: s }) => {
               const r = (s.Choices as JsonObject[])[i] as JsonObject;
               [r.Next, s.Default] = [s.Default as string, r.Next as string];

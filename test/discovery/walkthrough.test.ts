@@ -81,5 +81,5 @@ describeWithMoto('the README\'s "Your deployment" walkthrough, followed against 
     // Assess: every step ran, and what init found is the guide's deployment.
     expect(done).toEqual(['runbook init', 'cdk synth', 'cdk bootstrap', 'cdk deploy', 'runbook check']);
     expect(JSON.parse(readFileSync(file, 'utf8')).deployment).toMatchObject(built.expected.deployment);
-  });
+  }, 30_000); // About 5 s alone; a walk through every command against moto, slower on a loaded machine.
 });

@@ -116,6 +116,15 @@ describe('definition mutants are derived from the definition itself', () => {
     expect(ids.filter((id) => id.startsWith('swap-next:'))).toEqual(['swap-next:Describe']);
   });
 
+  it('does not exchange a rule that already goes where the Default goes (the mutant would be the definition)', () => {
+    const d = definition();
+    const choice = states(d)['Done?'] as Record<string, Json>;
+    (choice.Choices as Record<string, Json>[]).push({ Variable: '$.tasks[0]', IsPresent: false, Next: 'Phase' });
+    const ids = deriveMutants(d).map((m) => m.id);
+
+    expect(ids.filter((id) => id.startsWith('swap-choice:'))).toEqual(['swap-choice:Done?:Failed', 'swap-choice:Done?:Failed#2']);
+  });
+
   it("exchanges a Choice rule's target with the Default", () => {
     const swapped = states(byId(mutants, 'swap-choice:Done?:Failed').apply(definition()))['Done?'];
 

@@ -3,7 +3,7 @@ import { type CallRecord, type InjectedFault, TASK_TIMEOUT } from '../../rehears
 import type { FixtureName } from '../../rehearsal/fixtures';
 import { locate, parsePath } from '../../rehearsal/json-path';
 import { invariantViolations, parityViolations, rollbackStates, safetyViolations } from '../../rehearsal/invariants';
-import { taskFaultViolations } from '../../rehearsal/judges';
+import { isBestEffort, taskFaultViolations } from '../../rehearsal/judges';
 import { type RehearsalResult, rehearse } from '../../rehearsal/run';
 import { findScenario, SCENARIOS, type Scenario } from '../../rehearsal/scenarios';
 import { type AnswerField, type BoundedWait, boundedWaits, enclosingParallel, runsPerFailure, sdkAnswerFields } from './definition-reads';
@@ -150,11 +150,13 @@ export class FaultMatrix {
     const caught = this.catchesAll(state);
     // A Catch that cleans up and then fails on purpose (the plan task stopped, then the run ends)
     // is checked as any failure, with the errors of the Fail states it leads to allowed.
-    const reraised = caught !== undefined && result.status === 'FAILED' && (result.cause ?? '').includes('fault injected into') && base.status !== 'FAILED';
+    // A best-effort step (a notification, a tag): its failure must change nothing, and neither of the two endings below excuses it.
+    const bestEffort = isBestEffort(this.states, state);
+    const reraised = !bestEffort && caught !== undefined && result.status === 'FAILED' && (result.cause ?? '').includes('fault injected into') && base.status !== 'FAILED';
     const own = reraised ? this.failErrorsAfter(caught.Next) : [];
     // A recovery inside the rollback (the swap undone when the restored instance cannot take the
     // identifier) ends the rollback as failed, with the fault in the cause: checked as such below.
-    const recovers = caught !== undefined && this.rollback.has(state) && result.error === 'RollbackFailed' && base.error !== 'RollbackFailed';
+    const recovers = !bestEffort && caught !== undefined && this.rollback.has(state) && result.error === 'RollbackFailed' && base.error !== 'RollbackFailed';
     if (caught && !reraised && !recovers) {
       if (ended.status !== base.status || ended.error !== base.error) v.push(`caught locally, yet ended ${JSON.stringify(ended)}, not as the baseline ${base.status} ${base.error}`);
       if (this.states.get(caught.Next)?.Type === 'Fail') {
@@ -247,8 +249,12 @@ export class FaultMatrix {
    * must end with that failure (RollbackFailed, naming it, when the Task is part of the rollback).
    */
   async answerWithout(field: AnswerField, base: Baseline): Promise<string[]> {
-    const fault: InjectedFault = { kind: 'omit-field', state: field.task, path: field.path };
-    const result = await rehearse({ assembly: this.assembly, scenario: scenarioNamed(base.scenario), fault });
+    const result = await rehearse({ assembly: this.assembly, scenario: scenarioNamed(base.scenario), fault: omitFault(field) });
+    return this.answerWithoutViolations(field, base, result);
+  }
+
+  /** answerWithout's verdict on a rehearsal with omitFault(field) injected (the mutation run rehearses its mutants so). */
+  answerWithoutViolations(field: AnswerField, base: Baseline, result: RehearsalResult): string[] {
     const v = safetyViolations(result);
     if (!result.calls.some((c) => c.state === field.task && c.injected)) v.push(`no answer of "${field.task}" carried ${field.path}: nothing was left out`);
     const changed = result.calls.some((c) => !c.error && MUTATING.test(c.resource));
@@ -266,6 +272,11 @@ export class FaultMatrix {
 }
 
 export type WaitOutcome = { readonly answer: Json } | { readonly error: string };
+
+/** The first answer of the field's Task that carries the field has it left out. */
+export function omitFault(field: AnswerField): InjectedFault {
+  return { kind: 'omit-field', state: field.task, path: field.path };
+}
 
 /** The wait's check answers `outcome` every time: a recorded "not yet" replayed, or an error its Catch sends to the bound. */
 export function waitFault(wait: BoundedWait, outcome: WaitOutcome): InjectedFault {
