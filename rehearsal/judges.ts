@@ -171,7 +171,8 @@ export function taskFaultViolations(definition: Record<string, Json>, state: str
     if (result.error !== injectedError && !own.includes(result.error ?? '')) v.push(`ended with ${result.error}, expected ${injectedError}`);
     const changing = result.calls.filter((c) => CHANGES_OR_TAGS.test(c.resource)).map((c) => c.state);
     if (changing.length > 0) v.push(`changed something before preflight passed: ${changing.join(', ')}`);
-    return v;
+    // Before any change, yet the plan task may have been started: it must not be left running.
+    return [...v, ...safetyViolations(result)];
   }
   const inRollback = inRollbackBranch || base.error === 'RollbackFailed';
   const allowed = [inRollback ? 'RollbackFailed' : injectedError, ...own];

@@ -393,6 +393,15 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', untouched: true },
   },
   {
+    name: 'dry-run-already-up-to-date',
+    description: 'dryRun on a schema that is already current: the plan says there is nothing to upgrade, and lists no upgrade step.',
+    input: { ...input, dryRun: true },
+    world: { ...usual, schemaVersion: NEW_SCHEMA, runningImage: `${IMAGE}:v2.5.1` },
+    expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1', untouched: true },
+    // The plan's branch is the same Pass on every deployment.
+    fixtures: ['example'],
+  },
+  {
     name: 'second-execution-refused',
     description: 'Another execution of the runbook is running: refused at once, naming it, before any change.',
     input,
