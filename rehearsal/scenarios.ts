@@ -118,6 +118,17 @@ export const SCENARIOS: readonly Scenario[] = [
     world: { ...usual, taskDefinitionImage: `${IMAGE}:v2.2.4` },
     expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
   },
+  // The 2.5.1 image starts 2.5.1 on any 2.x schema, so the restart after the upgrade changes
+  // nothing there; an image that keeps older builds starts the one its schema maps to, and only a
+  // real second restart (a new deployment, ForceNewDeployment) brings up its own release.
+  {
+    name: 'new-image-keeps-older-builds',
+    description: 'The input names v2.4.0, an image that starts 2.2.4 on the old schema: after the upgrade only the second restart brings up 2.4.0.',
+    input: { ...input, targetImage: `${IMAGE}:v2.4.0` },
+    world: { ...usual, taskDefinitionImage: `${IMAGE}:v2.2.4` },
+    expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.4.0' },
+    fixtures: ['example'],
+  },
   {
     name: 'upgrade-returns-500',
     description: 'PATCH /upgrade answers 500 after applying one migration: the database is restored from the snapshot.',
