@@ -2,6 +2,7 @@ import { pinnedImage } from '../handlers/logic/retarget-task-definition';
 import { imageDigest } from './sim/ecs';
 import { renameKeys, sfnMemberName } from '../handlers/lib/sdk-casing';
 import { GUIDE_STEPS, stepStartedBy } from '../workflows/steps';
+import { PLAN_STARTED_BY } from '../workflows/fragments/plan';
 import { CLUSTER_MEMBER_PARITY, DB_CLUSTER_PARITY } from '../handlers/logic/cluster-parity';
 import { DB_INSTANCE_PARITY, parityDifferences } from '../handlers/logic/restore-parity';
 import { DATABASE_STATE_NAMES, everyKind } from '../workflows/database/names';
@@ -289,6 +290,12 @@ export function recordViolations(result: RehearsalResult, scenario: Scenario): s
     const id = String(instance.d.DBInstanceIdentifier);
     if (id === deployment.dbIdentifier || instance.d.DBClusterIdentifier !== undefined) continue;
     if (!(instance.d.TagList ?? []).some((t) => t.Key === CHANGE_TAG && t.Value === changeIdOf(scenario))) v.push(`instance ${id}, kept beside the database, is not tagged with the change id`);
+  }
+  // A task the runbook started outside the service (the plan's) can be left running when it
+  // cannot be stopped: `aws ecs list-tasks --started-by` and the change's tag are how it is found.
+  for (const task of deployment.ecs.standalone) {
+    if (task.deploymentId !== PLAN_STARTED_BY) v.push(`task ${task.arn}, started outside the service, is not started by ${PLAN_STARTED_BY}`);
+    if (!(task.tags ?? []).some((t) => t.Key === CHANGE_TAG && t.Value === changeIdOf(scenario))) v.push(`task ${task.arn}, started outside the service, is not tagged with the change id`);
   }
   const out = (result.output ?? {}) as Record<string, unknown>;
   const outcome = scenario.input.dryRun === true ? 'DRY_RUN' : 'SUCCEEDED';

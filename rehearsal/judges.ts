@@ -152,6 +152,9 @@ export function taskFaultViolations(definition: Record<string, Json>, state: str
   const bestEffort = isBestEffort(states, state);
   const reraised = !bestEffort && catchAll !== undefined && result.status === 'FAILED' && (result.cause ?? '').includes('fault injected into') && base.status !== 'FAILED';
   const own = reraised ? failErrorsAfter(states, catchAll.Next) : [];
+  // Where the Catch leads, step by step, to a Fail: the failure ends there, the error that Fail names
+  // (not the raw one) and, when it ends with the record, the record as the cause.
+  const end = reraised ? failReachedFrom(states, catchAll.Next) : undefined;
   // A recovery inside the rollback (the swap undone) ends the rollback as failed, with the fault in the cause.
   const recovers = !bestEffort && catchAll !== undefined && inRollbackBranch && result.error === 'RollbackFailed' && base.error !== 'RollbackFailed';
   const v: string[] = [];
@@ -167,8 +170,9 @@ export function taskFaultViolations(definition: Record<string, Json>, state: str
   }
   if (result.status !== 'FAILED') v.push(`ended ${result.status}, expected FAILED`);
   if (!(result.cause ?? '').includes('fault injected into') || !(result.cause ?? '').includes(state)) v.push('the cause does not carry the injected fault');
+  if (end?.CausePath === REPORT_CAUSE && !reportOf(result)) v.push(`the cause is not the record its Catch writes (${end.name})`);
   if (outsidePhases(definition).has(state) || base.scenario.expect.readOnly) {
-    if (result.error !== injectedError && !own.includes(result.error ?? '')) v.push(`ended with ${result.error}, expected ${injectedError}`);
+    if (own.length > 0 ? !own.includes(result.error ?? '') : result.error !== injectedError) v.push(`ended with ${result.error}, expected ${own.length > 0 ? own.join(' or ') : injectedError}`);
     const changing = result.calls.filter((c) => CHANGES_OR_TAGS.test(c.resource)).map((c) => c.state);
     if (changing.length > 0) v.push(`changed something before preflight passed: ${changing.join(', ')}`);
     // Before any change, yet the plan task may have been started: it must not be left running.
@@ -200,6 +204,21 @@ export function isBestEffort(states: Map<string, Record<string, Json>>, state: s
   };
   for (const s of states.values()) for (const rule of (s.Choices ?? []) as Record<string, Json>[]) collect(rule);
   return !read.some((v) => v === at || v.startsWith(`${at}.`) || v.startsWith(`${at}[`));
+}
+
+/** Where a Fail state's cause is the record the report writer composed. */
+const REPORT_CAUSE = '$.reportText.text';
+
+/**
+ * The Fail state a Catch leads to through Pass and Task states (each Task's own Next: the path
+ * when nothing else fails), or undefined where a Choice decides first.
+ */
+function failReachedFrom(states: Map<string, Record<string, Json>>, name: string, seen = new Set<string>()): (Record<string, Json> & { name: string }) | undefined {
+  const state = states.get(name);
+  if (!state || seen.has(name)) return undefined;
+  if (state.Type === 'Fail') return { ...state, name };
+  seen.add(name);
+  return (state.Type === 'Pass' || state.Type === 'Task') && typeof state.Next === 'string' ? failReachedFrom(states, state.Next, seen) : undefined;
 }
 
 /** The named errors of the Fail states a Catch leads to through Pass states. */

@@ -420,6 +420,15 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { status: 'FAILED', error: 'AnotherExecutionRunning', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', readOnly: true },
   },
   {
+    name: 'second-execution-refused-before-this-one-is-listed',
+    description: 'Another execution is running and ListExecutions, eventually consistent, does not list this one yet: one execution listed that is not this one is refused too.',
+    input,
+    world: { ...usual, otherRunningExecution: 'CHG-1200-20261124T080000Z', notYetListed: true },
+    expect: { status: 'FAILED', error: 'AnotherExecutionRunning', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', readOnly: true },
+    // The check is the same states on every deployment.
+    fixtures: ['example'],
+  },
+  {
     name: 'invalid-input',
     description: 'A change id with a space, a requester with a space and an unknown field: every one named at once, before any AWS call.',
     input: { changeId: 'CHG 12', requestedBy: 'Jane Doe', dryrun: true },

@@ -40,6 +40,12 @@ export interface World {
   readonly startedBy?: PersonName;
   /** Another execution of the runbook already running. */
   readonly otherRunningExecution?: string;
+  /**
+   * ListExecutions does not list the rehearsing execution yet. "This operation is eventually
+   * consistent. The results are best effort and may not reflect very recent updates and changes."
+   * (Step Functions API reference, ListExecutions: https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html)
+   */
+  readonly notYetListed?: boolean;
   /** Images whose container exits at start, wherever it runs (the plan's task included). */
   readonly crashingImages?: readonly string[];
   /** Images whose tasks never become healthy in the service (its health checks), though they start on their own. */
@@ -119,7 +125,7 @@ export class SimulatedDeployment {
   ) {
     const d = config.deployment;
     const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${config.stackName}`;
-    this.sfn = new SimulatedStepFunctions(clock, stateMachineArn, () => this.executionName, world.otherRunningExecution ? [world.otherRunningExecution] : []);
+    this.sfn = new SimulatedStepFunctions(clock, stateMachineArn, () => this.executionName, world.otherRunningExecution ? [world.otherRunningExecution] : [], world.notYetListed === true);
     this.kms = new SimulatedKms(hmacKeys);
     this.sns = new SimulatedNotifications(clock, this.sfn, () => {
       if (world.tagMovesAfterApproval) this.tagMoves.set(world.taskDefinitionImage, world.tagMovesAfterApproval);

@@ -17,6 +17,8 @@ export interface SimTask {
   lastStatus: 'PROVISIONING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
   desiredStatus: 'RUNNING' | 'STOPPED';
   readonly createdAt: number;
+  /** The tags RunTask was given (a service's tasks get none here: the runbook tags none of them). */
+  readonly tags?: readonly { readonly Key: string; readonly Value: string }[];
 }
 
 interface Deployment {
@@ -235,7 +237,7 @@ export class SimulatedEcs {
     if (!vpc?.Subnets?.length) throw new AwsError('Ecs.InvalidParameterException', 'Network Configuration must be provided when networkMode \'awsvpc\' is specified.');
     if (this.runTaskFailure) return { Tasks: [], Failures: [{ Arn: definition.taskDefinitionArn, Reason: this.runTaskFailure }] };
     // A standalone task's startedBy is what RunTask was given (a service's is its deployment id).
-    const task = this.newTask({ id: typeof p.StartedBy === 'string' ? p.StartedBy : '', taskDefinition: definition.taskDefinitionArn as string, createdAt: this.clock.now }, this.standalone);
+    const task = this.newTask({ id: typeof p.StartedBy === 'string' ? p.StartedBy : '', taskDefinition: definition.taskDefinitionArn as string, createdAt: this.clock.now }, this.standalone, runTaskTags(p.Tags));
     this.launchTask(task, this.clock.now);
     return { Tasks: this.describeTasks({ Cluster: this.cluster, Tasks: [task.arn] }).Tasks, Failures: [] };
   }
@@ -346,7 +348,7 @@ export class SimulatedEcs {
     return this.tasks.includes(task);
   }
 
-  private newTask(deployment: Deployment, into: SimTask[] = this.tasks): SimTask {
+  private newTask(deployment: Deployment, into: SimTask[] = this.tasks, tags?: SimTask['tags']): SimTask {
     const n = ++this.seq;
     const td = this.findTaskDefinition(deployment.taskDefinition).taskDefinition;
     const image = td.containerDefinitions?.find((c) => c.name === this.containerName)?.image ?? 'unknown';
@@ -360,6 +362,7 @@ export class SimulatedEcs {
       lastStatus: 'PROVISIONING',
       desiredStatus: 'RUNNING',
       createdAt: this.clock.now,
+      ...(tags ? { tags } : {}),
     };
     into.push(task);
     return task;
@@ -393,4 +396,19 @@ function pascalCase(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.charAt(0).toUpperCase() + k.slice(1), pascalCase(v)]));
   }
   return value;
+}
+
+/**
+ * RunTask's tags, checked as ECS checks them (API reference, Tag: a key of 1-128 and a value of
+ * 0-256 characters; RunTask: at most 50 tags per resource): a malformed list fails the whole call.
+ */
+function runTaskTags(tags: unknown): SimTask['tags'] {
+  if (tags === undefined) return undefined;
+  const bad = () => new AwsError('Ecs.InvalidParameterException', 'Tags: expected a list of at most 50 {Key, Value}, a Key of 1-128 and a Value of 0-256 characters.');
+  if (!Array.isArray(tags) || tags.length > 50) throw bad();
+  return tags.map((t: unknown) => {
+    const { Key, Value } = (t ?? {}) as { Key?: unknown; Value?: unknown };
+    if (typeof Key !== 'string' || Key.length < 1 || Key.length > 128 || typeof Value !== 'string' || Value.length > 256) throw bad();
+    return { Key, Value };
+  });
 }

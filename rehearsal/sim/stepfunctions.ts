@@ -37,12 +37,16 @@ export class SimulatedStepFunctions {
     private readonly stateMachineArn: string,
     private readonly self: () => string,
     private readonly others: readonly string[],
+    /** The rehearsing execution is missing from ListExecutions (eventual consistency). */
+    private readonly selfNotListed = false,
   ) {}
 
   listExecutions(p: Record<string, unknown>): unknown {
     if (p.StatusFilter !== 'RUNNING') throw new AwsError('Sfn.InvalidArnException', 'only RUNNING is simulated');
     if (p.StateMachineArn !== this.stateMachineArn) throw new AwsError('Sfn.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${String(p.StateMachineArn)}'`);
-    return { Executions: [this.self(), ...this.others].map((Name) => ({ Name, Status: 'RUNNING', ExecutionArn: this.executionArn(Name) })) };
+    // Most recent first (API reference: "Results are sorted by time, with the most recent execution first").
+    const listed = this.selfNotListed ? this.others : [this.self(), ...this.others];
+    return { Executions: listed.map((Name) => ({ Name, Status: 'RUNNING', ExecutionArn: this.executionArn(Name) })) };
   }
 
   /** The rehearsing execution's ARN. */

@@ -65,3 +65,34 @@ describe('the definition mutation run checks every bounded wait as the fault mat
     expect(run?.violations).toContain('the check ran 1 times, not the bound 240');
   }, 30_000);
 });
+
+/**
+ * A Catch exists for what it leads to: the refusal's record as the cause, or a Fail naming what is
+ * left to do (the plan task left running). A mutant without it fails with the raw error, changes
+ * nothing, and would pass a judge that only asks for a failure before any change.
+ */
+describe('the fault judge asks a caught failure to end where its Catch leads', () => {
+  const assembly = runbookAssembly('example');
+  let checks: Check[] = [];
+  beforeAll(async () => {
+    const happy = scenarioChecks(assembly).find((c) => c.id === 'scenario:happy-path') as Check;
+    const baseline = (await runCheck(happy, assembly))?.baseline;
+    checks = deriveChecks(assembly, new Map([[happy.id, baseline as never]]));
+  }, 30_000);
+  const cases = [
+    { state: 'Verify who approved', mutant: 'remove-catch:Verify who approved:States.ALL', violation: 'the cause is not the record its Catch writes (Change not approved: nothing was changed)' },
+    { state: 'Stop the plan task', mutant: 'remove-catch:Stop the plan task:States.ALL', violation: 'ended with Injected.Fault, expected PlanTaskNotStopped' },
+  ];
+
+  it.each(cases)('passes on the real definition when $state fails', async ({ state }) => {
+    const check = checks.find((c) => c.id === `fault:${state}`) as Check;
+    expect((await runCheck(check, assembly))?.violations).toEqual([]);
+  }, 30_000);
+
+  it.each(cases)('kills $mutant', async ({ state, mutant, violation }) => {
+    const check = checks.find((c) => c.id === `fault:${state}`) as Check;
+    const m = mutantsOf(assembly).find((x) => x.id === mutant) as Mutant;
+    const run = await runCheck(check, assembly, (d) => m.apply(d as never) as never);
+    expect(run?.violations).toContain(violation);
+  }, 30_000);
+});
