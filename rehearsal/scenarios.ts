@@ -224,6 +224,13 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { status: 'FAILED', error: 'PlanChanged', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
   },
   {
+    name: 'schema-moved-after-approval',
+    description: 'While the approver thinks, someone else applies one of the two migrations: the new task lists another plan than the approved one; stopped before the snapshot, the service rolled back, the database left as the other migration left it.',
+    input,
+    world: { ...usual, schemaMovesAfterApproval: HALF_UPGRADED },
+    expect: { status: 'FAILED', error: 'PlanChanged', databaseRestored: false, finalSchema: HALF_UPGRADED, finalServiceVersion: '2.2.4' },
+  },
+  {
     name: 'snapshot-fails',
     description: 'The snapshot ends failed: nothing else has changed; the service is put back as it was.',
     input,

@@ -59,6 +59,12 @@ export interface World {
   /** Once the approval is answered, the task definition's tag is pushed again: it resolves to this image. */
   readonly tagMovesAfterApproval?: string;
   /**
+   * While the approver thinks, someone else migrates the database to this version (a second
+   * metadata service deployment on the same database, or a migration by hand): the plan the
+   * approver read is no longer what an upgrade would do.
+   */
+  readonly schemaMovesAfterApproval?: string;
+  /**
    * The instance reboots (a failover, a maintenance reboot) when the migration service is first
    * asked for the schema status: for `seconds` every connection to it is refused.
    */
@@ -127,15 +133,16 @@ export class SimulatedDeployment {
     const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${config.stackName}`;
     this.sfn = new SimulatedStepFunctions(clock, stateMachineArn, () => this.executionName, world.otherRunningExecution ? [world.otherRunningExecution] : [], world.notYetListed === true);
     this.kms = new SimulatedKms(hmacKeys);
+    const db = { schemaVersion: world.schemaVersion, rows: 1000 };
     this.sns = new SimulatedNotifications(clock, this.sfn, () => {
       if (world.tagMovesAfterApproval) this.tagMoves.set(world.taskDefinitionImage, world.tagMovesAfterApproval);
+      if (world.schemaMovesAfterApproval) db.schemaVersion = world.schemaMovesAfterApproval;
     });
     const record = (kind: string, start: number, end: number) => this.operations.push({ kind, start, end });
     const endpointLost = (host: string) => {
       if (host === this.dbHost) for (const c of this.containers.values()) c.databaseLost();
     };
     this.rds = new SimulatedRds(clock, world.rds ?? {}, record, endpointLost, fixture.account, { ...RDS_DURATIONS, ...world.rdsDurations }, REGION, ACCOUNT);
-    const db = { schemaVersion: world.schemaVersion, rows: 1000 };
     if (isClusterFixture(fixture)) {
       const cluster = { ...fixture.dbCluster, ...(world.dbStatus ? { Status: world.dbStatus } : {}) };
       const added = this.rds.aurora.addCluster(cluster, db);
