@@ -153,6 +153,20 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
   },
   {
+    name: 'restart-answer-lists-old-deployment-first',
+    description: "UpdateService's answer to the restart for the migration lists the deployment it replaces first (the API gives the list no order): the runbook does not guess which one to wait for; stopped at once, nothing upgraded, the service rolled back.",
+    input,
+    world: { ...usual, updateServiceListsPrimaryLast: [2] },
+    expect: { status: 'FAILED', error: 'RestartNotConfirmed', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
+    name: 'rollback-restart-answer-lists-old-deployment-first',
+    description: "The upgrade fails, and UpdateService's answer to the rollback's restart lists the deployment it replaces first: the rollback asks the service for its PRIMARY deployment and finishes.",
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, updateServiceListsPrimaryLast: [3] },
+    expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
     name: 'upgrade-times-out-but-succeeded',
     description: 'The upgrade answer is lost; goose finishes; polling the status settles it as done.',
     input,

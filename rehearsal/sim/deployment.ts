@@ -56,6 +56,8 @@ export interface World {
   readonly runTaskFailure?: string;
   /** The UpdateService calls (1 for the first) whose answer leaves out the service's deployments. */
   readonly updateServiceAnswersWithoutDeployments?: readonly number[];
+  /** The UpdateService calls whose answer lists the deployment being replaced first, the PRIMARY last. */
+  readonly updateServiceListsPrimaryLast?: readonly number[];
   /** Once the approval is answered, the task definition's tag is pushed again: it resolves to this image. */
   readonly tagMovesAfterApproval?: string;
   /**
@@ -269,6 +271,7 @@ export class SimulatedDeployment {
     const before = this.ecs.tasks.length;
     this.ecs.runTaskFailure = this.world.runTaskFailure;
     this.ecs.answersWithoutDeployments = this.world.updateServiceAnswersWithoutDeployments ?? [];
+    this.ecs.answersPrimaryLast = this.world.updateServiceListsPrimaryLast ?? [];
     // The tasks running before the change run the image their deployment resolved then, whatever
     // the task definition's tag resolves to now (ECS pins a deployment to a digest).
     await this.ecs.boot(this.originalTaskDefinition, (task) => {

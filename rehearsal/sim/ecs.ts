@@ -59,6 +59,11 @@ export class SimulatedEcs {
    * every member of an AWS answer is optional in the API model, and the runbook must not depend on one.
    */
   answersWithoutDeployments: readonly number[] = [];
+  /**
+   * The UpdateService calls whose answer lists the deployment being replaced before the PRIMARY one:
+   * the API reference gives `deployments` no order ("The current state of deployments for the service").
+   */
+  answersPrimaryLast: readonly number[] = [];
   private updateServiceCalls = 0;
   readonly taskDefinitions = new Map<string, { definition: TaskDefinition; tags: { key?: string; value?: string }[] }>();
   readonly cluster: string;
@@ -167,7 +172,9 @@ export class SimulatedEcs {
       this.deployments.unshift({ id: this.nextId('ecs-svc'), taskDefinition, createdAt: this.clock.now });
     }
     const service = this.describeService();
-    if (this.answersWithoutDeployments.includes(++this.updateServiceCalls)) delete service.Deployments;
+    const call = ++this.updateServiceCalls;
+    if (this.answersPrimaryLast.includes(call)) service.Deployments = [...(service.Deployments as unknown[])].reverse();
+    if (this.answersWithoutDeployments.includes(call)) delete service.Deployments;
     return { Service: service };
   }
 
