@@ -48,6 +48,11 @@ export function safetyViolations(result: RehearsalResult): string[] {
   const snapshotTaken = result.calls.some((c) => snapshotStates.includes(c.state) && !c.error);
   if (snapshotTaken && result.deployment.rds.snapshotIds().length === 0) v.push('the snapshot is gone');
   if (result.calls.some((c) => /delete/i.test(c.resource))) v.push('a delete call was made');
+  // The account's other instances are none of the runbook's business: exactly as they were.
+  for (const [id, before] of result.deployment.unrelatedInstances) {
+    const now = result.deployment.rds.find(id);
+    if (!now || JSON.stringify(now.d) !== JSON.stringify(before)) v.push(`instance ${id}, not the runbook's, was changed`);
+  }
   // The plan task only reads: it must be stopping by the end, or the failure must name it left running.
   for (const t of result.deployment.ecs.standalone) {
     const cause = result.cause ?? '';
@@ -95,6 +100,7 @@ export function invariantViolations(result: RehearsalResult, opts: { rollbackMay
     }
     for (const inst of deployment.rds.instances) {
       const id = String(inst.d.DBInstanceIdentifier);
+      if (deployment.unrelatedInstances.has(id)) continue;
       if (!cause.includes(`"${id}"`)) v.push(`the failed rollback does not name the instance ${id}`);
     }
   }
@@ -288,7 +294,7 @@ export function recordViolations(result: RehearsalResult, scenario: Scenario): s
   const tagFailed = result.calls.some((c) => c.resource.endsWith(':addTagsToResource') && c.error === INJECTED_FAULT);
   for (const instance of tagFailed ? [] : deployment.rds.instances) {
     const id = String(instance.d.DBInstanceIdentifier);
-    if (id === deployment.dbIdentifier || instance.d.DBClusterIdentifier !== undefined) continue;
+    if (id === deployment.dbIdentifier || instance.d.DBClusterIdentifier !== undefined || deployment.unrelatedInstances.has(id)) continue;
     if (!(instance.d.TagList ?? []).some((t) => t.Key === CHANGE_TAG && t.Value === changeIdOf(scenario))) v.push(`instance ${id}, kept beside the database, is not tagged with the change id`);
   }
   // A task the runbook started outside the service (the plan's) can be left running when it

@@ -1,5 +1,5 @@
 import type { ScenarioSettings } from './assembly';
-import type { FixtureName } from './fixtures';
+import { type FixtureName, INSTANCE_FIXTURE_NAMES } from './fixtures';
 import type { World } from './sim/deployment';
 import { PEOPLE, REHEARSAL_APPROVERS } from './sim/people';
 
@@ -135,6 +135,15 @@ export const SCENARIOS: readonly Scenario[] = [
     input,
     world: { ...usual, behaviour: { upgrade: 'fail' } },
     expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
+    name: 'restore-beside-other-databases',
+    description: 'PATCH /upgrade answers 500 in an account with two other instances, listed before the Metaflow database: the restore reads and changes only its own; the others are left exactly as they were.',
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, otherDbInstances: ['analytics-db', 'billing-db'] },
+    expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+    // An Aurora restore reads its cluster's members by the cluster's identifier.
+    fixtures: INSTANCE_FIXTURE_NAMES,
   },
   {
     name: 'restart-answer-without-deployments',

@@ -67,6 +67,11 @@ export interface World {
    */
   readonly schemaMovesAfterApproval?: string;
   /**
+   * Instances of the same account the runbook has nothing to do with, listed before its own:
+   * DescribeDBInstances promises no order, so whatever the runbook reads must name its instance.
+   */
+  readonly otherDbInstances?: readonly string[];
+  /**
    * The instance reboots (a failover, a maintenance reboot) when the migration service is first
    * asked for the schema status: for `seconds` every connection to it is refused.
    */
@@ -108,6 +113,8 @@ export class SimulatedDeployment {
   readonly originalCluster: { readonly cluster: DBCluster; readonly instances: readonly DBInstance[] } | undefined;
   /** The database's identifier (an instance's or a cluster's) and the endpoint the service connects to, its MF_METADATA_DB_HOST. */
   readonly dbIdentifier: string;
+  /** The account's other instances (World.otherDbInstances) as they were before the change. */
+  readonly unrelatedInstances = new Map<string, DBInstance>();
   readonly dbHost: string;
   /** AWS operations in progress over virtual time, to tell the runbook's own overhead from AWS's. */
   readonly operations: { kind: string; start: number; end: number }[] = [];
@@ -160,6 +167,19 @@ export class SimulatedDeployment {
       this.rds.addInstance(this.originalInstance, db);
       this.dbIdentifier = this.originalInstance.DBInstanceIdentifier as string;
       this.dbHost = this.originalInstance.Endpoint?.Address as string;
+      const original = this.originalInstance;
+      for (const id of [...(world.otherDbInstances ?? [])].reverse()) {
+        const other: DBInstance = {
+          ...structuredClone(original),
+          DBInstanceIdentifier: id,
+          DBInstanceArn: `arn:aws:rds:${REGION}:${ACCOUNT}:db:${id}`,
+          DbiResourceId: `db-${id.toUpperCase().replace(/[^A-Z0-9]/g, '')}`,
+          Endpoint: { ...original.Endpoint, Address: String(original.Endpoint?.Address).replace(this.dbIdentifier, id) },
+          TagList: [{ Key: 'team', Value: 'analytics' }],
+        };
+        this.unrelatedInstances.set(id, structuredClone(other));
+        this.rds.instances.unshift({ d: other, db: { schemaVersion: 'not a Metaflow database', rows: 10 }, timers: [] });
+      }
     }
     this.rds.watched = this.dbHost;
     this.rds.observe(clock.now);
