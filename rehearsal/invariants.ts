@@ -361,6 +361,11 @@ export function recordViolations(result: RehearsalResult, scenario: Scenario): s
     const named = new Set((resources.dbInstances?.Instances ?? []).map((i) => i.DbInstanceIdentifier));
     for (const instance of deployment.rds.instances) {
       const id = String(instance.d.DBInstanceIdentifier);
+      // The account's other instances are not the change's: describing them only buries the ones that are.
+      if (deployment.unrelatedInstances.has(id)) {
+        if (named.has(id)) v.push(`the failed-rollback report describes instance ${id}, which is not the runbook's`);
+        continue;
+      }
       // A description that failed by a fault the rehearsal injected is reported as that error.
       if (!injected(resources.dbInstances) && !named.has(id)) v.push(`the failed-rollback report does not describe instance ${id}`);
     }

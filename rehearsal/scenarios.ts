@@ -138,9 +138,10 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'restore-beside-other-databases',
-    description: 'PATCH /upgrade answers 500 in an account with two other instances, listed before the Metaflow database: the restore reads and changes only its own; the others are left exactly as they were.',
+    description:
+      "PATCH /upgrade answers 500 in an account with two other instances, listed before the Metaflow database, and the restored instance's settings take RDS half an hour to apply (longer than the rename aside and the rename's retries; AWS promises no duration): the restore reads and changes only its own instances, waiting for each; the others are left exactly as they were.",
     input,
-    world: { ...usual, behaviour: { upgrade: 'fail' }, otherDbInstances: ['analytics-db', 'billing-db'] },
+    world: { ...usual, behaviour: { upgrade: 'fail' }, otherDbInstances: ['analytics-db', 'billing-db'], rdsDurations: { modify: 1800 } },
     expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
     // An Aurora restore reads its cluster's members by the cluster's identifier.
     fixtures: INSTANCE_FIXTURE_NAMES,
@@ -276,9 +277,10 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'swap-takeover-refused',
-    description: 'The original is renamed aside, then RDS refuses the restored instance the original identifier: the original is renamed back and serves again; the rollback stops and says so.',
+    description:
+      'The original is renamed aside, then RDS refuses the restored instance the original identifier: the original is renamed back and serves again; the rollback stops and says so. The account holds another instance, listed first, that a read of "the original" must not mistake for it.',
     input,
-    world: { ...usual, behaviour: { upgrade: 'fail' }, rds: { renameRefused: 'restored' } },
+    world: { ...usual, behaviour: { upgrade: 'fail' }, rds: { renameRefused: 'restored' }, otherDbInstances: ['analytics-db'] },
     expect: { status: 'FAILED', error: 'RollbackFailed', databaseRestored: false, finalSchema: HALF_UPGRADED, databaseServing: true },
   },
   {
