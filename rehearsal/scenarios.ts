@@ -177,6 +177,21 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
   },
   {
+    name: 'restart-answers-list-only-the-new-deployment',
+    description: "UpdateService's answers to both restarts list only the new PRIMARY deployment, not the one it replaces (the API promises no particular list): the runbook waits for the PRIMARY it was given and completes.",
+    input,
+    // UpdateService calls: 1 scales to one task, 2 restarts for the migration, 3 restarts on the new schema.
+    world: { ...usual, updateServiceListsOnlyPrimary: [2, 3] },
+    expect: UPGRADED,
+  },
+  {
+    name: 'rollback-restart-answer-lists-only-the-new-deployment',
+    description: "The upgrade fails, and UpdateService's answer to the rollback's restart lists only the new PRIMARY deployment: the rollback waits for it and finishes.",
+    input,
+    world: { ...usual, behaviour: { upgrade: 'fail' }, updateServiceListsOnlyPrimary: [3] },
+    expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
+  },
+  {
     name: 'upgrade-times-out-but-succeeded',
     description: 'The upgrade answer is lost; goose finishes; polling the status settles it as done.',
     input,

@@ -58,6 +58,8 @@ export interface World {
   readonly updateServiceAnswersWithoutDeployments?: readonly number[];
   /** The UpdateService calls whose answer lists the deployment being replaced first, the PRIMARY last. */
   readonly updateServiceListsPrimaryLast?: readonly number[];
+  /** The UpdateService calls whose answer lists only the new PRIMARY deployment. */
+  readonly updateServiceListsOnlyPrimary?: readonly number[];
   /** Once the approval is answered, the task definition's tag is pushed again: it resolves to this image. */
   readonly tagMovesAfterApproval?: string;
   /**
@@ -292,6 +294,7 @@ export class SimulatedDeployment {
     this.ecs.runTaskFailure = this.world.runTaskFailure;
     this.ecs.answersWithoutDeployments = this.world.updateServiceAnswersWithoutDeployments ?? [];
     this.ecs.answersPrimaryLast = this.world.updateServiceListsPrimaryLast ?? [];
+    this.ecs.answersPrimaryOnly = this.world.updateServiceListsOnlyPrimary ?? [];
     // The tasks running before the change run the image their deployment resolved then, whatever
     // the task definition's tag resolves to now (ECS pins a deployment to a digest).
     await this.ecs.boot(this.originalTaskDefinition, (task) => {

@@ -64,6 +64,11 @@ export class SimulatedEcs {
    * the API reference gives `deployments` no order ("The current state of deployments for the service").
    */
   answersPrimaryLast: readonly number[] = [];
+  /**
+   * The UpdateService calls whose answer lists only the new PRIMARY deployment, not the one it
+   * replaces: the API promises no particular list, and the runbook needs only the PRIMARY.
+   */
+  answersPrimaryOnly: readonly number[] = [];
   private updateServiceCalls = 0;
   readonly taskDefinitions = new Map<string, { definition: TaskDefinition; tags: { key?: string; value?: string }[] }>();
   readonly cluster: string;
@@ -174,6 +179,7 @@ export class SimulatedEcs {
     const service = this.describeService();
     const call = ++this.updateServiceCalls;
     if (this.answersPrimaryLast.includes(call)) service.Deployments = [...(service.Deployments as unknown[])].reverse();
+    if (this.answersPrimaryOnly.includes(call)) service.Deployments = (service.Deployments as unknown[]).slice(0, 1);
     if (this.answersWithoutDeployments.includes(call)) delete service.Deployments;
     return { Service: service };
   }
