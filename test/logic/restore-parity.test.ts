@@ -1,5 +1,18 @@
 import type { DBInstance } from '@aws-sdk/client-rds';
-import { DB_INSTANCE_PARITY, membersOf, notRestoredSettings, restoreParameters, settingsParameters } from '../../handlers/logic/restore-parity';
+import { CLUSTER_MEMBER_PARITY } from '../../handlers/logic/cluster-parity';
+import { sfnMemberName } from '../../handlers/lib/sdk-casing';
+import {
+  COMPARED_CLASSES,
+  classMembers,
+  DB_INSTANCE_PARITY,
+  membersOf,
+  notRestoredSettings,
+  type ParityClass,
+  type ParityTable,
+  parityDifferences,
+  restoreParameters,
+  settingsParameters,
+} from '../../handlers/logic/restore-parity';
 
 /** The parity table rule by rule, on descriptions as Step Functions returns them (Java SDK v2 names). */
 const TARGET = { dbInstanceIdentifier: 'metaflow-db-restored-1', snapshotId: 'snap-1', runbookTags: [] };
@@ -111,5 +124,53 @@ describe('the parity table, rule by rule', () => {
   it('names a deliberately unrestored setting only when the original has it', () => {
     expect(notRestoredSettings({ MasterUserSecret: null, ReadReplicaDBInstanceIdentifiers: [] })).toEqual([]);
     expect(notRestoredSettings({ ReadReplicaDBInstanceIdentifiers: ['replica-1'] }).map((n) => n.attribute)).toEqual(['ReadReplicaDBInstanceIdentifiers']);
+  });
+});
+
+/** What the rehearsal judges a restore by: every compared member, each difference named with both values. */
+describe('the differences between an original and its restore', () => {
+  const plainMember = <M extends string>(table: ParityTable<M>, parityClass: ParityClass) =>
+    classMembers(table, parityClass).find((m) => !table[m].comparedWhen && !table[m].normalize) as M;
+  const tables = [
+    ['an instance', DB_INSTANCE_PARITY],
+    ['a cluster member', CLUSTER_MEMBER_PARITY],
+  ] as const;
+  const cases = tables.flatMap(([name, table]) =>
+    COMPARED_CLASSES.filter((c) => plainMember(table as ParityTable<string>, c)).map((c) => [name, c, table as ParityTable<string>] as const),
+  );
+
+  it('compares members of every class the restore puts back, on both tables', () => {
+    expect(new Set(cases.map(([, c]) => c))).toEqual(new Set(['snapshot', 'restore', 'modify', 'cluster']));
+  });
+
+  it.each(cases)('on %s, names a %s member that differs, with both values', (_, parityClass, table) => {
+    const member = plainMember(table, parityClass);
+    const key = sfnMemberName(member);
+
+    expect(parityDifferences(table, { [key]: 'before' }, { [key]: 'after' }, 'the restored instance')).toEqual([`${member}: the original had "before", the restored instance has "after"`]);
+    expect(parityDifferences(table, { [key]: 'same' }, { [key]: 'same' }, 'the restored instance')).toEqual([]);
+  });
+
+  it('names a member the restore lost as null, and finds nothing when neither has it', () => {
+    const key = sfnMemberName('DBInstanceClass');
+
+    expect(parityDifferences(DB_INSTANCE_PARITY, { [key]: 'db.r6g.large' }, {}, 'it')).toEqual(['DBInstanceClass: the original had "db.r6g.large", it has null']);
+    expect(parityDifferences(DB_INSTANCE_PARITY, {}, {}, 'it')).toEqual([]);
+  });
+
+  it('compares a member only when its rule says it applies to the original', () => {
+    const single = { [sfnMemberName('MultiAZ')]: false, [sfnMemberName('AvailabilityZone')]: 'eu-west-1a' };
+    const multi = { ...single, [sfnMemberName('MultiAZ')]: true };
+    const moved = { [sfnMemberName('AvailabilityZone')]: 'eu-west-1b' };
+
+    expect(parityDifferences(DB_INSTANCE_PARITY, single, { ...single, ...moved }, 'it')).toEqual(['AvailabilityZone: the original had "eu-west-1a", it has "eu-west-1b"']);
+    expect(parityDifferences(DB_INSTANCE_PARITY, multi, { ...multi, ...moved }, 'it')).toEqual([]);
+  });
+
+  it('compares a member through its rule\'s normal form (log exports in any order)', () => {
+    const key = sfnMemberName('EnabledCloudwatchLogsExports');
+
+    expect(parityDifferences(DB_INSTANCE_PARITY, { [key]: ['postgresql', 'upgrade'] }, { [key]: ['upgrade', 'postgresql'] }, 'it')).toEqual([]);
+    expect(parityDifferences(DB_INSTANCE_PARITY, { [key]: ['postgresql'] }, { [key]: [] }, 'it')).toEqual(['EnabledCloudwatchLogsExports: the original had ["postgresql"], it has []']);
   });
 });
