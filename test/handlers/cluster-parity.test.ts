@@ -1,5 +1,5 @@
 import { renameKeys, sfnMemberName } from '../../handlers/lib/sdk-casing';
-import { CLUSTER_MEMBER_PARITY, clusterRestoreParameters, clusterSettingsParameters, DB_CLUSTER_PARITY, memberCreateParameters } from '../../handlers/logic/cluster-parity';
+import { CLUSTER_MEMBER_PARITY, clusterNotRestoredSettings, clusterRestoreParameters, clusterSettingsParameters, DB_CLUSTER_PARITY, memberCreateParameters } from '../../handlers/logic/cluster-parity';
 import { classMembers, type ParityClass, type ParityTable } from '../../handlers/logic/restore-parity';
 import { FIXTURES } from '../../rehearsal/fixtures';
 import { memberNames, operation, shape } from '../../rehearsal/sdk-model';
@@ -188,5 +188,23 @@ describe('Aurora restore parity: every setting a restore can take, with a value 
     // A reason with an empty slot: nothing after a colon, or a double space where a word was.
     const empty = (reason: string | undefined) => !reason?.trim() || /:\s*$|\s\s/.test(reason);
     expect(classMembers(table, 'not-restored').filter((m) => empty(table[m]?.reason))).toEqual([]);
+  });
+});
+
+describe('Aurora restore parity: what the plan says a restore leaves behind', () => {
+  const leftBehind = <M extends string>(table: ParityTable<M>) => (Object.keys(table) as M[]).filter((m) => table[m].warnIfSet);
+
+  it('names every setting of the cluster and of each instance that a restore leaves, the instance by its identifier', () => {
+    const cluster = Object.fromEntries(leftBehind(DB_CLUSTER_PARITY).map((m) => [sfnMemberName(m), ['set']]));
+    const member = (id: string) => ({ DbInstanceIdentifier: id, ...Object.fromEntries(leftBehind(CLUSTER_MEMBER_PARITY).map((m) => [sfnMemberName(m), ['set']])) });
+
+    const named = clusterNotRestoredSettings(cluster, [member('writer-1'), member('reader-1')]).map((w) => w.attribute);
+
+    expect(named).toEqual([...leftBehind(DB_CLUSTER_PARITY), ...['writer-1', 'reader-1'].flatMap((id) => leftBehind(CLUSTER_MEMBER_PARITY).map((m) => `${id}.${m}`))]);
+    expect(named.length).toBeGreaterThan(0);
+  });
+
+  it('names nothing for a cluster that uses none of them', () => {
+    expect(clusterNotRestoredSettings({}, [{ DbInstanceIdentifier: 'writer-1' }])).toEqual([]);
   });
 });

@@ -53,6 +53,9 @@ describe('approver patterns', () => {
     [`arn:aws:iam::${ACCOUNT}:user/*`, `arn:aws:iam::${ACCOUNT}:user/team/bob`, true],
     [`arn:aws:iam::${ACCOUNT}:user/b?b`, BOB, true],
     [BOB, `arn:aws:iam::${ACCOUNT}:user/bobby`, false],
+    // A dot in a name is a dot, not "any character".
+    [`arn:aws:iam::${ACCOUNT}:user/bob.smith`, `arn:aws:iam::${ACCOUNT}:user/bob.smith`, true],
+    [`arn:aws:iam::${ACCOUNT}:user/bob.smith`, `arn:aws:iam::${ACCOUNT}:user/bobxsmith`, false],
   ])('%s matches %s: %s', (pattern, caller, matches) => {
     expect(matchesApprover(caller, pattern)).toBe(matches);
   });
