@@ -6,6 +6,8 @@ describe('the image a rollback pins: the same repository at the digest the servi
   it.each([
     ['a Docker Hub tag', 'netflixoss/metaflow_metadata_service:latest', `netflixoss/metaflow_metadata_service@${DIGEST}`],
     ['no tag at all', 'netflixoss/metaflow_metadata_service', `netflixoss/metaflow_metadata_service@${DIGEST}`],
+    ['an official image: no namespace, no tag', 'postgres', `postgres@${DIGEST}`],
+    ['an official image with a tag', 'postgres:15', `postgres@${DIGEST}`],
     ['a registry with a port and no tag', 'registry.example.com:5000/ml/metadata', `registry.example.com:5000/ml/metadata@${DIGEST}`],
     ['a registry with a port and a tag', 'registry.example.com:5000/ml/metadata:v2.2.4', `registry.example.com:5000/ml/metadata@${DIGEST}`],
     ['an ECR repository', '123456789012.dkr.ecr.eu-west-1.amazonaws.com/metaflow/metadata:2.2.4', `123456789012.dkr.ecr.eu-west-1.amazonaws.com/metaflow/metadata@${DIGEST}`],

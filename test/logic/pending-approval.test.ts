@@ -38,6 +38,8 @@ describe('the approval an execution waits for', () => {
     ['parameters that are null', [entered('Wait for approval'), scheduled('null')]],
     ['parameters without message attributes', [entered('Wait for approval'), scheduled('{}')]],
     ['message attributes without the token', [entered('Wait for approval'), scheduled('{"MessageAttributes":{}}')]],
+    // Every member of an AWS answer is optional: a state entered without its details is no approval.
+    ['a task state entered without its details', [{ id: 0, type: 'TaskStateEntered', timestamp: NOW } as HistoryEvent, scheduled(withToken(TOKEN))]],
     ['a scheduled task without its details', [entered('Wait for approval'), event('TaskScheduled')]],
   ])('is none for %s', (_what, history) => {
     expect(pendingApproval([started, ...history])).toBeUndefined();

@@ -1,5 +1,5 @@
 import type { DBInstance } from '@aws-sdk/client-rds';
-import { CLUSTER_MEMBER_PARITY } from '../../handlers/logic/cluster-parity';
+import { CLUSTER_MEMBER_PARITY, DB_CLUSTER_PARITY } from '../../handlers/logic/cluster-parity';
 import { sfnMemberName } from '../../handlers/lib/sdk-casing';
 import {
   COMPARED_CLASSES,
@@ -10,6 +10,8 @@ import {
   type ParityClass,
   type ParityTable,
   parityDifferences,
+  sorted,
+  userTags,
   restoreParameters,
   settingsParameters,
 } from '../../handlers/logic/restore-parity';
@@ -172,5 +174,33 @@ describe('the differences between an original and its restore', () => {
 
     expect(parityDifferences(DB_INSTANCE_PARITY, { [key]: ['postgresql', 'upgrade'] }, { [key]: ['upgrade', 'postgresql'] }, 'it')).toEqual([]);
     expect(parityDifferences(DB_INSTANCE_PARITY, { [key]: ['postgresql'] }, { [key]: [] }, 'it')).toEqual(['EnabledCloudwatchLogsExports: the original had ["postgresql"], it has []']);
+  });
+});
+
+describe('lists a restore may give back in another order', () => {
+  const tables = [
+    ['an instance', DB_INSTANCE_PARITY],
+    ['a cluster', DB_CLUSTER_PARITY],
+    ['a cluster member', CLUSTER_MEMBER_PARITY],
+  ] as const;
+  // One list per normal form, and the same list as a restore may return it.
+  const lists = new Map<unknown, [unknown, unknown]>([
+    [sorted, [['postgresql', 'upgrade'], ['upgrade', 'postgresql']]],
+    [userTags, [[{ Key: 'team', Value: 'ml' }, { Key: 'owner', Value: 'sam' }], [{ Key: 'aws:cloudformation:stack-name', Value: 'metaflow' }, { Key: 'owner', Value: 'sam' }, { Key: 'team', Value: 'ml' }]]],
+  ]);
+  const cases = tables.flatMap(([name, table]) =>
+    (Object.keys(table) as string[]).filter((m) => lists.has((table as ParityTable<string>)[m]?.normalize)).map((m) => [name, m, table as ParityTable<string>] as const),
+  );
+
+  it('covers every table', () => {
+    expect(new Set(cases.map(([name]) => name))).toEqual(new Set(tables.map(([name]) => name)));
+  });
+
+  it.each(cases)('on %s, %s in another order is no difference', (_, member, table) => {
+    const key = sfnMemberName(member);
+    const pair = lists.get(table[member]?.normalize);
+
+    const [before, after] = pair as [unknown, unknown];
+    expect(parityDifferences(table, { [key]: before }, { [key]: after }, 'it')).toEqual([]);
   });
 });
