@@ -71,7 +71,8 @@ export function assessClusterPreflight(
   const problems: string[] = [];
   const id = expected.dbClusterIdentifier.toLowerCase();
   const cluster = clusters.find((c) => c.DbClusterIdentifier === id);
-  const memberIds = (cluster?.DbClusterMembers ?? []).map((m) => String(m.DbInstanceIdentifier));
+  const clusterMembers = cluster?.DbClusterMembers ?? [];
+  const memberIds = clusterMembers.map((m) => String(m.DbInstanceIdentifier));
   if (!cluster) problems.push(`DB cluster ${expected.dbClusterIdentifier} was not found`);
   else if (cluster.Status !== 'available') problems.push(`DB cluster ${id} is '${cluster.Status}', expected 'available'`);
   else if (cluster.Engine !== undefined && !cluster.Engine.includes('postgres')) {
@@ -92,14 +93,15 @@ export function assessClusterPreflight(
   const restore = clusterRestoreParameters(cluster, { restoreClusterId: expected.restoreClusterId, snapshotId: expected.snapshotId, runbookTags: tags });
   const lacking = (request: Record<string, unknown>, needs: string[]) => needs.filter((key) => request[key] === undefined || (Array.isArray(request[key]) && request[key].length === 0));
   const missing = lacking(restore, RESTORE_NEEDS).map((key) => `${key} (cluster)`);
-  const writerFirst = [...(cluster.DbClusterMembers ?? [])].sort((a, b) => Number(b.IsClusterWriter === true) - Number(a.IsClusterWriter === true));
+  const isWriter = (m: (typeof clusterMembers)[number]) => m.IsClusterWriter === true;
+  const writerFirst = [...clusterMembers.filter(isWriter), ...clusterMembers.filter((m) => !isWriter(m))];
   const members = writerFirst.map((m) => {
     const memberId = String(m.DbInstanceIdentifier);
     const names = memberNames(memberId, expected.executionName);
     const instance = instances.find((i) => i.DbInstanceIdentifier === memberId) as Described;
     const create = memberCreateParameters(instance, { restoredId: names.restoredId, restoreClusterId: expected.restoreClusterId, runbookTags: tags });
     missing.push(...lacking(create, CREATE_NEEDS).map((key) => `${key} (${memberId})`));
-    return { id: memberId, ...names, writer: m.IsClusterWriter === true, create };
+    return { id: memberId, ...names, writer: isWriter(m), create };
   });
   if (missing.length > 0) throw new PreflightFailed(`nothing was changed: the descriptions lack what a restore needs: ${missing.join(', ')}`);
   return {

@@ -149,13 +149,14 @@ export function assessService(
   }
   // A task started to read the plan runs where the service's tasks run: a Fargate service has an awsvpc configuration.
   const vpc = svc.NetworkConfiguration?.AwsvpcConfiguration;
-  if (!vpc?.Subnets?.length) problems.push(`ECS service ${serviceName} has no awsvpc network configuration (a Fargate service has one)`);
+  const subnets = vpc?.Subnets ?? [];
+  if (subnets.length === 0) problems.push(`ECS service ${serviceName} has no awsvpc network configuration (a Fargate service has one)`);
   return () => ({
     desiredCount: svc.DesiredCount as number,
     taskDefinition: required(svc.TaskDefinition, 'service TaskDefinition'),
     deploymentId: required(svc.Deployments?.[0]?.Id, 'service deployment Id'),
     restartsRoll: restartsRoll(svc),
-    network: { Subnets: vpc?.Subnets ?? [], SecurityGroups: vpc?.SecurityGroups ?? [], AssignPublicIp: vpc?.AssignPublicIp ?? 'DISABLED' },
+    network: { Subnets: subnets, SecurityGroups: vpc?.SecurityGroups ?? [], AssignPublicIp: vpc?.AssignPublicIp ?? 'DISABLED' },
   });
 }
 

@@ -10,6 +10,7 @@ import {
   restore,
   runtime,
   sameMember,
+  securityGroupIds,
   snapshot,
   sorted,
   userTags,
@@ -90,9 +91,7 @@ export const DB_CLUSTER_PARITY: ParityTable<keyof DBCluster> = {
   KmsKeyId: snapshot,
   Port: restore(same('Port')),
   DBSubnetGroup: restore((c) => ({ DBSubnetGroupName: get(c, 'DBSubnetGroup') })),
-  VpcSecurityGroups: restore((c) => ({
-    VpcSecurityGroupIds: ((get(c, 'VpcSecurityGroups') as { VpcSecurityGroupId?: string }[] | undefined) ?? []).map((g) => g.VpcSecurityGroupId),
-  })),
+  VpcSecurityGroups: restore((c) => ({ VpcSecurityGroupIds: securityGroupIds(get(c, 'VpcSecurityGroups')) }), { normalize: securityGroupIds }),
   DBClusterParameterGroup: restore((c) => ({ DBClusterParameterGroupName: get(c, 'DBClusterParameterGroup') })),
   AvailabilityZones: restore(same('AvailabilityZones'), { normalize: sorted }),
   NetworkType: restore(same('NetworkType')),
@@ -227,7 +226,7 @@ export const CLUSTER_MEMBER_PARITY: ParityTable<keyof DBInstance> = {
   OptionGroupMemberships: cluster,
   BackupRetentionPeriod: cluster,
   PreferredBackupWindow: cluster,
-  VpcSecurityGroups: cluster,
+  VpcSecurityGroups: { class: 'cluster', normalize: securityGroupIds },
   DBSubnetGroup: cluster,
   NetworkType: cluster,
   MultiAZ: cluster,
@@ -304,7 +303,7 @@ export function clusterRestoreParameters(described: Described, target: { restore
     ...params,
     DbClusterIdentifier: target.restoreClusterId,
     SnapshotIdentifier: target.snapshotId,
-    Tags: [...((params.Tags as Params[]) ?? []), ...target.runbookTags],
+    Tags: [...(params.Tags as Params[]), ...target.runbookTags],
   };
 }
 
@@ -320,7 +319,7 @@ export function memberCreateParameters(described: Described, target: { restoredI
     ...params,
     DbInstanceIdentifier: target.restoredId,
     DbClusterIdentifier: target.restoreClusterId,
-    Tags: [...((params.Tags as Params[]) ?? []), ...target.runbookTags],
+    Tags: [...(params.Tags as Params[]), ...target.runbookTags],
   };
 }
 

@@ -89,6 +89,12 @@ export const userTags = (tags: unknown) =>
     .sort((a, b) => String(a.Key).localeCompare(String(b.Key)));
 /** A list compared as a set. */
 export const sorted = (v: unknown) => [...((v as string[] | undefined) ?? [])].sort();
+/**
+ * Security groups compared by id as a set: the restore passes ids only, DescribeDBInstances
+ * documents no order for the memberships, and a membership's Status (active, adding) is where
+ * RDS is in applying it, not a setting.
+ */
+export const securityGroupIds = (v: unknown) => sorted(((v as { VpcSecurityGroupId?: string }[] | undefined) ?? []).map((g) => g.VpcSecurityGroupId));
 
 export const DB_INSTANCE_PARITY: ParityTable<keyof DBInstance> = {
   // Identity: the restore (or the final rename) uses the original identifier, so the ARN and the
@@ -112,9 +118,7 @@ export const DB_INSTANCE_PARITY: ParityTable<keyof DBInstance> = {
   Iops: restore((db) => (provisionsIops(db) ? same('Iops')(db) : undefined), { comparedWhen: provisionsIops }),
   StorageThroughput: restore((db) => (provisionsThroughput(db) ? same('StorageThroughput')(db) : undefined), { comparedWhen: provisionsThroughput }),
   DBSubnetGroup: restore((db) => ({ DBSubnetGroupName: (get(db, 'DBSubnetGroup') as { DbSubnetGroupName?: string } | undefined)?.DbSubnetGroupName })),
-  VpcSecurityGroups: restore((db) => ({
-    VpcSecurityGroupIds: ((get(db, 'VpcSecurityGroups') as { VpcSecurityGroupId?: string }[] | undefined) ?? []).map((g) => g.VpcSecurityGroupId),
-  })),
+  VpcSecurityGroups: restore((db) => ({ VpcSecurityGroupIds: securityGroupIds(get(db, 'VpcSecurityGroups')) }), { normalize: securityGroupIds }),
   DBParameterGroups: restore((db) => ({
     DBParameterGroupName: (get(db, 'DBParameterGroups') as { DbParameterGroupName?: string }[] | undefined)?.[0]?.DbParameterGroupName,
   })),
@@ -279,7 +283,7 @@ export function restoreParameters(db: Described, target: RestoreTarget): Params 
     DbInstanceIdentifier: target.dbInstanceIdentifier,
     DbSnapshotIdentifier: target.snapshotId,
     BackupRetentionPeriod: 0,
-    Tags: [...((params.Tags as Params[]) ?? []), ...target.runbookTags],
+    Tags: [...(params.Tags as Params[]), ...target.runbookTags],
   };
 }
 

@@ -53,8 +53,7 @@ export async function retargetTaskDefinition(req: RetargetRequest, store: TaskDe
   const described = await store.describe(req.taskDefinition);
   const td = described.taskDefinition;
   if (!td) throw new TaskDefinitionNotRetargetable(`task definition ${req.taskDefinition} was not found`);
-  const current = containerOf(td, req.containerName).image ?? '';
-  const targetImage = 'digest' in req.target ? pinnedImage(current, req.target.digest) : req.target.image;
+  const targetImage = 'digest' in req.target ? pinnedImage(imageToPin(td, req.containerName, req.target.digest), req.target.digest) : req.target.image;
   const { registration, previousImage } = buildRegistration(td, described.tags ?? [], { ...req, targetImage });
   const base = { previousTaskDefinition: req.taskDefinition, previousImage, targetImage };
   if (previousImage === targetImage) return { ...base, taskDefinition: req.taskDefinition, registered: false };
@@ -82,6 +81,13 @@ export function buildRegistration(
   const changeTag = { key: 'metaflow-migration:change-id', value: req.changeId };
   registration.tags = [...tags.filter((t) => t.key !== changeTag.key), changeTag];
   return { registration, previousImage: target.image ?? '' };
+}
+
+/** The image a rollback pins at a digest: a container described without one has nothing to pin. */
+function imageToPin(td: TaskDefinition, containerName: string, digest: string): string {
+  const { image } = containerOf(td, containerName);
+  if (!image) throw new TaskDefinitionNotRetargetable(`container ${containerName} of task definition ${td.family} has no image to pin at ${digest}`);
+  return image;
 }
 
 function containerOf(td: TaskDefinition, name: string): ContainerDefinition {

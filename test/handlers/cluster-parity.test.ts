@@ -166,6 +166,13 @@ describe('Aurora restore parity: every setting a restore can take, with a value 
     expect(memberCreateParameters({ ...member, MonitoringInterval: 0 }, { restoredId: 'ri', restoreClusterId: 'r', runbookTags: [] })).not.toHaveProperty('MonitoringRoleArn');
   });
 
+  it('creates an instance described without parameter groups without naming one (the preflight then refuses it)', () => {
+    const { DbParameterGroups: _p, ...ungrouped } = member as Record<string, unknown>;
+
+    expect(memberCreateParameters(ungrouped, { restoredId: 'ri', restoreClusterId: 'r', runbookTags: [] })).not.toHaveProperty('DbParameterGroupName');
+    expect(memberCreateParameters({ ...ungrouped, DbParameterGroups: [] }, { restoredId: 'ri', restoreClusterId: 'r', runbookTags: [] })).not.toHaveProperty('DbParameterGroupName');
+  });
+
   it("compares a cluster's members by identifier, writer and promotion tier only, in identifier order", () => {
     const listed = [
       { DbInstanceIdentifier: 'b', IsClusterWriter: false, PromotionTier: 2, DbClusterParameterGroupStatus: 'in-sync' },

@@ -30,6 +30,11 @@ describe('compose-report (the cause a failed execution shows)', () => {
       'RestartNotConfirmed: ECS did not name it. Rolled back: the database was not touched (no snapshot was taken); the service is back on its original release and count.',
     ],
     [
+      'a rollback whose record holds waits as null (no wait ran)',
+      { outcome: 'ROLLED_BACK', snapshotId: 's-1', databaseRestored: false, waits: null, error: { Error: 'PreflightFailed', Cause: 'busy' } },
+      'PreflightFailed: busy. Rolled back: the database was not touched (no snapshot was taken); the service is back on its original release and count.',
+    ],
+    [
       'a failed rollback',
       { outcome: 'ROLLBACK_FAILED', error: { Error: 'UpgradeFailed', Cause: 'x' }, rollbackError: { Error: 'RestoreFailed', Cause: 'incompatible-restore' } },
       'UpgradeFailed: x. The rollback then failed (RestoreFailed: incompatible-restore); nothing more was changed. See resources for the state of each one.',

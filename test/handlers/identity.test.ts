@@ -66,6 +66,8 @@ describe('approver patterns', () => {
     ['arn:aws:iam::12345:role/Approvers', 'with a 12-digit account (no wildcard)'],
     [`arn:aws:iam::${ACCOUNT}:group/Approvers`, 'is an IAM group, which never signs a request'],
     [`arn:aws:sts::${ACCOUNT}:assumed-role/Approvers`, 'expected an IAM principal ARN'],
+    // Only IAM has groups: another service's group/ is no principal either, and no IAM group.
+    [`arn:aws:sts::${ACCOUNT}:group/Approvers`, 'expected an IAM principal ARN'],
     [`arn:aws:iam::${ACCOUNT}:role/App rovers`, 'a name may hold letters, digits'],
     [`arn:aws:s3:::${ACCOUNT}`, 'expected an IAM principal ARN'],
   ])('refuses %s, saying why', (pattern, problem) => {

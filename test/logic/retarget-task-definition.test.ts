@@ -26,6 +26,16 @@ describe('retargeting a task definition: only what DescribeTaskDefinition really
     expect(registered).toEqual([expect.objectContaining({ tags: [{ key: 'metaflow-migration:change-id', value: 'CHG-1' }] })]);
   });
 
+  it('refuses to pin a digest on a container described without an image, registering nothing', async () => {
+    const register = jest.fn();
+    const pin = { ...req, target: { digest: `sha256:${'a'.repeat(64)}` } };
+
+    await expect(retargetTaskDefinition(pin, { describe: async () => ({ taskDefinition: { family: 'f', containerDefinitions: [{ name: 'app' }] } }), register })).rejects.toThrow(
+      new TaskDefinitionNotRetargetable(`container app of task definition f has no image to pin at sha256:${'a'.repeat(64)}`),
+    );
+    expect(register).not.toHaveBeenCalled();
+  });
+
   it('names a task definition without containers', () => {
     expect(() => buildRegistration({ family: 'f' }, [], resolved)).toThrow(new TaskDefinitionNotRetargetable('container app is not in task definition f (it has none)'));
   });
