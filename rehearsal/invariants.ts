@@ -53,6 +53,10 @@ export function safetyViolations(result: RehearsalResult): string[] {
     const now = result.deployment.rds.find(id);
     if (!now || JSON.stringify(now.d) !== JSON.stringify(before)) v.push(`instance ${id}, not the runbook's, was changed`);
   }
+  for (const [id, before] of result.deployment.unrelatedClusters) {
+    const now = result.deployment.rds.aurora.find(id);
+    if (!now || JSON.stringify(now.d) !== JSON.stringify(before)) v.push(`DB cluster ${id}, not the runbook's, was changed`);
+  }
   // The plan task only reads: it must be stopping by the end, or the failure must name it left running.
   for (const t of result.deployment.ecs.standalone) {
     const cause = result.cause ?? '';
@@ -96,6 +100,7 @@ export function invariantViolations(result: RehearsalResult, opts: { rollbackMay
     // Every cluster and instance the change left behind (the original, the one restored beside it) is named.
     for (const cluster of clusters) {
       const id = String(cluster.d.DBClusterIdentifier);
+      if (deployment.unrelatedClusters.has(id)) continue;
       if (!cause.includes(`"${id}"`)) v.push(`the failed rollback does not name the cluster ${id}`);
     }
     for (const inst of deployment.rds.instances) {
@@ -297,6 +302,12 @@ export function recordViolations(result: RehearsalResult, scenario: Scenario): s
     if (id === deployment.dbIdentifier || instance.d.DBClusterIdentifier !== undefined || deployment.unrelatedInstances.has(id)) continue;
     if (!(instance.d.TagList ?? []).some((t) => t.Key === CHANGE_TAG && t.Value === changeIdOf(scenario))) v.push(`instance ${id}, kept beside the database, is not tagged with the change id`);
   }
+  // On Aurora the cluster is what is kept (its instances go with it): the cluster carries the tag.
+  for (const cluster of tagFailed ? [] : deployment.rds.clusters) {
+    const id = String(cluster.d.DBClusterIdentifier);
+    if (id === deployment.dbIdentifier || deployment.unrelatedClusters.has(id)) continue;
+    if (!(cluster.d.TagList ?? []).some((t) => t.Key === CHANGE_TAG && t.Value === changeIdOf(scenario))) v.push(`DB cluster ${id}, kept beside the database, is not tagged with the change id`);
+  }
   // A task the runbook started outside the service (the plan's) can be left running when it
   // cannot be stopped: `aws ecs list-tasks --started-by` and the change's tag are how it is found.
   for (const task of deployment.ecs.standalone) {
@@ -356,8 +367,13 @@ export function recordViolations(result: RehearsalResult, scenario: Scenario): s
     type Described = { Error?: string };
     const resources = (report.resources ?? {}) as {
       dbInstances?: Described & { Instances?: { DbInstanceIdentifier?: string }[] };
+      dbClusters?: Described & { Clusters?: { DbClusterIdentifier?: string }[] };
       service?: Described & { Services?: { ServiceName?: string }[] };
     };
+    const clustersNamed = new Set((resources.dbClusters?.Clusters ?? []).map((c) => c.DbClusterIdentifier));
+    for (const id of deployment.unrelatedClusters.keys()) {
+      if (clustersNamed.has(id)) v.push(`the failed-rollback report describes DB cluster ${id}, which is not the runbook's`);
+    }
     const named = new Set((resources.dbInstances?.Instances ?? []).map((i) => i.DbInstanceIdentifier));
     for (const instance of deployment.rds.instances) {
       const id = String(instance.d.DBInstanceIdentifier);

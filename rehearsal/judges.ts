@@ -1,3 +1,4 @@
+import { nestedStates } from '../workflows/asl';
 import { allStates, type Json } from './assembly';
 import { INJECTED_FAULT, invariantViolations, parityViolations, recordInvariantViolations, reportOf, rollbackStates, safetyViolations } from './invariants';
 import { outcomeOf } from './outcome';
@@ -178,11 +179,34 @@ export function taskFaultViolations(definition: Record<string, Json>, state: str
     // Before any change, yet the plan task may have been started: it must not be left running.
     return [...v, ...safetyViolations(result)];
   }
+  // A state without a Catch of its own fails the Map or Parallel around it: the innermost one that
+  // catches every error must take the failure where its Catch leads (the swap undone, say).
+  const around = catchAll ? undefined : enclosingCatch(definition, state);
+  if (around && !result.states.some((r) => r.name === around.next)) {
+    v.push(`the failure of "${state}" did not go where the Catch of "${around.owner}" leads ("${around.next}")`);
+  }
   const inRollback = inRollbackBranch || base.error === 'RollbackFailed';
   const allowed = [inRollback ? 'RollbackFailed' : injectedError, ...own];
   if (!allowed.includes(result.error ?? '')) v.push(`ended with ${result.error}, expected ${allowed.join(' or ')}`);
   v.push(...invariantViolations(result, { rollbackMayFail: inRollback }), ...recordInvariantViolations(result, base.scenario, definition));
   return v;
+}
+
+/** The innermost Map or Parallel around `target` whose Catch takes every error, if one does. */
+export function enclosingCatch(definition: Record<string, Json>, target: string): { owner: string; next: string } | undefined {
+  type Nesting = Parameters<typeof nestedStates<Record<string, Record<string, Json>>>>[0];
+  const search = (states: Record<string, Record<string, Json>>, around: { owner: string; next: string } | undefined): { found: boolean; around?: { owner: string; next: string } } => {
+    for (const [name, state] of Object.entries(states)) {
+      if (name === target) return { found: true, around };
+      const all = ((state.Catch ?? []) as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
+      for (const nested of nestedStates(state as Nesting)) {
+        const hit = search(nested, all ? { owner: name, next: all.Next } : around);
+        if (hit.found) return hit;
+      }
+    }
+    return { found: false };
+  };
+  return search(definition.States as Record<string, Record<string, Json>>, undefined).around;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ScenarioSettings } from './assembly';
-import { type FixtureName, INSTANCE_FIXTURE_NAMES } from './fixtures';
+import type { FixtureName } from './fixtures';
 import type { World } from './sim/deployment';
 import { PEOPLE, REHEARSAL_APPROVERS } from './sim/people';
 
@@ -139,12 +139,10 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'restore-beside-other-databases',
     description:
-      "PATCH /upgrade answers 500 in an account with two other instances, listed before the Metaflow database, and the restored instance's settings take RDS half an hour to apply (longer than the rename aside and the rename's retries; AWS promises no duration): the restore reads and changes only its own instances, waiting for each; the others are left exactly as they were.",
+      "PATCH /upgrade answers 500 in an account with two other instances (on Aurora, two other clusters), listed before the Metaflow database, and the restored database's settings take RDS half an hour to apply (longer than the rename aside and the rename's retries), a cluster's rename a quarter of an hour (AWS promises no duration for either): the restore reads and changes only its own instances, waiting for each; the others are left exactly as they were.",
     input,
-    world: { ...usual, behaviour: { upgrade: 'fail' }, otherDbInstances: ['analytics-db', 'billing-db'], rdsDurations: { modify: 1800 } },
+    world: { ...usual, behaviour: { upgrade: 'fail' }, otherDbInstances: ['analytics-db', 'billing-db'], otherDbClusters: ['analytics', 'billing'], rdsDurations: { modify: 1800, clusterRename: 900 } },
     expect: { status: 'FAILED', error: 'UpgradeFailed', databaseRestored: true, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4' },
-    // An Aurora restore reads its cluster's members by the cluster's identifier.
-    fixtures: INSTANCE_FIXTURE_NAMES,
   },
   {
     name: 'restart-answer-without-deployments',
@@ -295,7 +293,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description:
       'The original is renamed aside, then RDS refuses the restored instance the original identifier: the original is renamed back and serves again; the rollback stops and says so. The account holds another instance, listed first, that a read of "the original" must not mistake for it.',
     input,
-    world: { ...usual, behaviour: { upgrade: 'fail' }, rds: { renameRefused: 'restored' }, otherDbInstances: ['analytics-db'] },
+    world: { ...usual, behaviour: { upgrade: 'fail' }, rds: { renameRefused: 'restored' }, otherDbInstances: ['analytics-db'], otherDbClusters: ['analytics'] },
     expect: { status: 'FAILED', error: 'RollbackFailed', databaseRestored: false, finalSchema: HALF_UPGRADED, databaseServing: true },
   },
   {
@@ -303,7 +301,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description:
       'RDS refuses to rename an instance restored from the snapshot: on an Aurora cluster, after the restored cluster took the original identifier, the swap is undone (instances, then clusters) and the original serves again; on an RDS instance, as swap-takeover-refused. The rollback stops and says so.',
     input,
-    world: { ...usual, behaviour: { upgrade: 'fail' }, rds: { renameRefused: 'restored-instance' } },
+    world: { ...usual, behaviour: { upgrade: 'fail' }, rds: { renameRefused: 'restored-instance' }, otherDbInstances: ['analytics-db'], otherDbClusters: ['analytics'] },
     expect: { status: 'FAILED', error: 'RollbackFailed', databaseRestored: false, finalSchema: HALF_UPGRADED, databaseServing: true },
   },
   {
@@ -340,7 +338,7 @@ export const SCENARIOS: readonly Scenario[] = [
     input,
     world: { ...usual, migrationServiceStartSeconds: 45 },
     expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1' },
-    fixtures: ['example'],
+    fixtures: ['example', 'terraform-aurora'],
   },
   {
     name: 'database-not-available',
@@ -456,8 +454,8 @@ export const SCENARIOS: readonly Scenario[] = [
     input: { ...input, dryRun: true },
     world: { ...usual, schemaVersion: NEW_SCHEMA, runningImage: `${IMAGE}:v2.5.1` },
     expect: { status: 'SUCCEEDED', databaseRestored: false, finalSchema: NEW_SCHEMA, finalServiceVersion: '2.5.1', untouched: true },
-    // The plan's branch is the same Pass on every deployment.
-    fixtures: ['example'],
+    // The plan's branch is the same Pass on every deployment: one fixture of each kind, as the mutation run judges each.
+    fixtures: ['example', 'terraform-aurora'],
   },
   {
     name: 'second-execution-refused',
@@ -472,8 +470,8 @@ export const SCENARIOS: readonly Scenario[] = [
     input,
     world: { ...usual, otherRunningExecution: 'CHG-1200-20261124T080000Z', notYetListed: true },
     expect: { status: 'FAILED', error: 'AnotherExecutionRunning', databaseRestored: false, finalSchema: OLD_SCHEMA, finalServiceVersion: '2.2.4', readOnly: true },
-    // The check is the same states on every deployment.
-    fixtures: ['example'],
+    // The check is the same states on every deployment: one fixture of each kind, as the mutation run judges each.
+    fixtures: ['example', 'terraform-aurora'],
   },
   {
     name: 'invalid-input',

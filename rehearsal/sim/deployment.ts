@@ -74,6 +74,12 @@ export interface World {
    */
   readonly otherDbInstances?: readonly string[];
   /**
+   * Aurora clusters of the same account the runbook has nothing to do with, each with one writer
+   * instance (<id>-0), listed before its own: DescribeDBClusters and DescribeDBInstances promise no
+   * order either. Only on a cluster deployment.
+   */
+  readonly otherDbClusters?: readonly string[];
+  /**
    * The instance reboots (a failover, a maintenance reboot) when the migration service is first
    * asked for the schema status: for `seconds` every connection to it is refused.
    */
@@ -117,6 +123,8 @@ export class SimulatedDeployment {
   readonly dbIdentifier: string;
   /** The account's other instances (World.otherDbInstances) as they were before the change. */
   readonly unrelatedInstances = new Map<string, DBInstance>();
+  /** The account's other clusters (World.otherDbClusters) as they were before the change. */
+  readonly unrelatedClusters = new Map<string, DBCluster>();
   readonly dbHost: string;
   /** AWS operations in progress over virtual time, to tell the runbook's own overhead from AWS's. */
   readonly operations: { kind: string; start: number; end: number }[] = [];
@@ -163,6 +171,35 @@ export class SimulatedDeployment {
       this.originalInstance = undefined;
       this.dbIdentifier = cluster.DBClusterIdentifier as string;
       this.dbHost = cluster.Endpoint as string;
+      const [writer] = fixture.clusterInstances;
+      for (const id of [...(world.otherDbClusters ?? [])].reverse()) {
+        const rename = (s: unknown) => String(s).replace(this.dbIdentifier, id);
+        const memberId = `${id}-0`;
+        const other: DBCluster = {
+          ...structuredClone(cluster),
+          DBClusterIdentifier: id,
+          DBClusterArn: `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:${id}`,
+          DbClusterResourceId: `cluster-${id.toUpperCase().replace(/[^A-Z0-9]/g, '')}`,
+          Endpoint: rename(cluster.Endpoint),
+          ReaderEndpoint: rename(cluster.ReaderEndpoint),
+          DBClusterMembers: [{ DBInstanceIdentifier: memberId, IsClusterWriter: true, PromotionTier: 1, DBClusterParameterGroupStatus: 'in-sync' }],
+          TagList: [{ Key: 'team', Value: 'analytics' }],
+        };
+        const member: DBInstance = {
+          ...structuredClone(writer as DBInstance),
+          DBInstanceIdentifier: memberId,
+          DBClusterIdentifier: id,
+          DBInstanceArn: `arn:aws:rds:${REGION}:${ACCOUNT}:db:${memberId}`,
+          DbiResourceId: `db-${memberId.toUpperCase().replace(/[^A-Z0-9]/g, '')}`,
+          Endpoint: { ...writer?.Endpoint, Address: rename(writer?.Endpoint?.Address).replace(String(writer?.DBInstanceIdentifier), memberId) },
+          TagList: [{ Key: 'team', Value: 'analytics' }],
+        };
+        const otherDb = { schemaVersion: 'not a Metaflow database', rows: 10 };
+        this.unrelatedClusters.set(id, structuredClone(other));
+        this.unrelatedInstances.set(memberId, structuredClone(member));
+        this.rds.clusters.unshift({ d: other, db: otherDb, timers: [] });
+        this.rds.instances.unshift({ d: member, db: otherDb, timers: [] });
+      }
     } else {
       this.originalInstance = { ...fixture.dbInstance, ...world.dbSettings, ...(world.dbStatus ? { DBInstanceStatus: world.dbStatus } : {}) };
       this.originalCluster = undefined;

@@ -279,6 +279,13 @@ export class SimulatedRds {
     if (inst.d.DBInstanceStatus !== 'available') {
       throw new AwsError('Rds.InvalidDbInstanceStateException', 'Database instance is not in available state.');
     }
+    // ModifyDBInstance may answer InvalidDBClusterStateFault, "The requested operation can't be
+    // performed while the cluster is in this state" (the API's own list of its errors); AWS does not
+    // say which states, so an instance of a cluster that is not available is refused outright.
+    const cluster = inst.d.DBClusterIdentifier ? this.aurora.find(inst.d.DBClusterIdentifier) : undefined;
+    if (cluster && cluster.d.Status !== 'available') {
+      throw new AwsError('Rds.InvalidDbClusterStateException', `DB cluster ${cluster.d.DBClusterIdentifier} of instance ${inst.d.DBInstanceIdentifier} is in ${cluster.d.Status} state.`);
+    }
     const { DBInstanceIdentifier: _id, ApplyImmediately, NewDBInstanceIdentifier, ...changes } = params;
     // Without ApplyImmediately every change waits for the next maintenance window (days away): RDS
     // puts it in the pending modifications queue, which DescribeDBInstances shows as
