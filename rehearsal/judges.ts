@@ -146,7 +146,7 @@ export interface FaultBase {
  */
 export function taskFaultViolations(definition: Record<string, Json>, state: string, base: FaultBase, result: RehearsalResult, injectedError = INJECTED_FAULT): string[] {
   const states = allStates(definition);
-  const catchAll = ((states.get(state)?.Catch ?? []) as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
+  const catchAll = catchAllOf(states.get(state));
   const inRollbackBranch = rollbackStates(definition as Record<string, unknown>).has(state);
   // A Catch that cleans up and then fails on purpose (the plan task stopped, then the run ends) is
   // judged as any failure, with the errors of the Fail states it leads to allowed.
@@ -192,13 +192,18 @@ export function taskFaultViolations(definition: Record<string, Json>, state: str
   return v;
 }
 
+/** A state's Catch rule that takes every error, if it has one. */
+function catchAllOf(state: Record<string, Json> | undefined): { ErrorEquals: string[]; Next: string; ResultPath?: string | null } | undefined {
+  return ((state?.Catch ?? []) as { ErrorEquals: string[]; Next: string; ResultPath?: string | null }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
+}
+
 /** The innermost Map or Parallel around `target` whose Catch takes every error, if one does. */
 export function enclosingCatch(definition: Record<string, Json>, target: string): { owner: string; next: string } | undefined {
   type Nesting = Parameters<typeof nestedStates<Record<string, Record<string, Json>>>>[0];
   const search = (states: Record<string, Record<string, Json>>, around: { owner: string; next: string } | undefined): { found: boolean; around?: { owner: string; next: string } } => {
     for (const [name, state] of Object.entries(states)) {
       if (name === target) return { found: true, around };
-      const all = ((state.Catch ?? []) as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
+      const all = catchAllOf(state);
       for (const nested of nestedStates(state as Nesting)) {
         const hit = search(nested, all ? { owner: name, next: all.Next } : around);
         if (hit.found) return hit;
@@ -216,7 +221,7 @@ export function enclosingCatch(definition: Record<string, Json>, target: string)
  */
 export function isBestEffort(states: Map<string, Record<string, Json>>, state: string): boolean {
   const own = states.get(state);
-  const catchAll = ((own?.Catch ?? []) as { ErrorEquals: string[]; Next: string; ResultPath?: string | null }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
+  const catchAll = catchAllOf(own);
   if (!catchAll || catchAll.Next !== own?.Next) return false;
   const at = catchAll.ResultPath;
   if (typeof at !== 'string') return at === null;

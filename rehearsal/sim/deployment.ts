@@ -173,15 +173,13 @@ export class SimulatedDeployment {
       this.dbHost = cluster.Endpoint as string;
       const [writer] = fixture.clusterInstances;
       for (const id of [...(world.otherDbClusters ?? [])].reverse()) {
-        const rename = (s: unknown) => String(s).replace(this.dbIdentifier, id);
         const memberId = `${id}-0`;
         const other: DBCluster = {
           ...structuredClone(cluster),
           DBClusterIdentifier: id,
-          DBClusterArn: `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:${id}`,
+          DBClusterArn: this.rds.arn('cluster', id),
           DbClusterResourceId: `cluster-${id.toUpperCase().replace(/[^A-Z0-9]/g, '')}`,
-          Endpoint: rename(cluster.Endpoint),
-          ReaderEndpoint: rename(cluster.ReaderEndpoint),
+          ...this.rds.aurora.endpoints(id),
           DBClusterMembers: [{ DBInstanceIdentifier: memberId, IsClusterWriter: true, PromotionTier: 1, DBClusterParameterGroupStatus: 'in-sync' }],
           TagList: [{ Key: 'team', Value: 'analytics' }],
         };
@@ -189,9 +187,9 @@ export class SimulatedDeployment {
           ...structuredClone(writer as DBInstance),
           DBInstanceIdentifier: memberId,
           DBClusterIdentifier: id,
-          DBInstanceArn: `arn:aws:rds:${REGION}:${ACCOUNT}:db:${memberId}`,
+          DBInstanceArn: this.rds.arn('db', memberId),
           DbiResourceId: `db-${memberId.toUpperCase().replace(/[^A-Z0-9]/g, '')}`,
-          Endpoint: { ...writer?.Endpoint, Address: rename(writer?.Endpoint?.Address).replace(String(writer?.DBInstanceIdentifier), memberId) },
+          Endpoint: this.rds.endpoint(memberId, Number(cluster.Port ?? 5432)),
           TagList: [{ Key: 'team', Value: 'analytics' }],
         };
         const otherDb = { schemaVersion: 'not a Metaflow database', rows: 10 };

@@ -444,7 +444,8 @@ export class SimulatedAurora {
     return answer;
   }
 
-  private endpoints(id: string) {
+  /** A cluster's writer and reader endpoints, named after its identifier. */
+  endpoints(id: string) {
     return {
       Endpoint: `${id}.cluster-${ENDPOINT_HASH}.${this.rds.region}.rds.amazonaws.com`,
       ReaderEndpoint: `${id}.cluster-ro-${ENDPOINT_HASH}.${this.rds.region}.rds.amazonaws.com`,
